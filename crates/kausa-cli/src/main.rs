@@ -1,0 +1,43 @@
+//! The `kausa` command-line tool: glue between the command line and the library crates.
+
+mod compare;
+mod demo;
+mod discover;
+
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+/// kausa: causal AI for industrial data, on your own machine.
+#[derive(Debug, Parser)]
+#[command(name = "kausa", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Simulate data from a known causal graph, learn the graph back and score it.
+    Demo(demo::Args),
+    /// Learn a causal graph from a data file.
+    Discover(discover::Args),
+    /// Compare a learned graph with a reference graph (SHD, precision, recall).
+    Compare(compare::Args),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Demo(a) => demo::run(a),
+        Command::Discover(a) => discover::run(a),
+        Command::Compare(a) => compare::run(a),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}

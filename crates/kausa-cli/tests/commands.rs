@@ -1,0 +1,139 @@
+use crate::util::{kausa, stderr, stdout, temp_dir, write};
+
+#[test]
+fn demo_learns_the_graph_back() {
+    let o = kausa(&["demo", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    // 20 variables, 5,000 rows, alpha 0.01: PC recovers the CPDAG up to a few marks.
+    let shd = v["comparison"]["shd"].as_u64().unwrap();
+    assert!(shd <= 3, "demo SHD {shd}");
+    assert!(v["comparison"]["adj_recall"].as_f64().unwrap() >= 0.9);
+    let text = stdout(&kausa(&["demo"]));
+    assert!(text.contains("Against the true CPDAG") && text.contains("SHD"), "{text}");
+}
+
+/// Data from a collider a → c ← b plus c → d, written by hand.
+fn collider_csv(sep: char, decimal_comma: bool) -> String {
+    let mut s = format!("a{sep}b{sep}c{sep}d\n");
+    let mut state = 12345u64;
+    let mut normal = || {
+        // Box–Muller on a small LCG: enough for a test file.
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let u1 = ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64;
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        let u2 = ((state >> 11) as f64) / (1u64 << 53) as f64;
+        (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos()
+    };
+    for _ in 0..2000 {
+        let a = normal();
+        let b = normal();
+        let c = 0.8 * a - 0.7 * b + 0.5 * normal();
+        let d = 0.9 * c + 0.5 * normal();
+        let row = [a, b, c, d].map(|v| {
+            let t = format!("{v:.6}");
+            if decimal_comma { t.replace('.', ",") } else { t }
+        });
+        s.push_str(&row.join(&sep.to_string()));
+        s.push('\n');
+    }
+    s
+}
+
+fn graph_edges(path: &std::path::Path) -> Vec<(String, String, String)> {
+    let v: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    v["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            (e["from"].as_str().unwrap().into(), e["to"].as_str().unwrap().into(), e["type"].as_str().unwrap().into())
+        })
+        .collect()
+}
+
+#[test]
+fn discover_finds_a_collider_in_every_dialect() {
+    let dir = temp_dir("dialects");
+    let want: Vec<(String, String, String)> = [("a", "c", "-->"), ("b", "c", "-->"), ("c", "d", "-->")]
+        .iter()
+        .map(|&(a, b, t)| (a.into(), b.into(), t.into()))
+        .collect();
+    for (name, text, extra) in [
+        ("comma.csv", collider_csv(',', false), vec![]),
+        ("semi.csv", collider_csv(';', false), vec![]),
+        ("tab.tsv", collider_csv('\t', false), vec![]),
+        ("german.csv", collider_csv(';', true), vec!["--decimal", ","]),
+    ] {
+        let data = write(&dir, name, &text);
+        let out = dir.join(format!("{name}.json"));
+        let mut args = vec!["discover", data.to_str().unwrap(), "--method", "pc", "--out", out.to_str().unwrap()];
+        args.extend(extra);
+        let o = kausa(&args);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        assert_eq!(graph_edges(&out), want, "{name}");
+        assert!(stdout(&o).contains("a     -->   c"), "{}", stdout(&o));
+    }
+}
+
+#[test]
+fn threads_do_not_change_the_result() {
+    let dir = temp_dir("threads");
+    let data = write(&dir, "d.csv", &collider_csv(',', false));
+    let mut outs = Vec::new();
+    for t in ["1", "2", "4"] {
+        let o = kausa(&["discover", data.to_str().unwrap(), "--threads", t, "--json"]);
+        assert!(o.status.success());
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        outs.push((v["graph"]["edges"].clone(), v["stats"]["ci_tests"].clone()));
+    }
+    assert!(outs.windows(2).all(|w| w[0] == w[1]));
+}
+
+#[test]
+fn dot_output_and_compare() {
+    let dir = temp_dir("dot");
+    let data = write(&dir, "d.csv", &collider_csv(',', false));
+    let o = kausa(&["discover", data.to_str().unwrap(), "--format", "dot"]);
+    assert!(o.status.success());
+    assert!(stdout(&o).starts_with("digraph kausa {"));
+    assert!(stdout(&o).contains("\"a\" -> \"c\" [dir=both, arrowtail=none, arrowhead=normal]"));
+
+    let learned = dir.join("learned.json");
+    assert!(kausa(&["discover", data.to_str().unwrap(), "--out", learned.to_str().unwrap()]).status.success());
+    let truth = write(
+        &dir,
+        "truth.json",
+        r#"{"nodes": ["d", "c", "b", "a"], "edges": [{"from": "a", "to": "c", "type": "-->"},
+            {"from": "b", "to": "c", "type": "-->"}, {"from": "d", "to": "c", "type": "-->"}]}"#,
+    );
+    let o = kausa(&["compare", truth.to_str().unwrap(), learned.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["shd"], 1);
+    assert_eq!(v["orientation_diffs"], 1);
+    assert_eq!(v["adj_precision"], 1.0);
+    let text = stdout(&kausa(&["compare", truth.to_str().unwrap(), learned.to_str().unwrap()]));
+    assert!(text.contains("SHD 1"), "{text}");
+}
+
+#[test]
+fn knowledge_orients_edges() {
+    let dir = temp_dir("knowledge-ok");
+    let data = write(&dir, "d.csv", &collider_csv(',', false));
+    // Forbid the collider's c → d direction explicitly: the data and the knowledge agree on
+    // everything else, and the forbidden direction must not appear.
+    let k = write(&dir, "k.toml", "tiers = [[\"a\", \"b\"], [\"c\"], [\"d\"]]\nforbidden = [\"a -> d\"]\n");
+    let out = dir.join("g.json");
+    let o = kausa(&[
+        "discover",
+        data.to_str().unwrap(),
+        "--knowledge",
+        k.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let e = graph_edges(&out);
+    assert!(e.contains(&("c".into(), "d".into(), "-->".into())), "{e:?}");
+}

@@ -1,0 +1,13 @@
+//! Integration tests of the `kausa` binary, built as one test binary.
+
+/// Shared helpers: the binary, temporary files, the shared data folder.
+mod util;
+
+/// Bad input: each case exits with code 2, names the file and place, writes no output.
+mod bad_input;
+/// The commands end to end: demo, discover options, formats, compare.
+mod commands;
+/// Identical CPDAGs to pcalg (oracle) and causal-learn on the committed golden cases.
+mod golden;
+/// PC with a d-separation oracle returns the true CPDAG of the bnlearn networks.
+mod oracle_networks;

@@ -1,0 +1,45 @@
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub(crate) fn kausa(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_kausa")).args(args).output().expect("run kausa")
+}
+
+pub(crate) fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+pub(crate) fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// A fresh temporary directory for one test.
+pub(crate) fn temp_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("kausa-it-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
+    let p = dir.join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+/// The repository root.
+pub(crate) fn repo_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
+}
+
+/// The shared data folder: `$KAUSA_DATA`, or `../shared/data` beside the repository.
+/// `None` (and a note on stderr) when it is absent, as in a stranger's clone.
+pub(crate) fn data_root(test: &str) -> Option<PathBuf> {
+    let p = std::env::var_os("KAUSA_DATA").map(PathBuf::from).unwrap_or_else(|| repo_root().join("../shared/data"));
+    if p.is_dir() {
+        Some(p)
+    } else {
+        eprintln!("skipped {test}: shared data folder {} not found (set KAUSA_DATA)", p.display());
+        None
+    }
+}

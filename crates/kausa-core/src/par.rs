@@ -1,0 +1,34 @@
+use std::num::NonZeroUsize;
+
+/// How much parallelism a computation may use.
+///
+/// Every heavy entry point in kausa takes a `Par` explicitly: there is no hidden
+/// global thread pool.
+/// Results never depend on the value: parallel work is split into units whose
+/// results are merged in a fixed order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Par {
+    /// Run on the calling thread.
+    #[default]
+    Seq,
+    /// Run on a pool of the given number of threads.
+    Threads(NonZeroUsize),
+}
+
+impl Par {
+    /// `Par::Seq` for 0 or 1 threads, `Par::Threads(n)` otherwise.
+    pub fn threads(n: usize) -> Par {
+        match NonZeroUsize::new(n) {
+            Some(n) if n.get() > 1 => Par::Threads(n),
+            _ => Par::Seq,
+        }
+    }
+
+    /// The number of threads this setting allows.
+    pub fn degree(self) -> usize {
+        match self {
+            Par::Seq => 1,
+            Par::Threads(n) => n.get(),
+        }
+    }
+}

@@ -1,0 +1,222 @@
+use std::collections::BTreeMap;
+
+use kausa_core::Par;
+use kausa_stats::{CiTest, Scratch};
+use rayon::prelude::*;
+
+use super::{Compat, PcParams, Skeleton};
+use crate::{Error, Knowledge, Result};
+
+/// What testing one adjacent pair at one level found.
+struct PairOutcome {
+    removed: bool,
+    sepset: Vec<usize>,
+    tests: u64,
+}
+
+/// Visits the subsets of `items` of size `k` in lexicographic order of positions,
+/// stopping when `f` returns `Ok(true)`.
+fn for_each_subset(
+    items: &[usize],
+    k: usize,
+    buf: &mut Vec<usize>,
+    mut f: impl FnMut(&[usize]) -> Result<bool>,
+) -> Result<()> {
+    let n = items.len();
+    if k > n {
+        return Ok(());
+    }
+    let mut idx: Vec<usize> = (0..k).collect();
+    'next: loop {
+        buf.clear();
+        buf.extend(idx.iter().map(|&i| items[i]));
+        if f(buf)? {
+            return Ok(());
+        }
+        // Advance the rightmost position that can still move.
+        let mut i = k;
+        while i > 0 {
+            i -= 1;
+            if idx[i] < i + n - k {
+                idx[i] += 1;
+                for j in i + 1..k {
+                    idx[j] = idx[j - 1] + 1;
+                }
+                continue 'next;
+            }
+        }
+        return Ok(());
+    }
+}
+
+/// Tests the pair `(x, y)` at level `level` from both sides.
+fn test_pair(
+    test: &dyn CiTest,
+    params: &PcParams,
+    x: usize,
+    y: usize,
+    nx: &[usize],
+    ny: &[usize],
+    level: usize,
+    scratch: &mut Scratch,
+) -> Result<PairOutcome> {
+    let alpha = params.alpha;
+    let mut out = PairOutcome { removed: false, sepset: Vec::new(), tests: 0 };
+    let mut buf = Vec::with_capacity(level);
+    let x_side: Vec<usize> = nx.iter().copied().filter(|&v| v != y).collect();
+    let y_side: Vec<usize> = ny.iter().copied().filter(|&v| v != x).collect();
+    // A subset of x's side was already tested from there; the answer would repeat.
+    let tested_from_x = |s: &[usize]| s.iter().all(|v| x_side.binary_search(v).is_ok());
+    match params.compat {
+        Compat::Pcalg => {
+            for (a, b, side, skip_seen) in [(x, y, &x_side, false), (y, x, &y_side, true)] {
+                for_each_subset(side, level, &mut buf, |s| {
+                    if skip_seen && tested_from_x(s) {
+                        return Ok(false);
+                    }
+                    out.tests += 1;
+                    if test.p_value(a, b, s, scratch)? >= alpha {
+                        out.removed = true;
+                        out.sepset = s.to_vec();
+                        return Ok(true);
+                    }
+                    Ok(false)
+                })?;
+                if out.removed {
+                    break;
+                }
+            }
+        }
+        Compat::CausalLearn => {
+            let mut union: Vec<usize> = Vec::new();
+            for (a, b, side, skip_seen) in [(x, y, &x_side, false), (y, x, &y_side, true)] {
+                for_each_subset(side, level, &mut buf, |s| {
+                    if skip_seen && tested_from_x(s) {
+                        return Ok(false);
+                    }
+                    out.tests += 1;
+                    if test.p_value(a, b, s, scratch)? > alpha {
+                        out.removed = true;
+                        union.extend_from_slice(s);
+                    }
+                    Ok(false)
+                })?;
+            }
+            union.sort_unstable();
+            union.dedup();
+            out.sepset = union;
+        }
+    }
+    Ok(out)
+}
+
+/// The skeleton phase of PC-stable.
+pub(super) fn run(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowledge>, par: Par) -> Result<Skeleton> {
+    let p = test.n_vars();
+    let mut adj = vec![true; p * p];
+    (0..p).for_each(|i| adj[i * p + i] = false);
+    let mut locked = vec![false; p * p];
+    if let Some(k) = knowledge {
+        for a in 0..p {
+            for b in 0..p {
+                if a == b {
+                    continue;
+                }
+                if k.is_forbidden(a, b) && k.is_forbidden(b, a) {
+                    adj[a * p + b] = false;
+                }
+                if k.is_required(a, b) {
+                    locked[a * p + b] = true;
+                    locked[b * p + a] = true;
+                }
+            }
+        }
+    }
+    let pool = match par {
+        Par::Seq => None,
+        Par::Threads(t) => Some(
+            rayon::ThreadPoolBuilder::new()
+                .num_threads(t.get())
+                .build()
+                .map_err(|e| Error::Internal(format!("thread pool: {e}")))?,
+        ),
+    };
+    let mut sepsets = BTreeMap::new();
+    let mut n_tests = 0u64;
+    let mut level = 0usize;
+    let mut max_level = 0usize;
+    loop {
+        if params.max_depth.is_some_and(|m| level > m) {
+            break;
+        }
+        let nbrs: Vec<Vec<usize>> = (0..p).map(|x| (0..p).filter(|&y| adj[x * p + y]).collect()).collect();
+        // Pairs with something to test at this level.
+        let pairs: Vec<(usize, usize)> = (0..p)
+            .flat_map(|x| nbrs[x].iter().filter(move |&&y| y > x).map(move |&y| (x, y)))
+            .filter(|&(x, y)| !locked[x * p + y])
+            .filter(|&(x, y)| nbrs[x].len() > level || nbrs[y].len() > level)
+            .collect();
+        if pairs.is_empty() {
+            break;
+        }
+        max_level = level;
+        let work = |scratch: &mut Scratch, &(x, y): &(usize, usize)| {
+            test_pair(test, params, x, y, &nbrs[x], &nbrs[y], level, scratch)
+        };
+        let outcomes: Vec<Result<PairOutcome>> = match &pool {
+            None => {
+                let mut scratch = Scratch::default();
+                pairs.iter().map(|pair| work(&mut scratch, pair)).collect()
+            }
+            Some(pool) => pool.install(|| pairs.par_iter().map_init(Scratch::default, work).collect()),
+        };
+        for (&(x, y), outcome) in pairs.iter().zip(outcomes) {
+            let outcome = outcome?;
+            n_tests += outcome.tests;
+            if outcome.removed {
+                adj[x * p + y] = false;
+                adj[y * p + x] = false;
+                sepsets.insert((x, y), outcome.sepset);
+            }
+        }
+        level += 1;
+        // Another level only if some node keeps more than `level` neighbours.
+        if !(0..p).any(|x| (0..p).filter(|&y| adj[x * p + y]).count() > level) {
+            break;
+        }
+    }
+    Ok(Skeleton { p, adj, sepsets, n_tests, max_level })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn subsets_in_lexicographic_order() {
+        let mut seen = Vec::new();
+        let mut buf = Vec::new();
+        for_each_subset(&[3, 5, 7, 9], 2, &mut buf, |s| {
+            seen.push(s.to_vec());
+            Ok(false)
+        })
+        .unwrap();
+        assert_eq!(seen, vec![vec![3, 5], vec![3, 7], vec![3, 9], vec![5, 7], vec![5, 9], vec![7, 9]]);
+        let mut count = 0;
+        for_each_subset(&[1, 2, 3], 0, &mut buf, |s| {
+            assert!(s.is_empty());
+            count += 1;
+            Ok(false)
+        })
+        .unwrap();
+        assert_eq!(count, 1);
+        for_each_subset(&[1, 2], 3, &mut buf, |_| panic!("no subset of size 3")).unwrap();
+        let mut first = None;
+        for_each_subset(&[1, 2, 3], 1, &mut buf, |s| {
+            first = Some(s.to_vec());
+            Ok(true)
+        })
+        .unwrap();
+        assert_eq!(first, Some(vec![1]));
+    }
+}

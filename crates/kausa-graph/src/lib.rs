@@ -1,0 +1,21 @@
+//! Causal graphs.
+//!
+//! - [`Graph`]: a graph with edge marks (tail, arrowhead, circle), able to hold
+//!   DAGs, CPDAGs (`-->`, `---`) and PAGs (`o->`, `o-o`, `<->`).
+//!   Every discovery algorithm returns one.
+//! - [`Dag`]: a directed acyclic graph with d-separation ([`Dag::d_separated`])
+//!   and its Markov equivalence class ([`Dag::cpdag`]).
+//! - [`compare`]: structural Hamming distance and adjacency / arrowhead
+//!   precision and recall of an estimate against a reference.
+//!
+//! Nodes are indices `0..p`; names live with the data.
+//! This crate does no IO and no serialisation (see `kausa-io`).
+#![deny(missing_docs)]
+
+mod compare;
+mod dag;
+mod graph;
+
+pub use compare::{Comparison, compare};
+pub use dag::{Dag, GraphError, meek_closure, random_dag};
+pub use graph::{EdgeType, Graph, Mark};

@@ -1,0 +1,59 @@
+use std::path::PathBuf;
+
+/// Errors reading or writing files; each names the file and where in it.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The file could not be opened or read.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is empty.
+    #[error("{}: the file is empty", path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A header and no data rows.
+    #[error("{}: the file has a header but no data rows", path.display())]
+    NoRows {
+        /// The file.
+        path: PathBuf,
+    },
+    /// A malformed file, at a line and possibly a column.
+    #[error("{}:{line}{}: {message}", path.display(), column.as_ref().map(|c| format!(": column {c}")).unwrap_or_default())]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: u64,
+        /// The column's name and position, when one is at fault.
+        column: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A problem with the whole file or a whole column.
+    #[error("{}: {message}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+impl Error {
+    pub(crate) fn io(path: &std::path::Path, source: std::io::Error) -> Error {
+        Error::Io { path: path.to_path_buf(), source }
+    }
+
+    pub(crate) fn invalid(path: &std::path::Path, message: impl Into<String>) -> Error {
+        Error::Invalid { path: path.to_path_buf(), message: message.into() }
+    }
+}
+
+/// Result alias of this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,209 @@
+use faer::{Accum, MatMut, MatRef, Par as FaerPar};
+use kausa_core::Par;
+use rayon::prelude::*;
+
+use crate::{Result, StatsError};
+
+/// Columns per block of the Gram product; fixed so results do not depend on threads.
+const BLOCK: usize = 32;
+
+/// The sample correlation matrix of continuous columns, with the sample size:
+/// the sufficient statistic of the Fisher-z test.
+///
+/// Computed as in `numpy.corrcoef`: centre each column, form the Gram matrix
+/// `Xᶜᵀ Xᶜ`, scale by the standard deviations and clip to `[-1, 1]`.
+/// The Gram product runs on fixed blocks of columns, each on one thread, so the
+/// matrix is bit-for-bit the same whatever [`Par`] is.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Correlation {
+    n: usize,
+    p: usize,
+    r: Vec<f64>,
+}
+
+impl Correlation {
+    /// The correlation matrix of `columns` (each of the same length `n ≥ 2`).
+    ///
+    /// Fails with [`StatsError::Constant`] on a zero-variance column.
+    pub fn from_columns(columns: &[&[f64]], par: Par) -> Result<Correlation> {
+        let p = columns.len();
+        let n = columns.first().map_or(0, |c| c.len());
+        if n < 2 {
+            return Err(StatsError::TooFewRows { n, k: 0, needed: 2 });
+        }
+        // Centred copy, column-major, scaled by 1/norm so the Gram matrix is the correlation.
+        let mut x = vec![0.0f64; n * p];
+        for (j, col) in columns.iter().enumerate() {
+            if col.len() != n {
+                return Err(StatsError::Internal(format!("column {j} has {} rows, expected {n}", col.len())));
+            }
+            let mean = col.iter().sum::<f64>() / n as f64;
+            let dst = &mut x[j * n..(j + 1) * n];
+            for (d, v) in dst.iter_mut().zip(col.iter()) {
+                *d = v - mean;
+            }
+            let ss: f64 = dst.iter().map(|v| v * v).sum();
+            // A column whose spread is at rounding level of its magnitude is constant.
+            let scale = col.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(f64::MIN_POSITIVE);
+            if ss.sqrt() <= 1e-12 * scale * (n as f64).sqrt() {
+                return Err(StatsError::Constant { column: j });
+            }
+            let inv = 1.0 / ss.sqrt();
+            dst.iter_mut().for_each(|v| *v *= inv);
+        }
+        let xm = MatRef::from_column_major_slice(&x, n, p);
+        let mut r = vec![0.0f64; p * p];
+        let blocks: Vec<(usize, &mut [f64])> =
+            r.chunks_mut(BLOCK * p).enumerate().map(|(b, chunk)| (b * BLOCK, chunk)).collect();
+        let work = |(j0, chunk): (usize, &mut [f64])| {
+            let w = chunk.len() / p;
+            let dst = MatMut::from_column_major_slice_mut(chunk, p, w);
+            let rhs = xm.subcols(j0, w);
+            faer::linalg::matmul::matmul(dst, Accum::Replace, xm.transpose(), rhs, 1.0, FaerPar::Seq);
+        };
+        match par {
+            Par::Seq => blocks.into_iter().for_each(work),
+            Par::Threads(t) => {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(t.get())
+                    .build()
+                    .map_err(|e| StatsError::Internal(format!("thread pool: {e}")))?;
+                pool.install(|| blocks.into_par_iter().for_each(work));
+            }
+        }
+        // Symmetrise from the upper triangle, unit diagonal, clip.
+        for j in 0..p {
+            r[j * p + j] = 1.0;
+            for i in 0..j {
+                let v = r[j * p + i].clamp(-1.0, 1.0);
+                r[j * p + i] = v;
+                r[i * p + j] = v;
+            }
+        }
+        Ok(Correlation { n, p, r })
+    }
+
+    /// A correlation matrix given directly (row-major `p×p`, symmetric, unit diagonal).
+    pub fn from_matrix(n: usize, p: usize, r: Vec<f64>) -> Result<Correlation> {
+        if r.len() != p * p {
+            return Err(StatsError::Internal(format!("matrix has {} entries, expected {}", r.len(), p * p)));
+        }
+        Ok(Correlation { n, p, r })
+    }
+
+    /// Number of observations behind the matrix.
+    pub fn n(&self) -> usize {
+        self.n
+    }
+
+    /// Number of variables.
+    pub fn p(&self) -> usize {
+        self.p
+    }
+
+    /// Entry `(i, j)`.
+    #[inline]
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        self.r[i * self.p + j]
+    }
+
+    /// Finds a perfectly collinear set of columns, if any.
+    ///
+    /// Runs a Cholesky factorisation in column order; the first column whose
+    /// residual variance after regressing on the earlier columns is below `tol`
+    /// is a linear combination of them, and the returned set names that column
+    /// together with the earlier columns that carry its combination.
+    pub fn collinear_set(&self, tol: f64) -> Option<Vec<usize>> {
+        let p = self.p;
+        let mut l = vec![0.0f64; p * p];
+        let mut kept: Vec<usize> = Vec::new();
+        for j in 0..p {
+            // Solve L a = C[kept, j] on the kept (independent) columns.
+            let k = kept.len();
+            let mut a = vec![0.0f64; k];
+            for (ii, &ci) in kept.iter().enumerate() {
+                let mut s = self.get(ci, j);
+                for m in 0..ii {
+                    s -= l[ii * p + m] * a[m];
+                }
+                a[ii] = s / l[ii * p + ii];
+            }
+            let resid = 1.0 - a.iter().map(|v| v * v).sum::<f64>();
+            if resid <= tol {
+                // Back-substitute for the regression coefficients to name the partners.
+                let mut beta = vec![0.0f64; k];
+                for ii in (0..k).rev() {
+                    let mut s = a[ii];
+                    for m in ii + 1..k {
+                        s -= l[m * p + ii] * beta[m];
+                    }
+                    beta[ii] = s / l[ii * p + ii];
+                }
+                let mut set: Vec<usize> =
+                    kept.iter().zip(&beta).filter(|(_, b)| b.abs() > 1e-6).map(|(&c, _)| c).collect();
+                set.push(j);
+                return Some(set);
+            }
+            let row = k;
+            for m in 0..k {
+                l[row * p + m] = a[m];
+            }
+            l[row * p + row] = resid.sqrt();
+            kept.push(j);
+        }
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kausa_core::Rng;
+
+    fn columns(n: usize, p: usize, seed: u64) -> Vec<Vec<f64>> {
+        let mut rng = Rng::seed_from_u64(seed);
+        let mut cols: Vec<Vec<f64>> = (0..p).map(|_| (0..n).map(|_| rng.normal()).collect()).collect();
+        for i in 0..n {
+            cols[1][i] += 0.8 * cols[0][i];
+        }
+        cols
+    }
+
+    #[test]
+    fn matches_naive_formula_and_is_thread_independent() {
+        let cols = columns(500, 70, 1);
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        let c1 = Correlation::from_columns(&refs, Par::Seq).unwrap();
+        let c2 = Correlation::from_columns(&refs, Par::threads(2)).unwrap();
+        assert_eq!(c1, c2);
+        let n = 500.0;
+        for (i, j) in [(0, 1), (3, 60), (69, 2)] {
+            let (a, b) = (&cols[i], &cols[j]);
+            let ma = a.iter().sum::<f64>() / n;
+            let mb = b.iter().sum::<f64>() / n;
+            let sab: f64 = a.iter().zip(b).map(|(x, y)| (x - ma) * (y - mb)).sum();
+            let saa: f64 = a.iter().map(|x| (x - ma) * (x - ma)).sum();
+            let sbb: f64 = b.iter().map(|y| (y - mb) * (y - mb)).sum();
+            let r = sab / (saa * sbb).sqrt();
+            assert!((c1.get(i, j) - r).abs() < 1e-12, "{i},{j}");
+            assert_eq!(c1.get(i, j), c1.get(j, i));
+        }
+    }
+
+    #[test]
+    fn constant_and_collinear_columns_are_found() {
+        let mut cols = columns(200, 5, 2);
+        cols[3] = vec![2.5; 200];
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        assert_eq!(Correlation::from_columns(&refs, Par::Seq).unwrap_err(), StatsError::Constant { column: 3 });
+
+        let mut cols = columns(200, 5, 3);
+        cols[4] = cols[0].iter().zip(&cols[2]).map(|(a, b)| 2.0 * a - b).collect();
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        let c = Correlation::from_columns(&refs, Par::Seq).unwrap();
+        assert_eq!(c.collinear_set(1e-10), Some(vec![0, 2, 4]));
+        let ok = columns(200, 5, 4);
+        let refs: Vec<&[f64]> = ok.iter().map(|c| c.as_slice()).collect();
+        assert_eq!(Correlation::from_columns(&refs, Par::Seq).unwrap().collinear_set(1e-10), None);
+    }
+}
