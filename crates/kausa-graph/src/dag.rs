@@ -207,8 +207,7 @@ fn topological_order(p: usize, parents: &[Vec<usize>]) -> Result<Vec<usize>, Gra
 /// R1: `a → b — c`, `a`, `c` not adjacent ⇒ `b → c`.
 /// R2: `a → b → c`, `a — c` ⇒ `a → c`.
 /// R3: `a — b`, `a — c`, `a — d`, `b → d ← c`, `b`, `c` not adjacent ⇒ `a → d`.
-/// R4 (only with background knowledge): `a — b`, `a` adjacent to `c`, `b → c → d`… here in
-/// its usual form: `d → c → b`, `a — d`, `a — b`, `a` adjacent to `c`, `b`, `d` not adjacent ⇒ `a → b`.
+/// R4 (with background knowledge only): `a — d → c → b`, `a` adjacent to `c`, `d` and `b` not adjacent, `a — b` ⇒ `a → b`.
 ///
 /// On a pattern that is consistent with some DAG the result does not depend on
 /// the order in which rules fire (Meek 1995).
