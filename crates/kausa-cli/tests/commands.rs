@@ -121,8 +121,8 @@ fn dot_output_and_compare() {
 fn knowledge_orients_edges() {
     let dir = temp_dir("knowledge-ok");
     let data = write(&dir, "d.csv", &collider_csv(',', false));
-    // Forbid the collider's c → d direction explicitly: the data and the knowledge agree on
-    // everything else, and the forbidden direction must not appear.
+    // Tiers that agree with the data, plus a forbidden edge between non-adjacent nodes:
+    // knowledge consistent with the data must leave the learned orientation intact.
     let k = write(&dir, "k.toml", "tiers = [[\"a\", \"b\"], [\"c\"], [\"d\"]]\nforbidden = [\"a -> d\"]\n");
     let out = dir.join("g.json");
     let o = kausa(&[
