@@ -6,7 +6,9 @@ use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_discovery::{Compat, PcParams, PcResult, pc};
 use kausa_graph::Graph;
-use kausa_io::{GraphJson, Missing, ReadOptions, read_knowledge, read_table, to_dot};
+use kausa_io::{GraphJson, read_knowledge, read_table, to_dot};
+
+use crate::data_args::DataArgs;
 use kausa_stats::{CiTest, Correlation, DiscreteData, DiscreteTest, DiscreteTestKind, FisherZ, Semantics, StatsError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -41,18 +43,10 @@ pub(crate) enum Format {
     Dot,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub(crate) enum MissingArg {
-    /// Refuse the file at the first missing value.
-    Error,
-    /// Drop every row with a missing value.
-    DropRows,
-}
-
 /// Arguments of `kausa discover`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The data file: CSV with a header row (plain or .gz).
+    /// The data file: CSV with a header row (plain or gzip-compressed), or Parquet.
     data: PathBuf,
     /// The discovery method.
     #[arg(long, value_enum, default_value = "pc")]
@@ -75,21 +69,8 @@ pub(crate) struct Args {
     /// Which reference implementation's semantics to reproduce.
     #[arg(long, value_enum, default_value = "pcalg")]
     compat: CompatArg,
-    /// Field delimiter (default: detected from the header).
-    #[arg(long)]
-    delimiter: Option<String>,
-    /// Decimal separator: "." or "," (German exports).
-    #[arg(long, default_value = ".")]
-    decimal: String,
-    /// Columns to treat as discrete (comma separated).
-    #[arg(long, value_delimiter = ',')]
-    discrete: Vec<String>,
-    /// Columns to treat as continuous (comma separated).
-    #[arg(long, value_delimiter = ',')]
-    continuous: Vec<String>,
-    /// What to do with missing values.
-    #[arg(long, value_enum, default_value = "error")]
-    missing: MissingArg,
+    #[command(flatten)]
+    input: DataArgs,
     /// Write the graph to this file.
     #[arg(long)]
     out: Option<PathBuf>,
@@ -99,41 +80,6 @@ pub(crate) struct Args {
     /// Print machine-readable JSON (graph, statistics, timings) on stdout.
     #[arg(long)]
     json: bool,
-}
-
-pub(crate) fn read_options(
-    delimiter: Option<&str>,
-    decimal: &str,
-    discrete: &[String],
-    continuous: &[String],
-    missing: MissingArg,
-) -> Result<ReadOptions> {
-    let delimiter = match delimiter {
-        None => None,
-        Some("\\t" | "tab" | "\t") => Some(b'\t'),
-        Some("space" | " ") => Some(b' '),
-        Some(d) if d.len() == 1 => Some(d.as_bytes()[0]),
-        Some(d) => bail!("--delimiter must be one character (or \"tab\", \"space\"), got {d:?}"),
-    };
-    let decimal_comma = match decimal {
-        "." => false,
-        "," => true,
-        d => bail!("--decimal must be \".\" or \",\", got {d:?}"),
-    };
-    if decimal_comma && delimiter == Some(b',') {
-        bail!("--decimal , cannot be used with --delimiter ,");
-    }
-    Ok(ReadOptions {
-        delimiter,
-        decimal_comma,
-        discrete: discrete.to_vec(),
-        continuous: continuous.to_vec(),
-        missing: match missing {
-            MissingArg::Error => Missing::Error,
-            MissingArg::DropRows => Missing::DropRows,
-        },
-        max_discrete_levels: None,
-    })
 }
 
 /// Explains a statistics error with column names instead of indices.
@@ -175,7 +121,7 @@ pub(crate) fn build_test(
         TestKind::Fisherz => {
             let mut cols = Vec::with_capacity(data.n_cols());
             for (j, c) in data.columns().iter().enumerate() {
-                cols.push(c.to_f64().ok_or_else(|| {
+                cols.push(c.as_f64().ok_or_else(|| {
                     explain(StatsError::WrongKind {
                         column: j,
                         test: "fisherz",
@@ -186,9 +132,9 @@ pub(crate) fn build_test(
             if data.n_rows() < 5 {
                 return Err(format!("{} rows are too few for the Fisher-z test (needs at least 5)", data.n_rows()));
             }
-            let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+            let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_ref()).collect();
             let corr = Correlation::from_columns(&refs, par).map_err(explain)?;
-            if let Some(set) = corr.collinear_set(1e-10) {
+            if let Some(set) = corr.collinear_set(1e-10, par) {
                 return Err(explain(StatsError::Collinear { columns: set }));
             }
             Box::new(FisherZ::new(corr, semantics))
@@ -257,8 +203,12 @@ pub(crate) fn edge_table(g: &Graph, names: &[String]) -> String {
 
 pub(crate) fn run(args: Args) -> Result<()> {
     let t_start = Instant::now();
-    let opts = read_options(args.delimiter.as_deref(), &args.decimal, &args.discrete, &args.continuous, args.missing)?;
-    let table = read_table(&args.data, &opts)?;
+    let threads = args.threads.unwrap_or_else(default_threads);
+    if threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    let par = Par::threads(threads);
+    let table = read_table(&args.data, &args.input.options(par)?)?;
     let t_read = t_start.elapsed().as_secs_f64();
     let data = &table.data;
     let test = args.test.unwrap_or_else(|| {
@@ -281,11 +231,6 @@ pub(crate) fn run(args: Args) -> Result<()> {
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         bail!("--alpha must be between 0 and 1 (exclusive), got {}", params.alpha);
     }
-    let threads = args.threads.unwrap_or_else(default_threads);
-    if threads == 0 {
-        bail!("--threads must be at least 1");
-    }
-    let par = Par::threads(threads);
     let found = run_pc(data, &args.data, test, &params, args.knowledge.as_deref(), par)?;
     let total = t_start.elapsed().as_secs_f64();
     let test_name = match test {

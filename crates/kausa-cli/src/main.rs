@@ -1,6 +1,7 @@
 //! The `kausa` command-line tool: glue between the command line and the library crates.
 
 mod compare;
+mod data_args;
 mod demo;
 mod discover;
 
@@ -36,7 +37,16 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            // Library errors often repeat their cause in their own message; print each part once.
+            let mut message = e.to_string();
+            for cause in e.chain().skip(1) {
+                let cause = cause.to_string();
+                if !message.contains(&cause) {
+                    message.push_str(": ");
+                    message.push_str(&cause);
+                }
+            }
+            eprintln!("error: {message}");
             ExitCode::from(2)
         }
     }

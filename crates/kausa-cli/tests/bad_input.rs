@@ -120,6 +120,36 @@ fn unknown_method_or_test() {
 }
 
 #[test]
+fn parquet_gaps_and_unusable_types() {
+    let fixture = crate::util::repo_root().join("crates/kausa-io/tests/fixtures/with_gaps.parquet");
+    let o = kausa(&["discover", fixture.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("column \"stamp\" (column 8) has type Timestamp"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("--ignore stamp"), "{}", stderr(&o));
+    let o = kausa(&["discover", fixture.to_str().unwrap(), "--ignore", "stamp,shift,supplier"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(
+        stderr(&o).contains("with_gaps.parquet: row 5: column \"temp\" (column 1): missing value (null)"),
+        "{}",
+        stderr(&o)
+    );
+    let o =
+        kausa(&["discover", fixture.to_str().unwrap(), "--ignore", "stamp,shift,supplier", "--missing", "drop-rows"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(crate::util::stdout(&o).contains("dropped 2 rows"), "{}", crate::util::stdout(&o));
+}
+
+#[test]
+fn unknown_column_on_the_command_line() {
+    check(
+        "u.csv",
+        &good_rows(50),
+        &["--ignore", "zz"],
+        &["u.csv", "column \"zz\" named by --ignore is not in the file's columns"],
+    );
+}
+
+#[test]
 fn discrete_test_on_continuous_data() {
     check("cont.csv", &good_rows(50), &["--test", "gsq"], &["cont.csv", "column \"a\" cannot be used by the gsq test"]);
 }

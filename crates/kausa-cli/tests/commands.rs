@@ -1,4 +1,4 @@
-use crate::util::{kausa, stderr, stdout, temp_dir, write};
+use crate::util::{kausa, repo_root, stderr, stdout, temp_dir, write};
 
 #[test]
 fn demo_learns_the_graph_back() {
@@ -36,6 +36,23 @@ fn collider_csv(sep: char, decimal_comma: bool) -> String {
         });
         s.push_str(&row.join(&sep.to_string()));
         s.push('\n');
+    }
+    s
+}
+
+/// Data from a chain a → b → c: its CPDAG leaves both edges undirected.
+fn chain_csv() -> String {
+    let mut s = String::from("a,b,c\n");
+    let mut state = 99u64;
+    let mut uniform = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64 - 0.5
+    };
+    for _ in 0..2000 {
+        let a = uniform();
+        let b = 0.9 * a + 0.3 * uniform();
+        let c = 0.9 * b + 0.3 * uniform();
+        s.push_str(&format!("{a:.6},{b:.6},{c:.6}\n"));
     }
     s
 }
@@ -136,4 +153,63 @@ fn knowledge_orients_edges() {
     assert!(o.status.success(), "{}", stderr(&o));
     let e = graph_edges(&out);
     assert!(e.contains(&("c".into(), "d".into(), "-->".into())), "{e:?}");
+}
+
+#[test]
+fn tiers_orient_what_the_data_leave_open() {
+    let dir = temp_dir("knowledge-tiers");
+    let data = write(&dir, "chain.csv", &chain_csv());
+    let plain = dir.join("plain.json");
+    assert!(kausa(&["discover", data.to_str().unwrap(), "--out", plain.to_str().unwrap()]).status.success());
+    let undirected: Vec<(String, String, String)> =
+        [("a", "b", "---"), ("b", "c", "---")].iter().map(|&(a, b, t)| (a.into(), b.into(), t.into())).collect();
+    assert_eq!(graph_edges(&plain), undirected, "the data alone cannot orient a chain");
+    // a is upstream of b and c: tiers orient a -> b, and Meek's R1 then orients b -> c.
+    let k = write(&dir, "k.toml", "tiers = [[\"a\"], [\"b\", \"c\"]]\n");
+    let out = dir.join("tiers.json");
+    let o = kausa(&[
+        "discover",
+        data.to_str().unwrap(),
+        "--knowledge",
+        k.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let directed: Vec<(String, String, String)> =
+        [("a", "b", "-->"), ("b", "c", "-->")].iter().map(|&(a, b, t)| (a.into(), b.into(), t.into())).collect();
+    assert_eq!(graph_edges(&out), directed);
+    // Requiring c -> b instead: Meek's R1 then orients b -> a (c and a are not adjacent).
+    let k = write(&dir, "k2.toml", "required = [\"c -> b\"]\n");
+    let out = dir.join("required.json");
+    let o = kausa(&[
+        "discover",
+        data.to_str().unwrap(),
+        "--knowledge",
+        k.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let reversed: Vec<(String, String, String)> =
+        [("b", "a", "-->"), ("c", "b", "-->")].iter().map(|&(a, b, t)| (a.into(), b.into(), t.into())).collect();
+    assert_eq!(graph_edges(&out), reversed);
+}
+
+#[test]
+fn parquet_input_with_ignored_columns() {
+    let fixture = repo_root().join("crates/kausa-io/tests/fixtures/pandas_zstd.parquet");
+    let o = kausa(&["discover", fixture.to_str().unwrap(), "--ignore", "shift,supplier", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["graph"]["nodes"], serde_json::json!(["temp", "speed", "ok", "scrap"]));
+    // The same frame as CSV (where "ok" is the text True/False) gives the same graph.
+    let ignore = "shift,supplier,ok";
+    let o = kausa(&["discover", fixture.to_str().unwrap(), "--ignore", ignore, "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let csv = repo_root().join("crates/kausa-io/tests/fixtures/pandas_values.csv");
+    let o2 = kausa(&["discover", csv.to_str().unwrap(), "--ignore", ignore, "--json"]);
+    assert!(o2.status.success(), "{}", stderr(&o2));
+    let v2: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
+    assert_eq!(v["graph"]["edges"], v2["graph"]["edges"]);
 }

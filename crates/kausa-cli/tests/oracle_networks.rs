@@ -4,28 +4,10 @@
 //! lists come from `../shared/data/bnlearn-bif/<net>.edges.tsv`.
 
 use kausa_core::Par;
-use kausa_discovery::{Compat, PcParams, pc};
+use kausa_discovery::{Compat, DSeparation, PcParams, pc};
 use kausa_graph::Dag;
-use kausa_stats::{CiTest, Scratch, StatsError};
 
 use crate::util::data_root;
-
-struct Oracle(Dag);
-
-impl CiTest for Oracle {
-    fn n_vars(&self) -> usize {
-        self.0.n_nodes()
-    }
-    fn n_obs(&self) -> usize {
-        usize::MAX
-    }
-    fn name(&self) -> &'static str {
-        "d-separation"
-    }
-    fn p_value(&self, x: usize, y: usize, s: &[usize], _: &mut Scratch) -> Result<f64, StatsError> {
-        Ok(if self.0.d_separated(x, y, s) { 1.0 } else { 0.0 })
-    }
-}
 
 fn network(root: &std::path::Path, net: &str) -> Dag {
     let text = std::fs::read_to_string(root.join(format!("bnlearn-bif/{net}.edges.tsv"))).unwrap();
@@ -57,7 +39,7 @@ fn oracle_pc_recovers_the_cpdag_of_bnlearn_networks() {
         let truth = dag.cpdag();
         for compat in [Compat::Pcalg, Compat::CausalLearn] {
             let params = PcParams { alpha: 0.5, compat, ..PcParams::default() };
-            let got = pc(&Oracle(dag.clone()), &params, None, Par::threads(2)).unwrap();
+            let got = pc(&DSeparation(dag.clone()), &params, None, Par::threads(2)).unwrap();
             assert_eq!(got.graph.edges(), truth.edges(), "{net} [{compat:?}]");
         }
     }

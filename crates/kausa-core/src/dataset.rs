@@ -57,8 +57,15 @@ impl Column {
         }
         let levels: Vec<String> = order.iter().map(|&i| distinct[i].to_string()).collect();
         let numeric = numeric.map(|num| order.iter().map(|&i| num[i]).collect::<Vec<f64>>());
-        let codes =
-            labels.iter().map(|l| levels.iter().position(|x| x == l).expect("label is a level") as u32).collect();
+        // code_of[i] is the level index of distinct[i].
+        let mut code_of = vec![0u32; distinct.len()];
+        for (code, &i) in order.iter().enumerate() {
+            code_of[i] = code as u32;
+        }
+        let codes = labels
+            .iter()
+            .map(|l| code_of[distinct.binary_search(l).expect("label is among the distinct labels")])
+            .collect();
         Column::Discrete { name: name.into(), codes, levels, numeric }
     }
 
@@ -117,6 +124,22 @@ impl Column {
                 v.len()
             }
             Column::Discrete { levels, .. } => levels.len(),
+        }
+    }
+
+    /// Whether every row holds the same value (cheaper than `cardinality() < 2`).
+    pub fn is_constant(&self) -> bool {
+        match self {
+            Column::Continuous { values, .. } => values.iter().all(|v| *v == values[0]),
+            Column::Discrete { codes, .. } => codes.iter().all(|c| *c == codes[0]),
+        }
+    }
+
+    /// The column as numbers, borrowed when it is continuous.
+    pub fn as_f64(&self) -> Option<std::borrow::Cow<'_, [f64]>> {
+        match self {
+            Column::Continuous { values, .. } => Some(std::borrow::Cow::Borrowed(values)),
+            other => other.to_f64().map(std::borrow::Cow::Owned),
         }
     }
 

@@ -23,8 +23,10 @@
 
 mod error;
 mod knowledge;
+mod oracle;
 mod pc;
 
 pub use error::{Error, Result};
 pub use knowledge::{Knowledge, KnowledgeError};
+pub use oracle::DSeparation;
 pub use pc::{Compat, PcParams, PcResult, SepSets, pc};

@@ -35,6 +35,18 @@ pub enum Error {
         /// What is wrong.
         message: String,
     },
+    /// A bad cell of a columnar file (Parquet), at a data row.
+    #[error("{}: row {row}: column {column}: {message}", path.display())]
+    Cell {
+        /// The file.
+        path: PathBuf,
+        /// 1-based data row (the header, if any, not counted).
+        row: usize,
+        /// The column's name and position.
+        column: String,
+        /// What is wrong.
+        message: String,
+    },
     /// A problem with the whole file or a whole column.
     #[error("{}: {message}", path.display())]
     Invalid {

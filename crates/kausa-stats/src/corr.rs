@@ -31,14 +31,26 @@ impl Correlation {
         if n < 2 {
             return Err(StatsError::TooFewRows { n, k: 0, needed: 2 });
         }
-        // Centred copy, column-major, scaled by 1/norm so the Gram matrix is the correlation.
-        let mut x = vec![0.0f64; n * p];
         for (j, col) in columns.iter().enumerate() {
             if col.len() != n {
                 return Err(StatsError::Internal(format!("column {j} has {} rows, expected {n}", col.len())));
             }
+        }
+        let pool = match par {
+            Par::Seq => None,
+            Par::Threads(t) => Some(
+                rayon::ThreadPoolBuilder::new()
+                    .num_threads(t.get())
+                    .build()
+                    .map_err(|e| StatsError::Internal(format!("thread pool: {e}")))?,
+            ),
+        };
+        // Centred copy, column-major, scaled by 1/norm so the Gram matrix is the correlation.
+        // Each column is one task, so the bits do not depend on threads.
+        let mut x = vec![0.0f64; n * p];
+        let centre = |(j, dst): (usize, &mut [f64])| -> bool {
+            let col = columns[j];
             let mean = col.iter().sum::<f64>() / n as f64;
-            let dst = &mut x[j * n..(j + 1) * n];
             for (d, v) in dst.iter_mut().zip(col.iter()) {
                 *d = v - mean;
             }
@@ -46,10 +58,20 @@ impl Correlation {
             // A column whose spread is at rounding level of its magnitude is constant.
             let scale = col.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(f64::MIN_POSITIVE);
             if ss.sqrt() <= 1e-12 * scale * (n as f64).sqrt() {
-                return Err(StatsError::Constant { column: j });
+                return false;
             }
             let inv = 1.0 / ss.sqrt();
             dst.iter_mut().for_each(|v| *v *= inv);
+            true
+        };
+        let mut ok = vec![true; p];
+        match &pool {
+            None => x.chunks_mut(n).enumerate().zip(ok.iter_mut()).for_each(|(c, o)| *o = centre(c)),
+            Some(pool) => pool
+                .install(|| x.par_chunks_mut(n).enumerate().zip(ok.par_iter_mut()).for_each(|(c, o)| *o = centre(c))),
+        }
+        if let Some(column) = ok.iter().position(|o| !o) {
+            return Err(StatsError::Constant { column });
         }
         let xm = MatRef::from_column_major_slice(&x, n, p);
         let mut r = vec![0.0f64; p * p];
@@ -57,19 +79,16 @@ impl Correlation {
             r.chunks_mut(BLOCK * p).enumerate().map(|(b, chunk)| (b * BLOCK, chunk)).collect();
         let work = |(j0, chunk): (usize, &mut [f64])| {
             let w = chunk.len() / p;
-            let dst = MatMut::from_column_major_slice_mut(chunk, p, w);
+            // Only rows up to the block's last column: the upper triangle is all we read.
+            let rows = j0 + w;
+            let dst = MatMut::from_column_major_slice_mut(chunk, p, w).subrows_mut(0, rows);
             let rhs = xm.subcols(j0, w);
-            faer::linalg::matmul::matmul(dst, Accum::Replace, xm.transpose(), rhs, 1.0, FaerPar::Seq);
+            let lhs = xm.subcols(0, rows).transpose();
+            faer::linalg::matmul::matmul(dst, Accum::Replace, lhs, rhs, 1.0, FaerPar::Seq);
         };
-        match par {
-            Par::Seq => blocks.into_iter().for_each(work),
-            Par::Threads(t) => {
-                let pool = rayon::ThreadPoolBuilder::new()
-                    .num_threads(t.get())
-                    .build()
-                    .map_err(|e| StatsError::Internal(format!("thread pool: {e}")))?;
-                pool.install(|| blocks.into_par_iter().for_each(work));
-            }
+        match &pool {
+            None => blocks.into_iter().for_each(work),
+            Some(pool) => pool.install(|| blocks.into_par_iter().for_each(work)),
         }
         // Symmetrise from the upper triangle, unit diagonal, clip.
         for j in 0..p {
@@ -113,7 +132,34 @@ impl Correlation {
     /// residual variance after regressing on the earlier columns is below `tol`
     /// is a linear combination of them, and the returned set names that column
     /// together with the earlier columns that carry its combination.
-    pub fn collinear_set(&self, tol: f64) -> Option<Vec<usize>> {
+    ///
+    /// A blocked Cholesky factorisation (faer) screens the matrix first; only
+    /// when one of its pivots comes near `tol` does the column-by-column search
+    /// run, so the answer is that search's whatever `par` is.
+    pub fn collinear_set(&self, tol: f64, par: Par) -> Option<Vec<usize>> {
+        if self.smallest_pivot(par).is_some_and(|m| m > 4.0 * tol) {
+            return None;
+        }
+        self.collinear_search(tol)
+    }
+
+    /// The smallest squared pivot of the Cholesky factor, `None` if the factorisation fails.
+    fn smallest_pivot(&self, par: Par) -> Option<f64> {
+        use faer::dyn_stack::{MemBuffer, MemStack};
+        use faer::linalg::cholesky::llt::factor::{LltRegularization, cholesky_in_place, cholesky_in_place_scratch};
+        let p = self.p;
+        let fpar = match par {
+            Par::Seq => FaerPar::Seq,
+            Par::Threads(t) => FaerPar::rayon(t.get()),
+        };
+        let mut a = faer::Mat::<f64>::from_fn(p, p, |i, j| self.get(i, j));
+        let mut mem = MemBuffer::new(cholesky_in_place_scratch::<f64>(p, fpar, Default::default()));
+        cholesky_in_place(a.as_mut(), LltRegularization::default(), fpar, MemStack::new(&mut mem), Default::default())
+            .ok()?;
+        (0..p).map(|j| a[(j, j)] * a[(j, j)]).reduce(f64::min)
+    }
+
+    fn collinear_search(&self, tol: f64) -> Option<Vec<usize>> {
         let p = self.p;
         let mut l = vec![0.0f64; p * p];
         let mut kept: Vec<usize> = Vec::new();
@@ -201,9 +247,9 @@ mod tests {
         cols[4] = cols[0].iter().zip(&cols[2]).map(|(a, b)| 2.0 * a - b).collect();
         let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
         let c = Correlation::from_columns(&refs, Par::Seq).unwrap();
-        assert_eq!(c.collinear_set(1e-10), Some(vec![0, 2, 4]));
+        assert_eq!(c.collinear_set(1e-10, Par::Seq), Some(vec![0, 2, 4]));
         let ok = columns(200, 5, 4);
         let refs: Vec<&[f64]> = ok.iter().map(|c| c.as_slice()).collect();
-        assert_eq!(Correlation::from_columns(&refs, Par::Seq).unwrap().collinear_set(1e-10), None);
+        assert_eq!(Correlation::from_columns(&refs, Par::Seq).unwrap().collinear_set(1e-10, Par::Seq), None);
     }
 }

@@ -49,6 +49,15 @@ fn for_each_subset(
     }
 }
 
+/// Buffers one worker reuses from pair to pair.
+#[derive(Default)]
+struct Workspace {
+    scratch: Scratch,
+    buf: Vec<usize>,
+    x_side: Vec<usize>,
+    y_side: Vec<usize>,
+}
+
 /// Tests the pair `(x, y)` at level `level` from both sides.
 fn test_pair(
     test: &dyn CiTest,
@@ -58,19 +67,32 @@ fn test_pair(
     nx: &[usize],
     ny: &[usize],
     level: usize,
-    scratch: &mut Scratch,
+    work: &mut Workspace,
 ) -> Result<PairOutcome> {
     let alpha = params.alpha;
     let mut out = PairOutcome { removed: false, sepset: Vec::new(), tests: 0 };
-    let mut buf = Vec::with_capacity(level);
-    let x_side: Vec<usize> = nx.iter().copied().filter(|&v| v != y).collect();
-    let y_side: Vec<usize> = ny.iter().copied().filter(|&v| v != x).collect();
+    if level == 0 {
+        // One test with the empty set, the same in both conventions.
+        out.tests = 1;
+        let p = test.p_value(x, y, &[], &mut work.scratch)?;
+        out.removed = match params.compat {
+            Compat::Pcalg => p >= alpha,
+            Compat::CausalLearn => p > alpha,
+        };
+        return Ok(out);
+    }
+    let Workspace { scratch, buf, x_side, y_side } = work;
+    x_side.clear();
+    x_side.extend(nx.iter().copied().filter(|&v| v != y));
+    y_side.clear();
+    y_side.extend(ny.iter().copied().filter(|&v| v != x));
+    let (x_side, y_side) = (&*x_side, &*y_side);
     // A subset of x's side was already tested from there; the answer would repeat.
     let tested_from_x = |s: &[usize]| s.iter().all(|v| x_side.binary_search(v).is_ok());
     match params.compat {
         Compat::Pcalg => {
-            for (a, b, side, skip_seen) in [(x, y, &x_side, false), (y, x, &y_side, true)] {
-                for_each_subset(side, level, &mut buf, |s| {
+            for (a, b, side, skip_seen) in [(x, y, x_side, false), (y, x, y_side, true)] {
+                for_each_subset(side, level, buf, |s| {
                     if skip_seen && tested_from_x(s) {
                         return Ok(false);
                     }
@@ -89,8 +111,8 @@ fn test_pair(
         }
         Compat::CausalLearn => {
             let mut union: Vec<usize> = Vec::new();
-            for (a, b, side, skip_seen) in [(x, y, &x_side, false), (y, x, &y_side, true)] {
-                for_each_subset(side, level, &mut buf, |s| {
+            for (a, b, side, skip_seen) in [(x, y, x_side, false), (y, x, y_side, true)] {
+                for_each_subset(side, level, buf, |s| {
                     if skip_seen && tested_from_x(s) {
                         return Ok(false);
                     }
@@ -141,7 +163,9 @@ pub(super) fn run(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowl
                 .map_err(|e| Error::Internal(format!("thread pool: {e}")))?,
         ),
     };
-    let mut sepsets = BTreeMap::new();
+    // Removed pairs with their separating sets; the map is built once at the end
+    // (a bulk build from sorted pairs, much cheaper than 100k single inserts).
+    let mut removed: Vec<((usize, usize), Vec<usize>)> = Vec::new();
     let mut n_tests = 0u64;
     let mut level = 0usize;
     let mut max_level = 0usize;
@@ -160,15 +184,14 @@ pub(super) fn run(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowl
             break;
         }
         max_level = level;
-        let work = |scratch: &mut Scratch, &(x, y): &(usize, usize)| {
-            test_pair(test, params, x, y, &nbrs[x], &nbrs[y], level, scratch)
-        };
+        let work =
+            |ws: &mut Workspace, &(x, y): &(usize, usize)| test_pair(test, params, x, y, &nbrs[x], &nbrs[y], level, ws);
         let outcomes: Vec<Result<PairOutcome>> = match &pool {
             None => {
-                let mut scratch = Scratch::default();
-                pairs.iter().map(|pair| work(&mut scratch, pair)).collect()
+                let mut ws = Workspace::default();
+                pairs.iter().map(|pair| work(&mut ws, pair)).collect()
             }
-            Some(pool) => pool.install(|| pairs.par_iter().map_init(Scratch::default, work).collect()),
+            Some(pool) => pool.install(|| pairs.par_iter().map_init(Workspace::default, work).collect()),
         };
         for (&(x, y), outcome) in pairs.iter().zip(outcomes) {
             let outcome = outcome?;
@@ -176,7 +199,7 @@ pub(super) fn run(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowl
             if outcome.removed {
                 adj[x * p + y] = false;
                 adj[y * p + x] = false;
-                sepsets.insert((x, y), outcome.sepset);
+                removed.push(((x, y), outcome.sepset));
             }
         }
         level += 1;
@@ -185,6 +208,8 @@ pub(super) fn run(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowl
             break;
         }
     }
+    removed.sort_unstable_by_key(|&(pair, _)| pair);
+    let sepsets: BTreeMap<(usize, usize), Vec<usize>> = removed.into_iter().collect();
     Ok(Skeleton { p, adj, sepsets, n_tests, max_level })
 }
 
