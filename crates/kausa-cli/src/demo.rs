@@ -44,7 +44,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let truth = sem.dag().cpdag();
     let params = PcParams { alpha: args.alpha, compat: Compat::Pcalg, ..PcParams::default() };
     let par = Par::threads(std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let found = run_pc(&data, std::path::Path::new("<simulated>"), TestKind::Fisherz, &params, None, par)?;
+    let found =
+        run_pc(&data, std::path::Path::new("<simulated>"), TestKind::Fisherz, &params, None, par, &kausa_core::Silent)?;
     let c = compare(&found.result.graph, &truth);
     if args.json {
         let doc = serde_json::json!({

@@ -3,12 +3,13 @@ use std::time::Instant;
 
 use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
-use kausa_core::{Dataset, Par};
-use kausa_discovery::{Compat, PcParams, PcResult, pc};
+use kausa_core::{Dataset, Par, Progress};
+use kausa_discovery::{Compat, PcParams, PcResult, pc_with_progress};
 use kausa_graph::Graph;
 use kausa_io::{GraphJson, read_knowledge, read_table, to_dot};
 
 use crate::data_args::DataArgs;
+use crate::progress::Bar;
 use kausa_stats::{CiTest, Correlation, DiscreteData, DiscreteTest, DiscreteTestKind, FisherZ, Semantics, StatsError};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -25,6 +26,16 @@ pub(crate) enum TestKind {
     Gsq,
     /// Pearson's χ² test (discrete data).
     Chisq,
+}
+
+impl TestKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            TestKind::Fisherz => "fisherz",
+            TestKind::Gsq => "gsq",
+            TestKind::Chisq => "chisq",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -173,6 +184,7 @@ pub(crate) fn run_pc(
     params: &PcParams,
     knowledge: Option<&Path>,
     par: Par,
+    progress: &dyn Progress,
 ) -> Result<Discovered> {
     let names = data.names();
     let semantics = match params.compat {
@@ -181,9 +193,10 @@ pub(crate) fn run_pc(
     };
     let knowledge = knowledge.map(|k| read_knowledge(k, &names)).transpose()?;
     let t0 = Instant::now();
+    progress.stage(&format!("{} statistics", test.as_str()), None);
     let ci = build_test(data, test, semantics, par).map_err(|m| anyhow!("{}: {m}", file.display()))?;
     let t1 = Instant::now();
-    let result = pc(ci.as_ref(), params, knowledge.as_ref(), par).map_err(|e| match e {
+    let result = pc_with_progress(ci.as_ref(), params, knowledge.as_ref(), par, progress).map_err(|e| match e {
         kausa_discovery::Error::Stats(s) => anyhow!("{}: {}", file.display(), explain(&s, &names)),
         other => anyhow!("{}: {other}", file.display()),
     })?;
@@ -208,6 +221,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
         bail!("--threads must be at least 1");
     }
     let par = Par::threads(threads);
+    let bar = Bar::new(args.json);
+    bar.stage(&format!("reading {}", args.data.display()), None);
     let table = read_table(&args.data, &args.input.options(par)?)?;
     let t_read = t_start.elapsed().as_secs_f64();
     let data = &table.data;
@@ -231,13 +246,11 @@ pub(crate) fn run(args: Args) -> Result<()> {
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         bail!("--alpha must be between 0 and 1 (exclusive), got {}", params.alpha);
     }
-    let found = run_pc(data, &args.data, test, &params, args.knowledge.as_deref(), par)?;
+    let found = run_pc(data, &args.data, test, &params, args.knowledge.as_deref(), par, &bar);
+    bar.finish();
+    let found = found?;
     let total = t_start.elapsed().as_secs_f64();
-    let test_name = match test {
-        TestKind::Fisherz => "fisherz",
-        TestKind::Gsq => "gsq",
-        TestKind::Chisq => "chisq",
-    };
+    let test_name = test.as_str();
     let meta = serde_json::json!({
         "tool": "kausa",
         "version": env!("CARGO_PKG_VERSION"),

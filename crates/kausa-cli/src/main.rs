@@ -4,6 +4,7 @@ mod compare;
 mod data_args;
 mod demo;
 mod discover;
+mod progress;
 
 use std::process::ExitCode;
 

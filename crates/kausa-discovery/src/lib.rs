@@ -29,4 +29,4 @@ mod pc;
 pub use error::{Error, Result};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use oracle::DSeparation;
-pub use pc::{Compat, PcParams, PcResult, SepSets, pc};
+pub use pc::{Compat, PcParams, PcResult, SepSets, pc, pc_with_progress};

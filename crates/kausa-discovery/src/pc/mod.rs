@@ -6,7 +6,7 @@ mod skeleton;
 
 use std::collections::BTreeMap;
 
-use kausa_core::Par;
+use kausa_core::{Par, Progress, Silent};
 use kausa_graph::{EdgeType, Graph, meek_closure};
 use kausa_stats::CiTest;
 
@@ -81,6 +81,17 @@ pub struct PcResult {
 ///
 /// `knowledge`, when given, must be about `test.n_vars()` variables; it is validated first.
 pub fn pc(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowledge>, par: Par) -> Result<PcResult> {
+    pc_with_progress(test, params, knowledge, par, &Silent)
+}
+
+/// [`pc`], reporting each level of the skeleton search (pairs tested) to `progress`.
+pub fn pc_with_progress(
+    test: &dyn CiTest,
+    params: &PcParams,
+    knowledge: Option<&Knowledge>,
+    par: Par,
+    progress: &dyn Progress,
+) -> Result<PcResult> {
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         return Err(Error::Param(format!("alpha must be in (0, 1), got {}", params.alpha)));
     }
@@ -92,7 +103,7 @@ pub fn pc(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowledge>, p
         }
         k.validate()?;
     }
-    let skel = skeleton::run(test, params, knowledge, par)?;
+    let skel = skeleton::run(test, params, knowledge, par, progress)?;
     let mut graph = match params.compat {
         Compat::Pcalg => orient_pcalg::orient(&skel, knowledge),
         Compat::CausalLearn => orient_causal_learn::orient(&skel, knowledge),

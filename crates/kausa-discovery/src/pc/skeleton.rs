@@ -1,6 +1,6 @@
 use std::collections::BTreeMap;
 
-use kausa_core::Par;
+use kausa_core::{Par, Progress};
 use kausa_stats::{CiTest, Scratch};
 use rayon::prelude::*;
 
@@ -133,7 +133,13 @@ fn test_pair(
 }
 
 /// The skeleton phase of PC-stable.
-pub(super) fn run(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowledge>, par: Par) -> Result<Skeleton> {
+pub(super) fn run(
+    test: &dyn CiTest,
+    params: &PcParams,
+    knowledge: Option<&Knowledge>,
+    par: Par,
+    progress: &dyn Progress,
+) -> Result<Skeleton> {
     let p = test.n_vars();
     let mut adj = vec![true; p * p];
     (0..p).for_each(|i| adj[i * p + i] = false);
@@ -184,8 +190,12 @@ pub(super) fn run(test: &dyn CiTest, params: &PcParams, knowledge: Option<&Knowl
             break;
         }
         max_level = level;
-        let work =
-            |ws: &mut Workspace, &(x, y): &(usize, usize)| test_pair(test, params, x, y, &nbrs[x], &nbrs[y], level, ws);
+        progress.stage(&format!("PC level {level}"), Some(pairs.len() as u64));
+        let work = |ws: &mut Workspace, &(x, y): &(usize, usize)| {
+            let outcome = test_pair(test, params, x, y, &nbrs[x], &nbrs[y], level, ws);
+            progress.advance(1);
+            outcome
+        };
         let outcomes: Vec<Result<PairOutcome>> = match &pool {
             None => {
                 let mut ws = Workspace::default();
