@@ -5,6 +5,7 @@ mod data_args;
 mod demo;
 mod discover;
 mod progress;
+mod sample;
 
 use std::process::ExitCode;
 
@@ -26,6 +27,8 @@ enum Command {
     Discover(discover::Args),
     /// Compare a learned graph with a reference graph (SHD, precision, recall).
     Compare(compare::Args),
+    /// Draw data from a known model: a Bayesian network (BIF) or a linear SEM (graph JSON).
+    Sample(sample::Args),
 }
 
 fn main() -> ExitCode {
@@ -34,6 +37,7 @@ fn main() -> ExitCode {
         Command::Demo(a) => demo::run(a),
         Command::Discover(a) => discover::run(a),
         Command::Compare(a) => compare::run(a),
+        Command::Sample(a) => sample::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -11,3 +11,5 @@ mod commands;
 mod golden;
 /// PC with a d-separation oracle returns the true CPDAG of the bnlearn networks.
 mod oracle_networks;
+/// `kausa sample`: BIF and linear models, back through discovery.
+mod sample;

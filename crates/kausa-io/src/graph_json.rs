@@ -15,6 +15,9 @@ pub struct JsonEdge {
     /// `-->`, `---`, `<->`, `o->` or `o-o`.
     #[serde(rename = "type")]
     pub kind: String,
+    /// The edge's coefficient in a linear model, when the graph describes one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weight: Option<f64>,
 }
 
 /// The canonical graph JSON shared with the reference scripts:
@@ -39,7 +42,12 @@ impl GraphJson {
         let edges = graph
             .edges()
             .into_iter()
-            .map(|(a, b, t)| JsonEdge { from: names[a].clone(), to: names[b].clone(), kind: t.as_str().to_string() })
+            .map(|(a, b, t)| JsonEdge {
+                from: names[a].clone(),
+                to: names[b].clone(),
+                kind: t.as_str().to_string(),
+                weight: None,
+            })
             .collect();
         GraphJson { nodes: names.to_vec(), edges, meta }
     }
@@ -140,9 +148,11 @@ mod tests {
         let text = j.to_json_string();
         let back: GraphJson = serde_json::from_str(&text).unwrap();
         assert_eq!(back.to_graph().unwrap(), g);
-        assert_eq!(j.edges[0], JsonEdge { from: "B".into(), to: "C".into(), kind: "---".into() });
-        let bad =
-            GraphJson { edges: vec![JsonEdge { from: "A".into(), to: "Z".into(), kind: "-->".into() }], ..j.clone() };
+        assert_eq!(j.edges[0], JsonEdge { from: "B".into(), to: "C".into(), kind: "---".into(), weight: None });
+        let bad = GraphJson {
+            edges: vec![JsonEdge { from: "A".into(), to: "Z".into(), kind: "-->".into(), weight: None }],
+            ..j.clone()
+        };
         assert!(bad.to_graph().unwrap_err().contains("unknown node \"Z\""));
         let rev: Vec<String> = ["C", "B", "A"].iter().map(|s| s.to_string()).collect();
         let r = j.reorder(&rev).unwrap();

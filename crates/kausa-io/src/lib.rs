@@ -1,23 +1,30 @@
 //! The boundary between kausa and files.
 //!
 //! - [`read_table`]: CSV (comma, semicolon, tab or space; detected or given;
-//!   decimal comma for German exports; plain or gzip) into a [`kausa_core::Dataset`],
-//!   with column kinds inferred or overridden and missing values refused or dropped.
+//!   decimal comma for German exports; plain or gzip) and Parquet into a
+//!   [`kausa_core::Dataset`], with column kinds inferred or overridden and missing
+//!   values refused or dropped; [`write_csv`] writes one back.
 //! - [`read_knowledge`]: background knowledge (tiers, required and forbidden
 //!   edges) from TOML.
 //! - [`GraphJson`]: the canonical graph JSON shared with the reference scripts,
 //!   and [`to_dot`] for Graphviz.
+//! - [`read_bif`]: discrete Bayesian networks in BIF; [`read_linear_sem`]: linear
+//!   structural equation models as graph JSON with weights.
 //!
 //! Every error names the file and, where there is one, the line and column.
 //! This is the only kausa library crate that touches the file system.
 #![deny(missing_docs)]
 
+mod bif;
 mod error;
 mod graph_json;
 mod knowledge;
+mod model;
 mod table;
 
+pub use bif::read_bif;
 pub use error::{Error, Result};
 pub use graph_json::{GraphJson, JsonEdge, to_dot};
 pub use knowledge::read_knowledge;
-pub use table::{Missing, ReadOptions, Table, read_table};
+pub use model::{read_linear_sem, write_csv};
+pub use table::{Format, Missing, ReadOptions, Table, read_table};
