@@ -4,18 +4,40 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par, Progress};
-use kausa_discovery::{Compat, PcParams, PcResult, pc_with_progress};
+use kausa_discovery::{Compat, GesParams, PcParams, PcResult, ges_with_progress, pc_with_progress};
 use kausa_graph::Graph;
 use kausa_io::{GraphJson, read_knowledge, read_table, to_dot};
 
 use crate::data_args::DataArgs;
 use crate::progress::Bar;
-use kausa_stats::{CiTest, Correlation, DiscreteData, DiscreteTest, DiscreteTestKind, FisherZ, Semantics, StatsError};
+use kausa_stats::{
+    Bdeu, CiTest, Correlation, DiscreteData, DiscreteTest, DiscreteTestKind, FisherZ, GaussianBic, LocalScore,
+    Semantics, StatsError,
+};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Method {
     /// PC-stable (Colombo and Maathuis 2014).
     Pc,
+    /// Greedy Equivalence Search (Chickering 2002), score-based.
+    Ges,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum ScoreKind {
+    /// Linear-Gaussian BIC (continuous data).
+    Bic,
+    /// BDeu with equivalent sample size 1 (discrete data).
+    Bdeu,
+}
+
+impl ScoreKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            ScoreKind::Bic => "bic",
+            ScoreKind::Bdeu => "bdeu",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,6 +99,13 @@ pub(crate) struct Args {
     /// Threads (default: all cores). The result does not depend on it.
     #[arg(long)]
     threads: Option<usize>,
+    /// The score of GES (default: bic for continuous data, bdeu for discrete).
+    #[arg(long, value_enum)]
+    score: Option<ScoreKind>,
+    /// BIC penalty discount c: the penalty is c/2 · ln n per parameter (c = 1 is the classical BIC;
+    /// causal-learn's lambda_value is c/2).
+    #[arg(long, default_value_t = 1.0)]
+    penalty_discount: f64,
     /// Which reference implementation's semantics to reproduce.
     #[arg(long, value_enum, default_value = "pcalg")]
     compat: CompatArg,
@@ -119,6 +148,31 @@ pub(crate) fn explain(e: &StatsError, names: &[String]) -> String {
     }
 }
 
+/// The correlation matrix of the data, refusing text columns, too few rows and collinear columns.
+pub(crate) fn correlation_of(
+    data: &Dataset,
+    method: &'static str,
+    par: Par,
+    names: &[String],
+) -> Result<Correlation, String> {
+    let explain = |e: StatsError| explain(&e, names);
+    let mut cols = Vec::with_capacity(data.n_cols());
+    for (j, c) in data.columns().iter().enumerate() {
+        cols.push(c.as_f64().ok_or_else(|| {
+            explain(StatsError::WrongKind { column: j, test: method, reason: "it holds text categories, not numbers" })
+        })?);
+    }
+    if data.n_rows() < 5 {
+        return Err(format!("{} rows are too few for the {method} method (needs at least 5)", data.n_rows()));
+    }
+    let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_ref()).collect();
+    let corr = Correlation::from_columns(&refs, par).map_err(explain)?;
+    if let Some(set) = corr.collinear_set(1e-10, par) {
+        return Err(explain(StatsError::Collinear { columns: set }));
+    }
+    Ok(corr)
+}
+
 /// Builds the test on the data; the error names the file and the variables.
 pub(crate) fn build_test(
     data: &Dataset,
@@ -130,24 +184,7 @@ pub(crate) fn build_test(
     let explain = |e: StatsError| explain(&e, &names);
     Ok(match kind {
         TestKind::Fisherz => {
-            let mut cols = Vec::with_capacity(data.n_cols());
-            for (j, c) in data.columns().iter().enumerate() {
-                cols.push(c.as_f64().ok_or_else(|| {
-                    explain(StatsError::WrongKind {
-                        column: j,
-                        test: "fisherz",
-                        reason: "it holds text categories, not numbers",
-                    })
-                })?);
-            }
-            if data.n_rows() < 5 {
-                return Err(format!("{} rows are too few for the Fisher-z test (needs at least 5)", data.n_rows()));
-            }
-            let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_ref()).collect();
-            let corr = Correlation::from_columns(&refs, par).map_err(explain)?;
-            if let Some(set) = corr.collinear_set(1e-10, par) {
-                return Err(explain(StatsError::Collinear { columns: set }));
-            }
+            let corr = correlation_of(data, "fisherz", par, &names)?;
             Box::new(FisherZ::new(corr, semantics))
         }
         TestKind::Gsq | TestKind::Chisq => {
@@ -171,7 +208,6 @@ fn default_threads() -> usize {
 }
 
 pub(crate) struct Discovered {
-    pub(crate) names: Vec<String>,
     pub(crate) result: PcResult,
     pub(crate) seconds_stats: f64,
     pub(crate) seconds_search: f64,
@@ -201,7 +237,7 @@ pub(crate) fn run_pc(
         other => anyhow!("{}: {other}", file.display()),
     })?;
     let t2 = Instant::now();
-    Ok(Discovered { names, result, seconds_stats: (t1 - t0).as_secs_f64(), seconds_search: (t2 - t1).as_secs_f64() })
+    Ok(Discovered { result, seconds_stats: (t1 - t0).as_secs_f64(), seconds_search: (t2 - t1).as_secs_f64() })
 }
 
 pub(crate) fn edge_table(g: &Graph, names: &[String]) -> String {
@@ -212,6 +248,126 @@ pub(crate) fn edge_table(g: &Graph, names: &[String]) -> String {
         out.push_str(&format!("{:<w$}  {}   {}\n", names[a], t.as_str(), names[b]));
     }
     out
+}
+
+/// What one discovery method produced, ready for output.
+struct Outcome {
+    graph: Graph,
+    /// Goes into the graph JSON's `meta`.
+    meta: serde_json::Value,
+    /// Method-specific statistics for `--json` (counts, seconds of statistics and search).
+    stats: serde_json::Value,
+    /// The first line of the text output.
+    summary: String,
+}
+
+fn run_ges(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Result<Outcome> {
+    if args.knowledge.is_some() {
+        bail!("--knowledge is not supported by --method ges yet; use --method pc");
+    }
+    if !(args.penalty_discount > 0.0 && args.penalty_discount.is_finite()) {
+        bail!("--penalty-discount must be a positive number, got {}", args.penalty_discount);
+    }
+    let names = data.names();
+    let file = args.data.display();
+    let discrete = data.columns().iter().all(|c| c.kind() == kausa_core::ColumnKind::Discrete);
+    let kind = args.score.unwrap_or(if discrete { ScoreKind::Bdeu } else { ScoreKind::Bic });
+    let t0 = Instant::now();
+    progress.stage(&format!("{} statistics", kind.as_str()), None);
+    let score: Box<dyn LocalScore> = match kind {
+        ScoreKind::Bic => {
+            let corr = correlation_of(data, "bic", par, &names).map_err(|m| anyhow!("{file}: {m}"))?;
+            Box::new(GaussianBic::new(corr, args.penalty_discount / 2.0))
+        }
+        ScoreKind::Bdeu => {
+            let d = DiscreteData::from_dataset(data, "bdeu")
+                .map_err(|e| anyhow!("{file}: {} (mark discrete columns with --discrete)", explain(&e, &names)))?;
+            Box::new(Bdeu::new(&d, 1.0))
+        }
+    };
+    let t1 = Instant::now();
+    let result =
+        ges_with_progress(score.as_ref(), &GesParams::default(), par, progress).map_err(|e| anyhow!("{file}: {e}"))?;
+    let t2 = Instant::now();
+    Ok(Outcome {
+        graph: result.graph,
+        meta: serde_json::json!({
+            "method": "ges",
+            "score": kind.as_str(),
+            "penalty_discount": args.penalty_discount,
+            "score_value": result.score,
+        }),
+        stats: serde_json::json!({
+            "inserts": result.inserts,
+            "deletes": result.deletes,
+            "score": result.score,
+            "seconds_statistics": (t1 - t0).as_secs_f64(),
+            "seconds_search": (t2 - t1).as_secs_f64(),
+        }),
+        summary: format!(
+            "GES, {} score{}: {} variables, {} rows, {} inserts, {} deletes, score {:.4}",
+            kind.as_str(),
+            if kind == ScoreKind::Bic {
+                format!(" (penalty discount {})", args.penalty_discount)
+            } else {
+                String::new()
+            },
+            data.n_cols(),
+            data.n_rows(),
+            result.inserts,
+            result.deletes,
+            result.score
+        ),
+    })
+}
+
+fn run_pc_outcome(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Result<Outcome> {
+    let test = args.test.unwrap_or_else(|| {
+        if data.columns().iter().all(|c| c.kind() == kausa_core::ColumnKind::Discrete) {
+            TestKind::Gsq
+        } else {
+            TestKind::Fisherz
+        }
+    });
+    let params = PcParams {
+        alpha: args.alpha,
+        max_depth: args.max_depth,
+        compat: match args.compat {
+            CompatArg::Pcalg => Compat::Pcalg,
+            CompatArg::CausalLearn => Compat::CausalLearn,
+        },
+        ..PcParams::default()
+    };
+    if !(params.alpha > 0.0 && params.alpha < 1.0) {
+        bail!("--alpha must be between 0 and 1 (exclusive), got {}", params.alpha);
+    }
+    let found = run_pc(data, &args.data, test, &params, args.knowledge.as_deref(), par, progress)?;
+    Ok(Outcome {
+        meta: serde_json::json!({
+            "method": "pc-stable",
+            "compat": params.compat.as_str(),
+            "test": test.as_str(),
+            "alpha": params.alpha,
+            "max_depth": params.max_depth,
+            "ci_tests": found.result.n_tests,
+        }),
+        stats: serde_json::json!({
+            "ci_tests": found.result.n_tests,
+            "max_level": found.result.max_level,
+            "seconds_statistics": found.seconds_stats,
+            "seconds_search": found.seconds_search,
+        }),
+        summary: format!(
+            "PC-stable ({} semantics), {} test, alpha {}: {} variables, {} rows, {} tests",
+            params.compat.as_str(),
+            test.as_str(),
+            params.alpha,
+            data.n_cols(),
+            data.n_rows(),
+            found.result.n_tests,
+        ),
+        graph: found.result.graph,
+    })
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
@@ -226,85 +382,56 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let table = read_table(&args.data, &args.input.options(par)?)?;
     let t_read = t_start.elapsed().as_secs_f64();
     let data = &table.data;
-    let test = args.test.unwrap_or_else(|| {
-        if data.columns().iter().all(|c| c.kind() == kausa_core::ColumnKind::Discrete) {
-            TestKind::Gsq
-        } else {
-            TestKind::Fisherz
-        }
-    });
-    let Method::Pc = args.method;
-    let params = PcParams {
-        alpha: args.alpha,
-        max_depth: args.max_depth,
-        compat: match args.compat {
-            CompatArg::Pcalg => Compat::Pcalg,
-            CompatArg::CausalLearn => Compat::CausalLearn,
-        },
-        ..PcParams::default()
+    let names = data.names();
+    let outcome = match args.method {
+        Method::Pc => run_pc_outcome(&args, data, par, &bar),
+        Method::Ges => run_ges(&args, data, par, &bar),
     };
-    if !(params.alpha > 0.0 && params.alpha < 1.0) {
-        bail!("--alpha must be between 0 and 1 (exclusive), got {}", params.alpha);
-    }
-    let found = run_pc(data, &args.data, test, &params, args.knowledge.as_deref(), par, &bar);
     bar.finish();
-    let found = found?;
+    let outcome = outcome?;
     let total = t_start.elapsed().as_secs_f64();
-    let test_name = test.as_str();
-    let meta = serde_json::json!({
+    let mut meta = serde_json::json!({
         "tool": "kausa",
         "version": env!("CARGO_PKG_VERSION"),
-        "method": "pc-stable",
-        "compat": params.compat.as_str(),
-        "test": test_name,
-        "alpha": params.alpha,
-        "max_depth": params.max_depth,
         "data": args.data.file_name().map(|f| f.to_string_lossy().into_owned()),
         "rows": data.n_rows(),
         "dropped_rows": table.dropped_rows,
-        "ci_tests": found.result.n_tests,
     });
-    let graph_json = GraphJson::from_graph(&found.result.graph, &found.names, Some(meta));
+    if let (Some(m), Some(extra)) = (meta.as_object_mut(), outcome.meta.as_object()) {
+        m.extend(extra.clone());
+    }
+    let graph_json = GraphJson::from_graph(&outcome.graph, &names, Some(meta));
     let format = args.format.unwrap_or(Format::Json);
     let rendered = match format {
         Format::Json => graph_json.to_json_string(),
-        Format::Dot => to_dot(&found.result.graph, &found.names),
+        Format::Dot => to_dot(&outcome.graph, &names),
     };
     if let Some(out) = &args.out {
         std::fs::write(out, &rendered).with_context(|| format!("cannot write {}", out.display()))?;
     }
     if args.json {
-        let doc = serde_json::json!({
-            "graph": graph_json,
-            "stats": {
-                "ci_tests": found.result.n_tests,
-                "max_level": found.result.max_level,
-                "threads": threads,
-                "seconds": {
-                    "read": t_read,
-                    "correlation": found.seconds_stats,
-                    "search": found.seconds_search,
-                    "total": total,
-                },
-            },
+        let mut stats = outcome.stats.clone();
+        let seconds = serde_json::json!({
+            "read": t_read,
+            "correlation": stats["seconds_statistics"],
+            "search": stats["seconds_search"],
+            "total": total,
         });
-        println!("{doc}");
+        if let Some(m) = stats.as_object_mut() {
+            m.remove("seconds_statistics");
+            m.remove("seconds_search");
+            m.insert("threads".into(), threads.into());
+            m.insert("seconds".into(), seconds);
+        }
+        println!("{}", serde_json::json!({ "graph": graph_json, "stats": stats }));
     } else if args.out.is_none() && args.format.is_some() {
         print!("{rendered}");
     } else {
-        println!(
-            "PC-stable ({} semantics), {test_name} test, alpha {}: {} variables, {} rows, {} tests, {:.3} s",
-            params.compat.as_str(),
-            params.alpha,
-            data.n_cols(),
-            data.n_rows(),
-            found.result.n_tests,
-            total
-        );
+        println!("{}, {:.3} s", outcome.summary, total);
         if table.dropped_rows > 0 {
             println!("dropped {} rows with missing values", table.dropped_rows);
         }
-        print!("{}", edge_table(&found.result.graph, &found.names));
+        print!("{}", edge_table(&outcome.graph, &names));
         if let Some(out) = &args.out {
             println!("wrote {}", out.display());
         }

@@ -22,11 +22,13 @@
 #![deny(missing_docs)]
 
 mod error;
+mod ges;
 mod knowledge;
 mod oracle;
 mod pc;
 
 pub use error::{Error, Result};
+pub use ges::{GesParams, GesResult, ges, ges_with_progress};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use oracle::DSeparation;
 pub use pc::{Compat, PcParams, PcResult, SepSets, pc, pc_with_progress};

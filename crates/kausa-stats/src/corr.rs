@@ -19,6 +19,8 @@ pub struct Correlation {
     n: usize,
     p: usize,
     r: Vec<f64>,
+    /// Population standard deviations (divisor `n`), so covariances can be recovered.
+    sd: Vec<f64>,
 }
 
 impl Correlation {
@@ -48,7 +50,7 @@ impl Correlation {
         // Centred copy, column-major, scaled by 1/norm so the Gram matrix is the correlation.
         // Each column is one task, so the bits do not depend on threads.
         let mut x = vec![0.0f64; n * p];
-        let centre = |(j, dst): (usize, &mut [f64])| -> bool {
+        let centre = |(j, dst): (usize, &mut [f64])| -> Option<f64> {
             let col = columns[j];
             let mean = col.iter().sum::<f64>() / n as f64;
             for (d, v) in dst.iter_mut().zip(col.iter()) {
@@ -58,21 +60,22 @@ impl Correlation {
             // A column whose spread is at rounding level of its magnitude is constant.
             let scale = col.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(f64::MIN_POSITIVE);
             if ss.sqrt() <= 1e-12 * scale * (n as f64).sqrt() {
-                return false;
+                return None;
             }
             let inv = 1.0 / ss.sqrt();
             dst.iter_mut().for_each(|v| *v *= inv);
-            true
+            Some((ss / n as f64).sqrt())
         };
-        let mut ok = vec![true; p];
+        let mut ok: Vec<Option<f64>> = vec![None; p];
         match &pool {
             None => x.chunks_mut(n).enumerate().zip(ok.iter_mut()).for_each(|(c, o)| *o = centre(c)),
             Some(pool) => pool
                 .install(|| x.par_chunks_mut(n).enumerate().zip(ok.par_iter_mut()).for_each(|(c, o)| *o = centre(c))),
         }
-        if let Some(column) = ok.iter().position(|o| !o) {
+        if let Some(column) = ok.iter().position(|o| o.is_none()) {
             return Err(StatsError::Constant { column });
         }
+        let sd: Vec<f64> = ok.into_iter().flatten().collect();
         let xm = MatRef::from_column_major_slice(&x, n, p);
         let mut r = vec![0.0f64; p * p];
         let blocks: Vec<(usize, &mut [f64])> =
@@ -99,15 +102,21 @@ impl Correlation {
                 r[i * p + j] = v;
             }
         }
-        Ok(Correlation { n, p, r })
+        Ok(Correlation { n, p, r, sd })
     }
 
-    /// A correlation matrix given directly (row-major `p×p`, symmetric, unit diagonal).
+    /// A correlation matrix given directly (row-major `p×p`, symmetric, unit
+    /// diagonal); standard deviations are taken as 1.
     pub fn from_matrix(n: usize, p: usize, r: Vec<f64>) -> Result<Correlation> {
         if r.len() != p * p {
             return Err(StatsError::Internal(format!("matrix has {} entries, expected {}", r.len(), p * p)));
         }
-        Ok(Correlation { n, p, r })
+        Ok(Correlation { n, p, r, sd: vec![1.0; p] })
+    }
+
+    /// The population standard deviation (divisor `n`) of column `j`.
+    pub fn sd(&self, j: usize) -> f64 {
+        self.sd[j]
     }
 
     /// Number of observations behind the matrix.

@@ -36,9 +36,28 @@ impl DiscreteData {
         Ok(DiscreteData { n: data.n_rows(), cards, codes })
     }
 
+    /// Discrete data from codes: `codes[j][i] < cards[j]` for every column `j`, all columns of one length.
+    pub fn from_codes(codes: Vec<Vec<u32>>, cards: Vec<usize>) -> Result<DiscreteData> {
+        let n = codes.first().map_or(0, Vec::len);
+        if codes.len() != cards.len() {
+            return Err(StatsError::Internal(format!("{} columns but {} level counts", codes.len(), cards.len())));
+        }
+        for (j, (col, &card)) in codes.iter().zip(&cards).enumerate() {
+            if col.len() != n || col.iter().any(|&c| c as usize >= card) {
+                return Err(StatsError::Internal(format!("column {j}: wrong length or a code beyond {card} levels")));
+            }
+        }
+        Ok(DiscreteData { n, cards, codes })
+    }
+
     /// Number of rows.
     pub fn n(&self) -> usize {
         self.n
+    }
+
+    /// The codes of column `j`.
+    pub fn column(&self, j: usize) -> &[u32] {
+        &self.codes[j]
     }
 
     /// Number of levels of each column.

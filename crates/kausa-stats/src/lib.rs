@@ -22,12 +22,14 @@ mod corr;
 mod discrete;
 mod error;
 mod fisher;
+mod score;
 pub mod special;
 
 pub use corr::Correlation;
 pub use discrete::{ContingencyTable, DiscreteData, DiscreteTest, DiscreteTestKind};
 pub use error::{Result, StatsError};
 pub use fisher::FisherZ;
+pub use score::{Bdeu, GaussianBic, LocalScore};
 
 /// Which reference implementation's conventions a test follows where they differ.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
