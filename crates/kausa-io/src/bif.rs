@@ -218,7 +218,10 @@ impl Parser<'_> {
     }
 }
 
-/// Where a variable and its table were declared, for messages.
+/// A variable's probability block: parents, the flat table, and where it was declared.
+type Table = (Vec<usize>, Vec<f64>, u64, usize);
+
+/// Where a variable was declared, for messages.
 struct Declared {
     name: String,
     states: Vec<String>,
@@ -245,8 +248,7 @@ pub fn read_bif(path: &Path) -> Result<DiscreteBn> {
     let (tokens, end) = tokenize(path, &text)?;
     let mut p = Parser { path, tokens, at: 0, end };
     let mut vars: Vec<Declared> = Vec::new();
-    // Per variable: (parents, table, where the table was declared).
-    let mut tables: Vec<Option<(Vec<usize>, Vec<f64>, u64, usize)>> = Vec::new();
+    let mut tables: Vec<Option<Table>> = Vec::new();
     while p.peek().is_some() {
         let (line, col) = p.here();
         let keyword = p.word("'network', 'variable' or 'probability'")?;

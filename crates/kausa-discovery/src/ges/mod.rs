@@ -173,43 +173,82 @@ fn sorted_union(parts: &[&[usize]]) -> Vec<usize> {
     v
 }
 
-/// The best Insert among those with tail `x`, in scan order.
-fn best_insert_from(
-    g: &Graph,
-    view: &View,
-    cache: &Cache<'_>,
-    params: &GesParams,
-    x: usize,
-    floor: f64,
-) -> Option<Candidate> {
-    let p = g.n_nodes();
-    let mut best: Option<Candidate> = None;
-    let mut seen = Vec::new();
-    for y in 0..p {
-        if x == y || g.adjacent(x, y) {
+/// The valid-by-clique Insert candidates of the pair `x → y`, in scan order:
+/// `(score change, T, NA ∪ T)`. Whether the semi-directed-path condition holds
+/// is global and checked when a candidate is considered.
+fn insert_candidates(g: &Graph, view: &View, cache: &Cache<'_>, x: usize, y: usize) -> Vec<InsertCandidate> {
+    let na: Vec<usize> = view.nbrs[y].iter().copied().filter(|&t| g.adjacent(t, x)).collect();
+    let t0: Vec<usize> = view.nbrs[y].iter().copied().filter(|&t| !g.adjacent(t, x)).collect();
+    let mut out = Vec::new();
+    for t in subsets(&t0) {
+        let nat = sorted_union(&[&na, &t]);
+        if !is_clique(g, &nat) {
             continue;
         }
-        if params.max_parents.is_some_and(|m| view.parents[y].len() > m) {
-            continue;
+        let without = sorted_union(&[&nat, &view.parents[y]]);
+        let with = sorted_union(&[&without, &[x]]);
+        let ch = cache.get(y, &with) - cache.get(y, &without);
+        if !ch.is_nan() {
+            out.push(InsertCandidate { ch, t, nat });
         }
-        let na: Vec<usize> = view.nbrs[y].iter().copied().filter(|&t| g.adjacent(t, x)).collect();
-        let t0: Vec<usize> = view.nbrs[y].iter().copied().filter(|&t| !g.adjacent(t, x)).collect();
-        for t in subsets(&t0) {
-            let nat = sorted_union(&[&na, &t]);
-            if !is_clique(g, &nat) {
-                continue;
-            }
-            let without = sorted_union(&[&nat, &view.parents[y]]);
-            let with = sorted_union(&[&without, &[x]]);
-            let ch = cache.get(y, &with) - cache.get(y, &without);
-            let bar = best.as_ref().map_or(floor, |b| b.ch);
-            // Only a strictly larger change can win, so validity is checked only then.
-            if ch > bar && paths_blocked(view, y, x, &nat, &mut seen) {
-                best = Some(Candidate { ch, x, y, set: t });
+    }
+    out
+}
+
+/// One Insert candidate of a pair.
+#[derive(Debug, Clone)]
+struct InsertCandidate {
+    ch: f64,
+    t: Vec<usize>,
+    nat: Vec<usize>,
+}
+
+/// A heap entry: the best is the largest change, then the smallest `(x, y, k)`:
+/// exactly the first maximum of causal-learn's scan.
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    ch: f64,
+    x: u32,
+    y: u32,
+    k: u32,
+    version: u32,
+}
+
+impl PartialEq for Entry {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == std::cmp::Ordering::Equal
+    }
+}
+impl Eq for Entry {}
+impl PartialOrd for Entry {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for Entry {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.ch
+            .total_cmp(&other.ch)
+            .then(other.x.cmp(&self.x))
+            .then(other.y.cmp(&self.y))
+            .then(other.k.cmp(&self.k))
+            .then(self.version.cmp(&other.version))
+    }
+}
+
+/// Nodes whose adjacencies or edge marks differ between two graphs.
+fn changed_nodes(a: &Graph, b: &Graph) -> Vec<bool> {
+    let p = a.n_nodes();
+    let mut changed = vec![false; p];
+    for u in 0..p {
+        for v in 0..p {
+            if a.end(u, v) != b.end(u, v) {
+                changed[u] = true;
+                changed[v] = true;
             }
         }
     }
-    best
+    changed
 }
 
 /// The best Delete among those with `x` as first argument, in scan order.
@@ -293,6 +332,7 @@ pub fn ges_with_progress(
     par: Par,
     progress: &dyn Progress,
 ) -> Result<GesResult> {
+    const FLOOR: f64 = -1e7;
     let p = score.n_vars();
     let cache = Cache { score, maps: (0..p).map(|_| Mutex::new(HashMap::new())).collect() };
     let pool = match par {
@@ -316,24 +356,82 @@ pub fn ges_with_progress(
     for j in 0..p {
         total += cache.get(j, &[]);
     }
-    // causal-learn starts its bar at -1e7: a change at or below it is never taken.
-    const FLOOR: f64 = -1e7;
+    // causal-learn starts its bar at -1e7 (FLOOR): a change at or below it is never taken.
     let mut inserts = 0;
     progress.stage("GES forward", None);
+    // Candidate lists per ordered pair, kept until the pair's neighbourhood changes;
+    // a max-heap over all of them yields causal-learn's choice after lazy validity checks.
+    let mut cands: Vec<Vec<InsertCandidate>> = vec![Vec::new(); p * p];
+    let mut version = vec![0u32; p * p];
+    let mut heap = std::collections::BinaryHeap::new();
+    let mut stale: Vec<bool> = vec![true; p];
+    let mut seen = Vec::new();
     loop {
         let view = View::new(&g);
-        let Some(c) = scan(&|x| best_insert_from(&g, &view, &cache, params, x, FLOOR)) else { break };
-        if (total + c.ch) - total <= 0.0 {
+        // Pairs (x, y) whose candidates may have changed: y changed, x changed, or a neighbour of y changed.
+        let refresh: Vec<bool> = (0..p).map(|y| stale[y] || view.nbrs[y].iter().any(|&t| stale[t])).collect();
+        let work = |y: usize| -> Vec<(usize, Vec<InsertCandidate>)> {
+            (0..p)
+                .filter(|&x| x != y && !g.adjacent(x, y) && (refresh[y] || stale[x]))
+                .filter(|_| params.max_parents.is_none_or(|m| view.parents[y].len() <= m))
+                .map(|x| (x, insert_candidates(&g, &view, &cache, x, y)))
+                .collect()
+        };
+        // Threads pay off only for large refreshes (the first step, big re-orientations).
+        let n_refresh = (0..p).filter(|&y| refresh[y]).count() * p + (0..p).filter(|&x| stale[x]).count() * p;
+        let fresh: Vec<Vec<(usize, Vec<InsertCandidate>)>> = match &pool {
+            Some(pool) if n_refresh >= 4096 => pool.install(|| (0..p).into_par_iter().map(work).collect()),
+            _ => (0..p).map(work).collect(),
+        };
+        // Every pair touched gets a new version, so its old heap entries are ignored.
+        for y in 0..p {
+            for x in 0..p {
+                if x != y && (refresh[y] || stale[x]) {
+                    version[x * p + y] += 1;
+                    cands[x * p + y].clear();
+                }
+            }
+        }
+        for (y, row) in fresh.into_iter().enumerate() {
+            for (x, list) in row {
+                let v = version[x * p + y];
+                for (k, c) in list.iter().enumerate() {
+                    heap.push(Entry { ch: c.ch, x: x as u32, y: y as u32, k: k as u32, version: v });
+                }
+                cands[x * p + y] = list;
+            }
+        }
+        // Pop until a candidate passes the semi-directed-path test; keep the ones that fail.
+        let mut set_aside = Vec::new();
+        let mut chosen = None;
+        while let Some(e) = heap.pop() {
+            let (x, y) = (e.x as usize, e.y as usize);
+            if e.version != version[x * p + y] {
+                continue;
+            }
+            let c = &cands[x * p + y][e.k as usize];
+            if paths_blocked(&view, y, x, &c.nat, &mut seen) {
+                chosen = Some(e);
+                break;
+            }
+            set_aside.push(e);
+        }
+        heap.extend(set_aside);
+        let Some(e) = chosen else { break };
+        if e.ch <= FLOOR || (total + e.ch) - total <= 0.0 {
             break;
         }
-        g.set_edge(c.x, c.y, EdgeType::Directed);
-        for &t in &c.set {
-            g.set_edge(t, c.y, EdgeType::Directed);
+        let (x, y) = (e.x as usize, e.y as usize);
+        let before = g.clone();
+        g.set_edge(x, y, EdgeType::Directed);
+        for &t in &cands[x * p + y][e.k as usize].t {
+            g.set_edge(t, y, EdgeType::Directed);
         }
         g = to_cpdag(&g)?;
-        total += c.ch;
+        total += e.ch;
         inserts += 1;
         progress.advance(1);
+        stale = changed_nodes(&before, &g);
     }
     let mut deletes = 0;
     progress.stage("GES backward", None);
