@@ -4,7 +4,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par, Progress};
-use kausa_discovery::{Compat, GesParams, PcParams, PcResult, ges_with_progress, pc_with_progress};
+use kausa_discovery::{
+    Compat, FciParams, GesParams, PcParams, PcResult, fci_with_progress, ges_with_progress, pc_with_progress,
+};
 use kausa_graph::Graph;
 use kausa_io::{GraphJson, read_knowledge, read_table, to_dot};
 
@@ -19,6 +21,8 @@ use kausa_stats::{
 pub(crate) enum Method {
     /// PC-stable (Colombo and Maathuis 2014).
     Pc,
+    /// FCI (Spirtes et al. 2000; Zhang 2008): allows hidden common causes, returns a PAG.
+    Fci,
     /// Greedy Equivalence Search (Chickering 2002), score-based.
     Ges,
 }
@@ -321,14 +325,70 @@ fn run_ges(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Re
     })
 }
 
+fn run_fci(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Result<Outcome> {
+    let test = args.test.unwrap_or_else(|| default_test(data));
+    let compat = match args.compat {
+        CompatArg::Pcalg => Compat::Pcalg,
+        CompatArg::CausalLearn => Compat::CausalLearn,
+    };
+    let params = FciParams { alpha: args.alpha, max_depth: args.max_depth, compat, ..FciParams::default() };
+    if !(params.alpha > 0.0 && params.alpha < 1.0) {
+        bail!("--alpha must be between 0 and 1 (exclusive), got {}", params.alpha);
+    }
+    let names = data.names();
+    let file = args.data.display();
+    let semantics = match compat {
+        Compat::Pcalg => Semantics::Pcalg,
+        Compat::CausalLearn => Semantics::CausalLearn,
+    };
+    let knowledge = args.knowledge.as_deref().map(|k| read_knowledge(k, &names)).transpose()?;
+    let t0 = Instant::now();
+    progress.stage(&format!("{} statistics", test.as_str()), None);
+    let ci = build_test(data, test, semantics, par).map_err(|m| anyhow!("{file}: {m}"))?;
+    let t1 = Instant::now();
+    let result = fci_with_progress(ci.as_ref(), &params, knowledge.as_ref(), par, progress).map_err(|e| match e {
+        kausa_discovery::Error::Stats(s) => anyhow!("{file}: {}", explain(&s, &names)),
+        other => anyhow!("{file}: {other}"),
+    })?;
+    let t2 = Instant::now();
+    Ok(Outcome {
+        meta: serde_json::json!({
+            "method": "fci",
+            "compat": compat.as_str(),
+            "test": test.as_str(),
+            "alpha": params.alpha,
+            "max_depth": params.max_depth,
+            "ci_tests": result.n_tests,
+        }),
+        stats: serde_json::json!({
+            "ci_tests": result.n_tests,
+            "removed_by_possible_dsep": result.removed_by_pds,
+            "seconds_statistics": (t1 - t0).as_secs_f64(),
+            "seconds_search": (t2 - t1).as_secs_f64(),
+        }),
+        summary: format!(
+            "FCI ({} skeleton semantics), {} test, alpha {}: {} variables, {} rows, {} tests",
+            compat.as_str(),
+            test.as_str(),
+            params.alpha,
+            data.n_cols(),
+            data.n_rows(),
+            result.n_tests
+        ),
+        graph: result.graph,
+    })
+}
+
+fn default_test(data: &Dataset) -> TestKind {
+    if data.columns().iter().all(|c| c.kind() == kausa_core::ColumnKind::Discrete) {
+        TestKind::Gsq
+    } else {
+        TestKind::Fisherz
+    }
+}
+
 fn run_pc_outcome(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Result<Outcome> {
-    let test = args.test.unwrap_or_else(|| {
-        if data.columns().iter().all(|c| c.kind() == kausa_core::ColumnKind::Discrete) {
-            TestKind::Gsq
-        } else {
-            TestKind::Fisherz
-        }
-    });
+    let test = args.test.unwrap_or_else(|| default_test(data));
     let params = PcParams {
         alpha: args.alpha,
         max_depth: args.max_depth,
@@ -386,6 +446,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let outcome = match args.method {
         Method::Pc => run_pc_outcome(&args, data, par, &bar),
         Method::Ges => run_ges(&args, data, par, &bar),
+        Method::Fci => run_fci(&args, data, par, &bar),
     };
     bar.finish();
     let outcome = outcome?;

@@ -213,3 +213,35 @@ fn parquet_input_with_ignored_columns() {
     let v2: serde_json::Value = serde_json::from_slice(&o2.stdout).unwrap();
     assert_eq!(v["graph"]["edges"], v2["graph"]["edges"]);
 }
+
+#[test]
+fn fci_finds_a_hidden_common_cause() {
+    let dir = temp_dir("fci-hidden");
+    // a -> b <- L -> c <- d with L hidden: the PAG is a o-> b <-> c <-o d.
+    let model = write(
+        &dir,
+        "sem.json",
+        r#"{"nodes": ["a", "b", "L", "c", "d"], "edges": [
+            {"from": "a", "to": "b", "type": "-->", "weight": 0.8},
+            {"from": "L", "to": "b", "type": "-->", "weight": 0.8},
+            {"from": "L", "to": "c", "type": "-->", "weight": 0.8},
+            {"from": "d", "to": "c", "type": "-->", "weight": 0.8}]}"#,
+    );
+    let csv = dir.join("data.csv");
+    let o = kausa(&["sample", model.to_str().unwrap(), "--n", "5000", "--seed", "2", "--out", csv.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.join("pag.json");
+    let o =
+        kausa(&["discover", csv.to_str().unwrap(), "--method", "fci", "--ignore", "L", "--out", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let want: Vec<(String, String, String)> = [("a", "b", "o->"), ("b", "c", "<->"), ("d", "c", "o->")]
+        .iter()
+        .map(|&(a, b, t)| (a.into(), b.into(), t.into()))
+        .collect();
+    assert_eq!(graph_edges(&out), want);
+    assert!(stdout(&o).contains("b     <->   c"), "{}", stdout(&o));
+    // PC, which assumes no hidden causes, must get this wrong: it cannot output <->.
+    let o = kausa(&["discover", csv.to_str().unwrap(), "--ignore", "L", "--json"]);
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert!(!v["graph"]["edges"].to_string().contains("<->"));
+}

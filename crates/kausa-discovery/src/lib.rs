@@ -22,12 +22,14 @@
 #![deny(missing_docs)]
 
 mod error;
+mod fci;
 mod ges;
 mod knowledge;
 mod oracle;
 mod pc;
 
 pub use error::{Error, Result};
+pub use fci::{FciParams, FciResult, fci, fci_with_progress};
 pub use ges::{GesParams, GesResult, ges, ges_with_progress};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use oracle::DSeparation;

@@ -118,6 +118,12 @@ impl Graph {
         self.ends[from * self.p + to] = Some(b);
     }
 
+    /// Sets the mark at `j` on the existing edge between `i` and `j`.
+    pub fn set_end(&mut self, i: usize, j: usize, mark: Mark) {
+        debug_assert!(self.adjacent(i, j), "no edge {i} - {j}");
+        self.ends[i * self.p + j] = Some(mark);
+    }
+
     /// Removes the edge between `i` and `j`, if any.
     pub fn remove_edge(&mut self, i: usize, j: usize) {
         self.ends[i * self.p + j] = None;

@@ -2,7 +2,7 @@
 
 mod orient_causal_learn;
 mod orient_pcalg;
-mod skeleton;
+pub(crate) mod skeleton;
 
 use std::collections::BTreeMap;
 

@@ -133,7 +133,7 @@ fn test_pair(
 }
 
 /// The skeleton phase of PC-stable.
-pub(super) fn run(
+pub(crate) fn run(
     test: &dyn CiTest,
     params: &PcParams,
     knowledge: Option<&Knowledge>,

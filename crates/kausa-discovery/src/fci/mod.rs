@@ -1,0 +1,262 @@
+//! FCI (Spirtes, Glymour and Scheines 2000; Zhang 2008): causal discovery that
+//! allows hidden common causes, with a PAG as its answer.
+//!
+//! ```text
+//!   CiTest ──▶ PC-stable skeleton + separating sets
+//!          ──▶ R0 (unshielded colliders) on o-o edges
+//!          ──▶ Possible-D-SEP removals (each x: paths whose inner nodes are
+//!              colliders or sit in triangles; subsets tested by size)
+//!          ──▶ reset to o-o, knowledge marks, R0 again
+//!          ──▶ R1–R4 and R8–R10 to a fixed point (R5–R7 too when selection
+//!              bias is allowed) ──▶ PAG
+//! ```
+//!
+//! With a correct independence test (the d-separation oracle) and no selection
+//! bias the result is the PAG of the true MAG's equivalence class: every mark
+//! shared by all Markov-equivalent MAGs is oriented, every other one is a circle
+//! (Zhang 2008's completeness result). The tests check this against
+//! [`kausa_graph::pag_by_enumeration`].
+//!
+//! Background knowledge is used soundly for PAGs: a forbidden `a → b` (or a
+//! tier order) puts only an arrowhead at `a` (`a <-* b`: `a` is not a cause of
+//! `b`), a required `a → b` gives `a --> b` and keeps the edge through every
+//! removal step. Rules only ever turn circles into marks, so knowledge marks
+//! are never overwritten.
+
+mod rules;
+
+use kausa_core::{Par, Progress, Silent};
+use kausa_graph::{EdgeType, Graph, Mark};
+use kausa_stats::{CiTest, Scratch};
+
+use crate::pc::{Compat, PcParams, skeleton};
+use crate::{Error, Knowledge, Result, SepSets};
+
+/// Parameters of [`fci`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct FciParams {
+    /// Significance level of the independence tests.
+    pub alpha: f64,
+    /// Largest conditioning-set size, in the skeleton and the Possible-D-SEP step (`None`: no limit).
+    pub max_depth: Option<usize>,
+    /// Skeleton semantics (which separating set is kept, `p ≥ α` or `p > α`), as for PC.
+    pub compat: Compat,
+    /// Allow selection bias: also apply Zhang's rules R5–R7 (which can produce `---` and `--o`).
+    pub selection_bias: bool,
+    #[doc(hidden)]
+    pub __non_exhaustive: (),
+}
+
+impl Default for FciParams {
+    fn default() -> FciParams {
+        FciParams { alpha: 0.01, max_depth: None, compat: Compat::Pcalg, selection_bias: false, __non_exhaustive: () }
+    }
+}
+
+/// What [`fci`] found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FciResult {
+    /// The estimated PAG.
+    pub graph: Graph,
+    /// Separating sets of every removed pair (skeleton and Possible-D-SEP steps).
+    pub sepsets: SepSets,
+    /// Conditional-independence tests evaluated.
+    pub n_tests: u64,
+    /// Edges removed in the Possible-D-SEP step.
+    pub removed_by_pds: usize,
+}
+
+/// Runs FCI with the test `test`.
+pub fn fci(test: &dyn CiTest, params: &FciParams, knowledge: Option<&Knowledge>, par: Par) -> Result<FciResult> {
+    fci_with_progress(test, params, knowledge, par, &Silent)
+}
+
+/// The separating sets found so far, and the rule for reading them.
+pub(crate) struct Seps {
+    map: SepSets,
+}
+
+impl Seps {
+    /// `Some(true)` when `v` is in the separating set of `a` and `b`; `None` when they have none.
+    pub(crate) fn contains(&self, a: usize, b: usize, v: usize) -> Option<bool> {
+        self.map.get(&(a.min(b), a.max(b))).map(|s| s.contains(&v))
+    }
+}
+
+/// [`fci`], reporting progress.
+pub fn fci_with_progress(
+    test: &dyn CiTest,
+    params: &FciParams,
+    knowledge: Option<&Knowledge>,
+    par: Par,
+    progress: &dyn Progress,
+) -> Result<FciResult> {
+    if !(params.alpha > 0.0 && params.alpha < 1.0) {
+        return Err(Error::Param(format!("alpha must be in (0, 1), got {}", params.alpha)));
+    }
+    let p = test.n_vars();
+    let knowledge = knowledge.filter(|k| !k.is_empty());
+    if let Some(k) = knowledge {
+        if k.n_vars() != p {
+            return Err(Error::Param(format!("knowledge is about {} variables, data has {p}", k.n_vars())));
+        }
+        k.validate()?;
+    }
+    let pc_params =
+        PcParams { alpha: params.alpha, max_depth: params.max_depth, compat: params.compat, ..PcParams::default() };
+    let skel = skeleton::run(test, &pc_params, knowledge, par, progress)?;
+    let mut n_tests = skel.n_tests;
+    let mut g = Graph::empty(p);
+    for a in 0..p {
+        for b in a + 1..p {
+            if skel.adjacent(a, b) {
+                g.set_edge(a, b, EdgeType::Nondirected);
+            }
+        }
+    }
+    let mut seps = Seps { map: skel.sepsets };
+    // R0 on the skeleton gives the colliders Possible-D-SEP follows.
+    apply_knowledge(&mut g, knowledge);
+    rules::r0(&mut g, &seps);
+    progress.stage("FCI possible-d-sep", Some(p as u64));
+    let removed_by_pds = possible_dsep_removals(&mut g, test, params, knowledge, &mut seps, &mut n_tests, progress)?;
+    // Start the orientation again from circles on the final skeleton.
+    for (a, b, _) in g.edges() {
+        g.set_edge(a, b, EdgeType::Nondirected);
+    }
+    apply_knowledge(&mut g, knowledge);
+    rules::r0(&mut g, &seps);
+    progress.stage("FCI orientation", None);
+    rules::closure(&mut g, &seps, params.selection_bias);
+    Ok(FciResult { graph: g, sepsets: seps.map, n_tests, removed_by_pds })
+}
+
+/// Marks the knowledge licenses on a PAG: `a <-* b` for a forbidden `a → b`, `a --> b` for a required one.
+fn apply_knowledge(g: &mut Graph, knowledge: Option<&Knowledge>) {
+    let Some(k) = knowledge else { return };
+    let p = g.n_nodes();
+    for a in 0..p {
+        for b in 0..p {
+            if a == b || !g.adjacent(a, b) {
+                continue;
+            }
+            if k.is_required(a, b) {
+                g.set_edge(a, b, EdgeType::Directed);
+            } else if k.is_forbidden(a, b) && !k.is_required(b, a) {
+                // a is not a cause of b: an arrowhead at a.
+                g.set_end(b, a, Mark::Arrow);
+            }
+        }
+    }
+}
+
+/// Possible-D-SEP of every node on the R0-oriented graph: `v` is in it when a path
+/// from `x` to `v` has every inner node a collider or in a triangle with its neighbours.
+fn possible_dsep_sets(g: &Graph) -> Vec<Vec<usize>> {
+    let p = g.n_nodes();
+    (0..p)
+        .map(|x| {
+            let mut seen_state = vec![false; p * p];
+            let mut in_set = vec![false; p];
+            let mut stack: Vec<(usize, usize)> = Vec::new();
+            for w in 0..p {
+                if g.adjacent(x, w) {
+                    seen_state[x * p + w] = true;
+                    in_set[w] = true;
+                    stack.push((x, w));
+                }
+            }
+            while let Some((s, t)) = stack.pop() {
+                for u in 0..p {
+                    if u == s || u == t || !g.adjacent(t, u) {
+                        continue;
+                    }
+                    let collider = g.end(s, t) == Some(Mark::Arrow) && g.end(u, t) == Some(Mark::Arrow);
+                    if (collider || g.adjacent(s, u)) && !seen_state[t * p + u] {
+                        seen_state[t * p + u] = true;
+                        if u != x {
+                            in_set[u] = true;
+                        }
+                        stack.push((t, u));
+                    }
+                }
+            }
+            (0..p).filter(|&v| v != x && in_set[v]).collect()
+        })
+        .collect()
+}
+
+/// The Possible-D-SEP step: for each `x` (ascending) and each `y` adjacent to it,
+/// subsets of `pds(x) \ {x, y}` not inside `adj(x)` are tested by size, then
+/// lexicographically; the first independence removes the edge. Returns the
+/// number of edges removed.
+fn possible_dsep_removals(
+    g: &mut Graph,
+    test: &dyn CiTest,
+    params: &FciParams,
+    knowledge: Option<&Knowledge>,
+    seps: &mut Seps,
+    n_tests: &mut u64,
+    progress: &dyn Progress,
+) -> Result<usize> {
+    let p = g.n_nodes();
+    let pds = possible_dsep_sets(g);
+    let mut scratch = Scratch::default();
+    let mut removed = 0;
+    let independent = |pv: f64| match params.compat {
+        Compat::Pcalg => pv >= params.alpha,
+        Compat::CausalLearn => pv > params.alpha,
+    };
+    for x in 0..p {
+        progress.advance(1);
+        let ys: Vec<usize> = (0..p).filter(|&y| y != x && g.adjacent(x, y)).collect();
+        for y in ys {
+            if !g.adjacent(x, y) || knowledge.is_some_and(|k| k.is_required(x, y) || k.is_required(y, x)) {
+                continue;
+            }
+            let cands: Vec<usize> = pds[x].iter().copied().filter(|&v| v != y).collect();
+            let max_k = params.max_depth.map_or(cands.len(), |m| m.min(cands.len()));
+            let mut found: Option<Vec<usize>> = None;
+            'sizes: for k in 1..=max_k {
+                let mut idx: Vec<usize> = (0..k).collect();
+                loop {
+                    let s: Vec<usize> = idx.iter().map(|&i| cands[i]).collect();
+                    // Subsets of adj(x) were tested by the skeleton search.
+                    if !s.iter().all(|&v| g.adjacent(x, v)) {
+                        *n_tests += 1;
+                        if independent(test.p_value(x, y, &s, &mut scratch)?) {
+                            found = Some(s);
+                            break 'sizes;
+                        }
+                    }
+                    let mut i = k;
+                    let mut moved = false;
+                    while i > 0 {
+                        i -= 1;
+                        if idx[i] < i + cands.len() - k {
+                            idx[i] += 1;
+                            for j in i + 1..k {
+                                idx[j] = idx[j - 1] + 1;
+                            }
+                            moved = true;
+                            break;
+                        }
+                    }
+                    if !moved {
+                        break;
+                    }
+                }
+            }
+            if let Some(mut s) = found {
+                s.sort_unstable();
+                g.remove_edge(x, y);
+                seps.map.insert((x.min(y), x.max(y)), s);
+                removed += 1;
+            }
+        }
+    }
+    Ok(removed)
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,143 @@
+use kausa_core::{Par, Rng};
+use kausa_graph::{Dag, Mark, mag_of_dag, pag_by_enumeration, random_dag};
+use kausa_stats::{CiTest, Scratch, StatsError};
+
+use super::*;
+
+/// d-separation among the observed nodes of a DAG with latent variables.
+struct Observed<'a> {
+    dag: &'a Dag,
+    observed: Vec<usize>,
+}
+
+impl CiTest for Observed<'_> {
+    fn n_vars(&self) -> usize {
+        self.observed.len()
+    }
+    fn n_obs(&self) -> usize {
+        usize::MAX
+    }
+    fn name(&self) -> &'static str {
+        "d-separation"
+    }
+    fn p_value(&self, x: usize, y: usize, s: &[usize], _: &mut Scratch) -> Result<f64, StatsError> {
+        let z: Vec<usize> = s.iter().map(|&v| self.observed[v]).collect();
+        Ok(if self.dag.d_separated(self.observed[x], self.observed[y], &z) { 1.0 } else { 0.0 })
+    }
+}
+
+fn oracle_params(compat: Compat) -> FciParams {
+    FciParams { alpha: 0.5, compat, ..FciParams::default() }
+}
+
+/// Random DAGs where some nodes with two or more children are hidden.
+fn latent_cases(seed: u64, n: usize) -> Vec<(Dag, Vec<usize>)> {
+    let mut rng = Rng::seed_from_u64(seed);
+    let mut out = Vec::new();
+    while out.len() < n {
+        let p = 5 + rng.below(4) as usize;
+        let dag = random_dag(p, 2.0 + rng.uniform() * 1.5, &mut rng);
+        let children = |v: usize| (0..p).filter(|&c| dag.parents(c).contains(&v)).count();
+        let mut hidden: Vec<usize> = (0..p).filter(|&v| children(v) >= 2).collect();
+        rng.shuffle(&mut hidden);
+        hidden.truncate(1 + rng.below(2) as usize);
+        let observed: Vec<usize> = (0..p).filter(|v| !hidden.contains(v)).collect();
+        let mag = mag_of_dag(&dag, &observed);
+        if observed.len() >= 4 && mag.n_edges() <= 11 {
+            out.push((dag, observed));
+        }
+    }
+    out
+}
+
+#[test]
+fn oracle_fci_returns_the_true_pag_with_hidden_variables() {
+    let (mut confounded, mut pag_bidirected, mut pag_directed) = (0, 0, 0);
+    for (case, (dag, observed)) in latent_cases(17, 80).into_iter().enumerate() {
+        let mag = mag_of_dag(&dag, &observed);
+        let truth = pag_by_enumeration(&mag);
+        confounded += mag.edges().iter().filter(|e| e.2 == EdgeType::Bidirected).count();
+        pag_bidirected += truth.edges().iter().filter(|e| e.2 == EdgeType::Bidirected).count();
+        pag_directed += truth.edges().iter().filter(|e| e.2 == EdgeType::Directed).count();
+        let test = Observed { dag: &dag, observed: observed.clone() };
+        for compat in [Compat::Pcalg, Compat::CausalLearn] {
+            let got = fci(&test, &oracle_params(compat), None, Par::Seq).unwrap();
+            assert_eq!(
+                got.graph.edges(),
+                truth.edges(),
+                "case {case} ({compat:?}): dag {:?}, observed {observed:?}",
+                dag.edges()
+            );
+        }
+    }
+    // The cases must exercise hidden confounding and the orientation rules.
+    assert!(
+        confounded >= 30 && pag_bidirected >= 5 && pag_directed >= 20,
+        "{confounded} {pag_bidirected} {pag_directed}"
+    );
+}
+
+#[test]
+fn oracle_fci_without_hidden_variables_gives_the_pag_of_the_dag() {
+    let mut rng = Rng::seed_from_u64(5);
+    for case in 0..40 {
+        let p = 4 + case % 4;
+        let dag = random_dag(p, 2.5, &mut rng);
+        let all: Vec<usize> = (0..p).collect();
+        let mag = mag_of_dag(&dag, &all);
+        if mag.n_edges() > 11 {
+            continue;
+        }
+        let truth = pag_by_enumeration(&mag);
+        let test = Observed { dag: &dag, observed: all };
+        let got = fci(&test, &oracle_params(Compat::Pcalg), None, Par::threads(2)).unwrap();
+        assert_eq!(got.graph.edges(), truth.edges(), "case {case}: {:?}", dag.edges());
+    }
+}
+
+#[test]
+fn the_y_structure_orients_its_visible_edge() {
+    // a -> c <- b, c -> d: FCI gives a o-> c <-o b, c --> d.
+    let dag = Dag::new(4, &[(0, 2), (1, 2), (2, 3)]).unwrap();
+    let test = Observed { dag: &dag, observed: vec![0, 1, 2, 3] };
+    let got = fci(&test, &oracle_params(Compat::Pcalg), None, Par::Seq).unwrap();
+    assert_eq!(
+        got.graph.edges(),
+        vec![(0, 2, EdgeType::PartiallyDirected), (1, 2, EdgeType::PartiallyDirected), (2, 3, EdgeType::Directed)]
+    );
+    assert!(got.graph.end(2, 3) == Some(Mark::Arrow));
+}
+
+/// Knowledge that agrees with the truth never contradicts the PAG: every mark the
+/// truth's PAG has is kept, and the knowledge's own marks are added.
+#[test]
+fn oracle_fci_with_tiers_from_the_true_order() {
+    for (case, (dag, observed)) in latent_cases(23, 40).into_iter().enumerate() {
+        let truth = pag_by_enumeration(&mag_of_dag(&dag, &observed));
+        let k_obs = observed.len();
+        // Tiers from the causal order: position of each observed node in a topological order.
+        let order = dag.topological_order();
+        let mut k = Knowledge::new(k_obs);
+        for (i, &v) in observed.iter().enumerate() {
+            k.set_tier(i, order.iter().position(|&u| u == v).unwrap());
+        }
+        let test = Observed { dag: &dag, observed: observed.clone() };
+        let got = fci(&test, &oracle_params(Compat::Pcalg), Some(&k), Par::Seq).unwrap();
+        for a in 0..k_obs {
+            for b in 0..k_obs {
+                if a == b || !truth.adjacent(a, b) {
+                    continue;
+                }
+                assert!(got.graph.adjacent(a, b), "case {case}: lost {a} - {b}");
+                let (want, have) = (truth.end(a, b).unwrap(), got.graph.end(a, b).unwrap());
+                if want != Mark::Circle {
+                    assert_eq!(have, want, "case {case}: mark at {b} on {a} - {b}");
+                }
+                // The tier order says a later node is not a cause of an earlier one.
+                if k.is_forbidden(b, a) {
+                    assert_eq!(got.graph.end(a, b), Some(Mark::Arrow), "case {case}: knowledge arrowhead at {b}");
+                }
+            }
+        }
+    }
+}
