@@ -79,7 +79,7 @@ pub(crate) struct Seps {
 impl Seps {
     /// `Some(true)` when `v` is in the separating set of `a` and `b`; `None` when they have none.
     pub(crate) fn contains(&self, a: usize, b: usize, v: usize) -> Option<bool> {
-        self.map.get(&(a.min(b), a.max(b))).map(|s| s.contains(&v))
+        self.map.contains(a, b, v)
     }
 }
 
@@ -250,7 +250,7 @@ fn possible_dsep_removals(
             if let Some(mut s) = found {
                 s.sort_unstable();
                 g.remove_edge(x, y);
-                seps.map.insert((x.min(y), x.max(y)), s);
+                seps.map.insert(x, y, s);
                 removed += 1;
             }
         }

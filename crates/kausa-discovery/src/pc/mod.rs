@@ -61,8 +61,77 @@ impl Default for PcParams {
     }
 }
 
-/// Separating sets of the non-adjacent pairs removed by a test, keyed by `(min, max)`.
-pub type SepSets = BTreeMap<(usize, usize), Vec<usize>>;
+/// Separating sets of the pairs an independence test removed.
+///
+/// Most removed pairs are separated by the empty set (PC's level 0), so
+/// "removed by a test" is a bit per pair and only non-empty sets are stored.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SepSets {
+    p: usize,
+    /// Bit `a * p + b` (`a < b`): the pair was removed by a test.
+    removed: Vec<u64>,
+    /// The non-empty separating sets, ascending, keyed by `(min, max)`.
+    sets: BTreeMap<(usize, usize), Vec<usize>>,
+}
+
+impl SepSets {
+    /// No separating sets yet, for `p` variables.
+    pub fn new(p: usize) -> SepSets {
+        SepSets { p, removed: vec![0; (p * p).div_ceil(64)], sets: BTreeMap::new() }
+    }
+
+    fn bit(&self, a: usize, b: usize) -> usize {
+        a.min(b) * self.p + a.max(b)
+    }
+
+    /// Records that `a` and `b` are independent given `set` (ascending).
+    pub fn insert(&mut self, a: usize, b: usize, set: Vec<usize>) {
+        let k = self.bit(a, b);
+        let fresh = self.removed[k / 64] >> (k % 64) & 1 == 0;
+        self.removed[k / 64] |= 1 << (k % 64);
+        let key = (a.min(b), a.max(b));
+        if set.is_empty() {
+            // A pair seen for the first time has no stored set to forget.
+            if !fresh {
+                self.sets.remove(&key);
+            }
+        } else {
+            self.sets.insert(key, set);
+        }
+    }
+
+    /// The separating set of `a` and `b`, if a test removed the pair.
+    pub fn get(&self, a: usize, b: usize) -> Option<&[usize]> {
+        let k = self.bit(a, b);
+        if self.removed[k / 64] >> (k % 64) & 1 == 0 {
+            return None;
+        }
+        Some(self.sets.get(&(a.min(b), a.max(b))).map_or(&[], |s| s.as_slice()))
+    }
+
+    /// `Some(true)` when `v` separates `a` and `b`, `None` when no test removed the pair.
+    pub fn contains(&self, a: usize, b: usize, v: usize) -> Option<bool> {
+        self.get(a, b).map(|s| s.contains(&v))
+    }
+
+    /// Number of pairs removed by a test.
+    pub fn len(&self) -> usize {
+        self.removed.iter().map(|w| w.count_ones() as usize).sum()
+    }
+
+    /// True when no pair was removed by a test.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every removed pair `(min, max)` with its separating set, in pair order.
+    pub fn iter(&self) -> impl Iterator<Item = ((usize, usize), &[usize])> + '_ {
+        let p = self.p;
+        (0..p)
+            .flat_map(move |a| (a + 1..p).map(move |b| (a, b)))
+            .filter_map(|(a, b)| self.get(a, b).map(|s| ((a, b), s)))
+    }
+}
 
 /// What [`pc`] found.
 #[derive(Debug, Clone, PartialEq)]
@@ -133,7 +202,7 @@ impl Skeleton {
     /// True when `v` is in the separating set of `a` and `b`; `None` when the pair
     /// has none (adjacent, or removed by knowledge).
     pub(crate) fn in_sepset(&self, a: usize, b: usize, v: usize) -> Option<bool> {
-        self.sepsets.get(&(a.min(b), a.max(b))).map(|s| s.contains(&v))
+        self.sepsets.contains(a, b, v)
     }
 
     pub(crate) fn undirected_graph(&self) -> Graph {

@@ -1,10 +1,8 @@
-use std::collections::BTreeMap;
-
 use kausa_core::{Par, Progress};
 use kausa_stats::{CiTest, Scratch};
 use rayon::prelude::*;
 
-use super::{Compat, PcParams, Skeleton};
+use super::{Compat, PcParams, SepSets, Skeleton};
 use crate::{Error, Knowledge, Result};
 
 /// What testing one adjacent pair at one level found.
@@ -49,6 +47,30 @@ fn for_each_subset(
     }
 }
 
+/// What testing a share of one level's pairs found (pairs by their index in the level).
+#[derive(Default)]
+struct Found {
+    tests: u64,
+    removed: Vec<u32>,
+    sets: Vec<(u32, Vec<usize>)>,
+    /// The failure of the lowest-numbered pair, so the error does not depend on threads.
+    error: Option<(usize, Error)>,
+}
+
+impl Found {
+    fn merge(mut self, other: Found) -> Found {
+        self.tests += other.tests;
+        self.removed.extend(other.removed);
+        self.sets.extend(other.sets);
+        if let Some((j, e)) = other.error
+            && self.error.as_ref().is_none_or(|(i, _)| j < *i)
+        {
+            self.error = Some((j, e));
+        }
+        self
+    }
+}
+
 /// Buffers one worker reuses from pair to pair.
 #[derive(Default)]
 struct Workspace {
@@ -56,6 +78,8 @@ struct Workspace {
     buf: Vec<usize>,
     x_side: Vec<usize>,
     y_side: Vec<usize>,
+    /// Pairs done but not yet reported to the progress sink.
+    unreported: u64,
 }
 
 /// Tests the pair `(x, y)` at level `level` from both sides.
@@ -81,7 +105,7 @@ fn test_pair(
         };
         return Ok(out);
     }
-    let Workspace { scratch, buf, x_side, y_side } = work;
+    let Workspace { scratch, buf, x_side, y_side, .. } = work;
     x_side.clear();
     x_side.extend(nx.iter().copied().filter(|&v| v != y));
     y_side.clear();
@@ -169,9 +193,7 @@ pub(crate) fn run(
                 .map_err(|e| Error::Internal(format!("thread pool: {e}")))?,
         ),
     };
-    // Removed pairs with their separating sets; the map is built once at the end
-    // (a bulk build from sorted pairs, much cheaper than 100k single inserts).
-    let mut removed: Vec<((usize, usize), Vec<usize>)> = Vec::new();
+    let mut sepsets = SepSets::new(p);
     let mut n_tests = 0u64;
     let mut level = 0usize;
     let mut max_level = 0usize;
@@ -179,7 +201,11 @@ pub(crate) fn run(
         if params.max_depth.is_some_and(|m| level > m) {
             break;
         }
-        let nbrs: Vec<Vec<usize>> = (0..p).map(|x| (0..p).filter(|&y| adj[x * p + y]).collect()).collect();
+        let row = |x: usize| -> Vec<usize> { (0..p).filter(|&y| adj[x * p + y]).collect() };
+        let nbrs: Vec<Vec<usize>> = match &pool {
+            Some(pool) if p >= 256 => pool.install(|| (0..p).into_par_iter().map(row).collect()),
+            _ => (0..p).map(row).collect(),
+        };
         // Pairs with something to test at this level.
         let pairs: Vec<(usize, usize)> = (0..p)
             .flat_map(|x| nbrs[x].iter().filter(move |&&y| y > x).map(move |&y| (x, y)))
@@ -191,26 +217,64 @@ pub(crate) fn run(
         }
         max_level = level;
         progress.stage(&format!("PC level {level}"), Some(pairs.len() as u64));
-        let work = |ws: &mut Workspace, &(x, y): &(usize, usize)| {
-            let outcome = test_pair(test, params, x, y, &nbrs[x], &nbrs[y], level, ws);
-            progress.advance(1);
-            outcome
+        // Progress is reported in batches: a shared counter touched per pair costs more than the test.
+        let reported = std::sync::atomic::AtomicU64::new(0);
+        // Results are folded compactly (indices of removed pairs, non-empty separating sets only):
+        // one big result vector per level would spend the parallel time in page faults.
+        let step = |mut acc: Found, ws: &mut Workspace, i: usize| -> Found {
+            let (x, y) = pairs[i];
+            match test_pair(test, params, x, y, &nbrs[x], &nbrs[y], level, ws) {
+                Ok(outcome) => {
+                    acc.tests += outcome.tests;
+                    if outcome.removed {
+                        acc.removed.push(i as u32);
+                        if !outcome.sepset.is_empty() {
+                            acc.sets.push((i as u32, outcome.sepset));
+                        }
+                    }
+                }
+                Err(e) => {
+                    if acc.error.as_ref().is_none_or(|(j, _)| i < *j) {
+                        acc.error = Some((i, e));
+                    }
+                }
+            }
+            ws.unreported += 1;
+            if ws.unreported == 256 {
+                progress.advance(256);
+                reported.fetch_add(256, std::sync::atomic::Ordering::Relaxed);
+                ws.unreported = 0;
+            }
+            acc
         };
-        let outcomes: Vec<Result<PairOutcome>> = match &pool {
+        let mut found = match &pool {
             None => {
                 let mut ws = Workspace::default();
-                pairs.iter().map(|pair| work(&mut ws, pair)).collect()
+                (0..pairs.len()).fold(Found::default(), |acc, i| step(acc, &mut ws, i))
             }
-            Some(pool) => pool.install(|| pairs.par_iter().map_init(Workspace::default, work).collect()),
+            Some(pool) => pool.install(|| {
+                (0..pairs.len())
+                    .into_par_iter()
+                    .fold(|| (Found::default(), Workspace::default()), |(acc, mut ws), i| (step(acc, &mut ws, i), ws))
+                    .map(|(acc, _)| acc)
+                    .reduce(Found::default, Found::merge)
+            }),
         };
-        for (&(x, y), outcome) in pairs.iter().zip(outcomes) {
-            let outcome = outcome?;
-            n_tests += outcome.tests;
-            if outcome.removed {
-                adj[x * p + y] = false;
-                adj[y * p + x] = false;
-                removed.push(((x, y), outcome.sepset));
-            }
+        progress.advance(pairs.len() as u64 - reported.load(std::sync::atomic::Ordering::Relaxed));
+        if let Some((_, e)) = found.error {
+            return Err(e);
+        }
+        n_tests += found.tests;
+        found.removed.sort_unstable();
+        found.sets.sort_unstable_by_key(|&(i, _)| i);
+        let mut sets = found.sets.into_iter().peekable();
+        for i in found.removed {
+            let (x, y) = pairs[i as usize];
+            adj[x * p + y] = false;
+            adj[y * p + x] = false;
+            let set =
+                if sets.peek().is_some_and(|&(j, _)| j == i) { sets.next().expect("peeked").1 } else { Vec::new() };
+            sepsets.insert(x, y, set);
         }
         level += 1;
         // Another level only if some node keeps more than `level` neighbours.
@@ -218,8 +282,6 @@ pub(crate) fn run(
             break;
         }
     }
-    removed.sort_unstable_by_key(|&(pair, _)| pair);
-    let sepsets: BTreeMap<(usize, usize), Vec<usize>> = removed.into_iter().collect();
     Ok(Skeleton { p, adj, sepsets, n_tests, max_level })
 }
 

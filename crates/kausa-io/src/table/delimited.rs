@@ -257,11 +257,11 @@ fn label_chunk(text: &str, layout: &Layout<'_>, wanted: &[usize]) -> Vec<Vec<Str
 }
 
 /// Cuts `body` into chunks of about [`CHUNK_BYTES`] that end at line ends.
-fn chunks(body: &str) -> Vec<&str> {
+fn chunks(body: &[u8]) -> Vec<&[u8]> {
     let mut out = Vec::new();
     let mut rest = body;
     while rest.len() > CHUNK_BYTES {
-        let cut = match rest.as_bytes()[CHUNK_BYTES..].iter().position(|&b| b == b'\n') {
+        let cut = match rest[CHUNK_BYTES..].iter().position(|&b| b == b'\n') {
             Some(i) => CHUNK_BYTES + i + 1,
             None => rest.len(),
         };
@@ -275,7 +275,11 @@ fn chunks(body: &str) -> Vec<&str> {
     out
 }
 
-fn map_chunks<T: Send>(par: Par, chunks: &[&str], f: impl Fn(&str) -> T + Sync) -> Result<Vec<T>, String> {
+fn map_chunks<'a, C: Sync + ?Sized, T: Send>(
+    par: Par,
+    chunks: &[&'a C],
+    f: impl Fn(&'a C) -> T + Sync,
+) -> Result<Vec<T>, String> {
     match par {
         Par::Threads(t) if chunks.len() > 1 => {
             let pool = rayon::ThreadPoolBuilder::new()
@@ -291,27 +295,31 @@ fn map_chunks<T: Send>(par: Par, chunks: &[&str], f: impl Fn(&str) -> T + Sync) 
 /// Reads delimited text; returns the raw table and the delimiter used.
 pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(RawTable, u8)> {
     let bytes = decompress(path, bytes)?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| {
-        let line = bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count() as u64 + 1;
+    let not_utf8 = |before: &[u8]| {
+        let line = before.iter().filter(|&&b| b == b'\n').count() as u64 + 1;
         Error::Parse { path: path.into(), line, column: None, message: "the file is not valid UTF-8 text".into() }
-    })?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
+    };
+    let all = bytes.strip_prefix(b"\xef\xbb\xbf").unwrap_or(&bytes);
+    if all.iter().all(u8::is_ascii_whitespace) {
         return Err(Error::Empty { path: path.into() });
     }
     // Leading blank lines are skipped; the header is the first line with text.
     let mut header_line = 1u64;
-    let mut rest = text;
+    let mut rest: &[u8] = all;
     loop {
-        let (line, tail) = rest.split_once('\n').unwrap_or((rest, ""));
-        if !line.trim().is_empty() {
+        let end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+        if !rest[..end].iter().all(u8::is_ascii_whitespace) {
             break;
         }
         header_line += 1;
-        rest = tail;
+        rest = &rest[(end + 1).min(rest.len())..];
     }
-    let (header, body) = rest.split_once('\n').unwrap_or((rest, ""));
+    let header_end = rest.iter().position(|&b| b == b'\n').unwrap_or(rest.len());
+    let header = std::str::from_utf8(&rest[..header_end])
+        .map_err(|e| not_utf8(&bytes[..bytes.len() - rest.len() + e.valid_up_to()]))?;
     let header = header.strip_suffix('\r').unwrap_or(header);
+    let body_bytes = &rest[(header_end + 1).min(rest.len())..];
+    let body_offset = bytes.len() - body_bytes.len();
     let delimiter = opts.delimiter.unwrap_or_else(|| detect_delimiter(header, opts.decimal_comma));
     let header_splitter = if header.contains('"') { Splitter::Quoted(delimiter) } else { Splitter::Plain(delimiter) };
     let mut names: Vec<String> = Vec::new();
@@ -323,14 +331,26 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(R
     check_names(path, &names, At::Line(header_line))?;
     check_named_columns(path, &names, opts)?;
     let kept: Vec<usize> = (0..names.len()).filter(|&j| !opts.ignore.contains(&names[j])).collect();
-    let splitter = if body.contains('"') { Splitter::Quoted(delimiter) } else { Splitter::Plain(delimiter) };
+    let splitter = if body_bytes.contains(&b'"') { Splitter::Quoted(delimiter) } else { Splitter::Plain(delimiter) };
     let layout = Layout { width: names.len(), kept: &kept, splitter, decimal_comma: opts.decimal_comma };
-    // The quoted reader cannot start mid-file, so a quoted body is one chunk.
-    let pieces = match splitter {
-        Splitter::Plain(_) => chunks(body),
-        Splitter::Quoted(_) => vec![body],
-    };
     let internal = |m: String| Error::invalid(path, m);
+    // A plain body is cut into line-aligned chunks, each checked as UTF-8 in parallel;
+    // the quoted reader cannot start mid-file, so a quoted body is one piece.
+    let raw_pieces = match splitter {
+        Splitter::Plain(_) => chunks(body_bytes),
+        Splitter::Quoted(_) => vec![body_bytes],
+    };
+    let checked =
+        map_chunks(opts.par, &raw_pieces, |c| std::str::from_utf8(c).map_err(|e| e.valid_up_to())).map_err(internal)?;
+    let mut pieces: Vec<&str> = Vec::with_capacity(checked.len());
+    let mut offset = body_offset;
+    for (piece, result) in raw_pieces.iter().zip(checked) {
+        match result {
+            Ok(text) => pieces.push(text),
+            Err(valid) => return Err(not_utf8(&bytes[..offset + valid])),
+        }
+        offset += piece.len();
+    }
     let scans = map_chunks(opts.par, &pieces, |c| scan_chunk(c, &layout)).map_err(internal)?;
 
     // Absolute line and row of each chunk's start (the body starts after the header line).

@@ -159,7 +159,7 @@ pub(crate) fn check_names(path: &Path, names: &[String], at: At) -> Result<()> {
 /// Reads a table: Parquet when the file starts with Parquet's magic bytes,
 /// delimited text (optionally gzip-compressed) with a header row otherwise.
 pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = read_file(path, opts.par).map_err(|e| Error::io(path, e))?;
     let is_parquet_name = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let (raw, format) = if bytes.starts_with(b"PAR1") {
         (parquet_file::read(path, bytes, opts)?, Format::Parquet)
@@ -172,6 +172,39 @@ pub fn read_table(path: &Path, opts: &ReadOptions) -> Result<Table> {
     let dropped_rows = if opts.missing == Missing::DropRows { raw.missing_rows.len() } else { 0 };
     let data = finish(path, raw, opts)?;
     Ok(Table { data, format, dropped_rows })
+}
+
+/// Reads a whole file; large files are read in parallel pieces (the copy from the
+/// page cache and the page faults of the buffer then share the threads).
+fn read_file(path: &Path, par: Par) -> std::io::Result<Vec<u8>> {
+    #[cfg(unix)]
+    if let Par::Threads(t) = par {
+        use std::os::unix::fs::FileExt;
+        let file = std::fs::File::open(path)?;
+        let len = file.metadata()?.len() as usize;
+        if len >= 8 << 20 {
+            let mut buf = vec![0u8; len];
+            let piece = len.div_ceil(t.get());
+            let results: Vec<std::io::Result<()>> = std::thread::scope(|scope| {
+                let handles: Vec<_> = buf
+                    .chunks_mut(piece)
+                    .enumerate()
+                    .map(|(k, chunk)| {
+                        let file = &file;
+                        scope.spawn(move || file.read_exact_at(chunk, (k * piece) as u64))
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(std::io::Error::other("reader thread failed"))))
+                    .collect()
+            });
+            results.into_iter().collect::<std::io::Result<()>>()?;
+            return Ok(buf);
+        }
+    }
+    let _ = par;
+    std::fs::read(path)
 }
 
 /// Whether a column of numbers looks discrete: integers with at most `max_levels` distinct values.
