@@ -11,6 +11,8 @@ mod commands;
 mod ges_reference;
 /// Identical CPDAGs to pcalg (oracle) and causal-learn on the committed golden cases.
 mod golden;
+/// DirectLiNGAM: the lingam package's order and coefficients on committed cases.
+mod lingam_golden;
 /// PC with a d-separation oracle returns the true CPDAG of the bnlearn networks.
 mod oracle_networks;
 /// `kausa sample`: BIF and linear models, back through discovery.

@@ -25,6 +25,7 @@ mod error;
 mod fci;
 mod ges;
 mod knowledge;
+mod lingam;
 mod oracle;
 mod pc;
 
@@ -32,5 +33,6 @@ pub use error::{Error, Result};
 pub use fci::{FciParams, FciResult, fci, fci_with_progress};
 pub use ges::{GesParams, GesResult, ges, ges_with_progress};
 pub use knowledge::{Knowledge, KnowledgeError};
+pub use lingam::{LingamResult, direct_lingam, direct_lingam_with_progress};
 pub use oracle::DSeparation;
 pub use pc::{Compat, PcParams, PcResult, SepSets, pc, pc_with_progress};

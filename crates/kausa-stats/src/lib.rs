@@ -22,6 +22,7 @@ mod corr;
 mod discrete;
 mod error;
 mod fisher;
+pub mod regression;
 mod score;
 pub mod special;
 

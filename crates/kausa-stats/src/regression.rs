@@ -1,0 +1,418 @@
+//! Linear regression: ordinary least squares and the lasso chosen by BIC along
+//! the LARS path (as scikit-learn's `LassoLarsIC(criterion="bic")` computes it).
+
+use crate::{Result, StatsError};
+
+/// The mean of `v`.
+pub fn mean(v: &[f64]) -> f64 {
+    v.iter().sum::<f64>() / v.len() as f64
+}
+
+/// Least-squares coefficients of `y` on the columns `x` (with an intercept when
+/// `intercept`, which is not returned), by Householder QR.
+///
+/// Fails with [`StatsError::Collinear`] when the columns are linearly dependent.
+pub fn ols(x: &[&[f64]], y: &[f64], intercept: bool) -> Result<Vec<f64>> {
+    let n = y.len();
+    let k = x.len();
+    if k == 0 {
+        return Ok(Vec::new());
+    }
+    if n < k + usize::from(intercept) {
+        return Err(StatsError::TooFewRows { n, k, needed: k + usize::from(intercept) });
+    }
+    // Column-major working copy, centred when there is an intercept.
+    let mut a: Vec<Vec<f64>> = x
+        .iter()
+        .map(|c| {
+            let m = if intercept { mean(c) } else { 0.0 };
+            c.iter().map(|v| v - m).collect()
+        })
+        .collect();
+    let ym = if intercept { mean(y) } else { 0.0 };
+    let mut b: Vec<f64> = y.iter().map(|v| v - ym).collect();
+    let mut r_diag = vec![0.0f64; k];
+    let scale: f64 = a.iter().map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt()).fold(0.0, f64::max);
+    for j in 0..k {
+        // Householder reflection zeroing a[j][j+1..].
+        let norm = a[j][j..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        if norm <= 1e-12 * scale.max(f64::MIN_POSITIVE) {
+            return Err(StatsError::Collinear { columns: (0..=j).collect() });
+        }
+        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
+        let mut v: Vec<f64> = a[j][j..].to_vec();
+        v[0] -= alpha;
+        let vnorm2: f64 = v.iter().map(|t| t * t).sum();
+        r_diag[j] = alpha;
+        for c in j + 1..k {
+            let dot: f64 = v.iter().zip(&a[c][j..]).map(|(p, q)| p * q).sum();
+            let f = 2.0 * dot / vnorm2;
+            for (t, vi) in a[c][j..].iter_mut().zip(&v) {
+                *t -= f * vi;
+            }
+        }
+        let dot: f64 = v.iter().zip(&b[j..]).map(|(p, q)| p * q).sum();
+        let f = 2.0 * dot / vnorm2;
+        for (t, vi) in b[j..].iter_mut().zip(&v) {
+            *t -= f * vi;
+        }
+    }
+    // Back substitution with R (diagonal r_diag, above it a[c][j] for c > j).
+    let mut coef = vec![0.0f64; k];
+    for j in (0..k).rev() {
+        let mut s = b[j];
+        for c in j + 1..k {
+            s -= a[c][j] * coef[c];
+        }
+        coef[j] = s / r_diag[j];
+    }
+    Ok(coef)
+}
+
+/// The smallest strictly positive value, or `f64::MAX` when there is none.
+fn min_pos(v: impl Iterator<Item = f64>) -> f64 {
+    v.filter(|&x| x > 0.0).fold(f64::MAX, f64::min)
+}
+
+/// Givens rotation as BLAS `drotg`: returns `(r, c, s)` with `c·a + s·b = r`, `−s·a + c·b = 0`.
+fn rotg(a: f64, b: f64) -> (f64, f64, f64) {
+    let roe = if a.abs() > b.abs() { a } else { b };
+    let scale = a.abs() + b.abs();
+    if scale == 0.0 {
+        return (0.0, 1.0, 0.0);
+    }
+    let r = scale * ((a / scale).powi(2) + (b / scale).powi(2)).sqrt();
+    let r = r.copysign(roe);
+    (r, a / r, b / r)
+}
+
+/// Removes row and column `go_out` from the lower Cholesky factor `l` (size `n×n`, row-major
+/// with stride `stride`), restoring triangularity with Givens rotations (scikit-learn's `cholesky_delete`).
+fn cholesky_delete(l: &mut [f64], stride: usize, n: usize, go_out: usize) {
+    for i in go_out..n - 1 {
+        for c in 0..i + 2 {
+            l[i * stride + c] = l[(i + 1) * stride + c];
+        }
+    }
+    for i in go_out..n - 1 {
+        let (mut r, mut c, mut s) = rotg(l[i * stride + i], l[i * stride + i + 1]);
+        if r < 0.0 {
+            r = r.abs();
+            c = -c;
+            s = -s;
+        }
+        l[i * stride + i] = r;
+        l[i * stride + i + 1] = 0.0;
+        for row in i + 1..n - 1 {
+            let x = l[row * stride + i];
+            let y = l[row * stride + i + 1];
+            l[row * stride + i] = c * x + s * y;
+            l[row * stride + i + 1] = c * y - s * x;
+        }
+    }
+}
+
+/// Lasso coefficients of `y` on the columns `x`, with an intercept, at the point
+/// of the LARS-lasso path that minimises BIC — scikit-learn 1.6+'s
+/// `LassoLarsIC(criterion="bic")` with its defaults, step for step:
+/// `BIC = n·ln(2πσ̂²) + RSS/σ̂² + ln(n)·df`, where `σ̂²` is the residual variance of
+/// the full least-squares fit (divisor `n − k − 1`) and `df` counts coefficients
+/// with magnitude above machine epsilon; the first minimum wins.
+///
+/// Needs `n > k + 1`.
+pub fn lasso_lars_bic(x: &[&[f64]], y: &[f64]) -> Result<Vec<f64>> {
+    let n = y.len();
+    let k = x.len();
+    if n <= k + 1 {
+        return Err(StatsError::TooFewRows { n, k, needed: k + 2 });
+    }
+    let xc: Vec<Vec<f64>> = x
+        .iter()
+        .map(|c| {
+            let m = mean(c);
+            c.iter().map(|v| v - m).collect()
+        })
+        .collect();
+    let ym = mean(y);
+    let yc: Vec<f64> = y.iter().map(|v| v - ym).collect();
+    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+    let gram_copy: Vec<f64> = (0..k * k).map(|ij| dot(&xc[ij / k], &xc[ij % k])).collect();
+    let cov_copy: Vec<f64> = (0..k).map(|j| dot(&xc[j], &yc)).collect();
+    let path = lars_lasso_path(&gram_copy, &cov_copy, k, n);
+
+    // Noise variance from the full least-squares fit on the centred data, no intercept.
+    let refs: Vec<&[f64]> = xc.iter().map(Vec::as_slice).collect();
+    let full = ols(&refs, &yc, false)?;
+    let rss = |coef: &[f64]| -> f64 {
+        (0..n)
+            .map(|i| {
+                let pred: f64 = (0..k).map(|j| xc[j][i] * coef[j]).sum();
+                (yc[i] - pred).powi(2)
+            })
+            .sum()
+    };
+    let sigma2 = rss(&full) / (n - k - 1) as f64;
+    let ln_n = (n as f64).ln();
+    let mut best = (f64::INFINITY, 0usize);
+    for (idx, coef) in path.iter().enumerate() {
+        let df = coef.iter().filter(|c| c.abs() > f64::EPSILON).count() as f64;
+        let bic = n as f64 * (2.0 * std::f64::consts::PI * sigma2).ln() + rss(coef) / sigma2 + ln_n * df;
+        if bic < best.0 {
+            best = (bic, idx);
+        }
+    }
+    Ok(path[best.1].clone())
+}
+
+/// The LARS-lasso path (scikit-learn's `lars_path(method="lasso", Gram=...)` with
+/// `alpha_min = 0`, `max_iter = 500`, `eps` = machine epsilon): coefficient vectors
+/// at each knot, starting with all zeros.
+fn lars_lasso_path(gram_copy: &[f64], cov_copy: &[f64], k: usize, n_samples: usize) -> Vec<Vec<f64>> {
+    const EPS: f64 = f64::EPSILON;
+    let tiny32 = f32::MIN_POSITIVE as f64;
+    let equality_tolerance = f32::EPSILON as f64;
+    let max_iter = 500usize;
+    let max_features = max_iter.min(k);
+    let mut gram = gram_copy.to_vec();
+    let mut cov: Vec<f64> = cov_copy.to_vec();
+    let mut indices: Vec<usize> = (0..k).collect();
+    let mut active: Vec<usize> = Vec::new();
+    let mut sign_active: Vec<f64> = vec![0.0; max_features.max(1)];
+    let mut l = vec![0.0f64; max_features.max(1) * max_features.max(1)];
+    let stride = max_features.max(1);
+    let mut coefs: Vec<Vec<f64>> = vec![vec![0.0; k]];
+    let mut alphas: Vec<f64> = vec![0.0];
+    let (mut n_iter, mut n_active) = (0usize, 0usize);
+    let mut drop = false;
+    let swap_gram = |gram: &mut Vec<f64>, a: usize, b: usize| {
+        if a == b {
+            return;
+        }
+        for c in 0..k {
+            gram.swap(a * k + c, b * k + c);
+        }
+        for r in 0..k {
+            gram.swap(r * k + a, r * k + b);
+        }
+    };
+    loop {
+        let (c_idx, c_signed) = if cov.is_empty() {
+            (0, 0.0)
+        } else {
+            let mut best = 0;
+            for (i, v) in cov.iter().enumerate() {
+                if v.abs() > cov[best].abs() {
+                    best = i;
+                }
+            }
+            (best, cov[best])
+        };
+        let c = c_signed.abs();
+        let alpha = c / n_samples as f64;
+        alphas[n_iter] = alpha;
+        if alpha <= equality_tolerance {
+            break;
+        }
+        if n_iter >= max_iter || n_active >= k {
+            break;
+        }
+        if !drop {
+            sign_active[n_active] = if c_signed > 0.0 {
+                1.0
+            } else if c_signed < 0.0 {
+                -1.0
+            } else {
+                0.0
+            };
+            let (m, nn) = (n_active, c_idx + n_active);
+            let saved_cov = cov.clone();
+            cov.swap(c_idx, 0);
+            indices.swap(nn, m);
+            swap_gram(&mut gram, m, nn);
+            cov.remove(0);
+            let cc = gram[n_active * k + n_active];
+            for j in 0..n_active {
+                l[n_active * stride + j] = gram[n_active * k + j];
+            }
+            // Forward substitution: L[:na,:na] x = L[na,:na].
+            for j in 0..n_active {
+                let mut s = l[n_active * stride + j];
+                for t in 0..j {
+                    s -= l[j * stride + t] * l[n_active * stride + t];
+                }
+                l[n_active * stride + j] = s / l[j * stride + j];
+            }
+            let v: f64 = (0..n_active).map(|j| l[n_active * stride + j].powi(2)).sum();
+            let diag = (cc - v).abs().sqrt().max(EPS);
+            l[n_active * stride + n_active] = diag;
+            if diag < 1e-7 {
+                // Degenerate regressor: its correlation is zeroed so it is never chosen again.
+                // (scikit-learn leaves the swapped indices and Gram rows as they are; so does this.)
+                cov = saved_cov;
+                cov[c_idx] = 0.0;
+                continue;
+            }
+            active.push(indices[n_active]);
+            n_active += 1;
+        }
+        if n_iter > 0 && alphas[n_iter - 1] < alpha {
+            break;
+        }
+        // least_squares solves (L Lᵀ) x = sign_active.
+        let solve = |l: &[f64], rhs: &[f64]| -> Vec<f64> {
+            let na = rhs.len();
+            let mut z = rhs.to_vec();
+            for i in 0..na {
+                let mut s = z[i];
+                for t in 0..i {
+                    s -= l[i * stride + t] * z[t];
+                }
+                z[i] = s / l[i * stride + i];
+            }
+            for i in (0..na).rev() {
+                let mut s = z[i];
+                for t in i + 1..na {
+                    s -= l[t * stride + i] * z[t];
+                }
+                z[i] = s / l[i * stride + i];
+            }
+            z
+        };
+        let signs = sign_active[..n_active].to_vec();
+        let mut least_squares = solve(&l, &signs);
+        let aa;
+        if least_squares.len() == 1 && least_squares[0] == 0.0 {
+            least_squares[0] = 1.0;
+            aa = 1.0;
+        } else {
+            let mut a = 1.0 / least_squares.iter().zip(&signs).map(|(x, s)| x * s).sum::<f64>().sqrt();
+            if !a.is_finite() {
+                let mut l2 = l.clone();
+                let mut i = 0;
+                while !a.is_finite() {
+                    for d in 0..n_active {
+                        l2[d * stride + d] += 2f64.powi(i) * EPS;
+                    }
+                    least_squares = solve(&l2, &signs);
+                    let tmp = least_squares.iter().zip(&signs).map(|(x, s)| x * s).sum::<f64>().max(EPS);
+                    a = 1.0 / tmp.sqrt();
+                    i += 1;
+                }
+            }
+            aa = a;
+            least_squares.iter_mut().for_each(|x| *x *= aa);
+        }
+        // Correlation of the equiangular direction with the inactive columns, rounded as numpy's around(·, 15).
+        let corr_eq_dir: Vec<f64> = (n_active..k)
+            .map(|j| {
+                let v: f64 = (0..n_active).map(|i| gram[i * k + j] * least_squares[i]).sum();
+                (v * 1e15).round_ties_even() / 1e15
+            })
+            .collect();
+        let g1 = min_pos(cov.iter().zip(&corr_eq_dir).map(|(cv, a)| (c - cv) / (aa - a + tiny32)));
+        let g2 = min_pos(cov.iter().zip(&corr_eq_dir).map(|(cv, a)| (c + cv) / (aa + a + tiny32)));
+        let mut gamma = g1.min(g2).min(c / aa);
+        drop = false;
+        let prev = coefs[n_iter].clone();
+        let z: Vec<f64> = active.iter().zip(&least_squares).map(|(&j, ls)| -prev[j] / (ls + tiny32)).collect();
+        let z_pos = min_pos(z.iter().copied());
+        let mut idx: Vec<usize> = Vec::new();
+        if z_pos < gamma {
+            idx = (0..z.len()).filter(|&i| z[i] == z_pos).rev().collect();
+            for &i in &idx {
+                sign_active[i] = -sign_active[i];
+            }
+            gamma = z_pos;
+            drop = true;
+        }
+        n_iter += 1;
+        let mut next = vec![0.0f64; k];
+        for (&j, ls) in active.iter().zip(&least_squares) {
+            next[j] = prev[j] + gamma * ls;
+        }
+        coefs.push(next);
+        alphas.push(0.0);
+        for (cv, a) in cov.iter_mut().zip(&corr_eq_dir) {
+            *cv -= gamma * a;
+        }
+        if drop {
+            for &ii in &idx {
+                cholesky_delete(&mut l, stride, n_active, ii);
+            }
+            n_active -= 1;
+            let drop_idx: Vec<usize> = idx.iter().map(|&ii| active.remove(ii)).collect();
+            for &ii in &idx {
+                for i in ii..n_active {
+                    indices.swap(i, i + 1);
+                    swap_gram(&mut gram, i, i + 1);
+                }
+            }
+            let coef = &coefs[n_iter];
+            let temp: Vec<f64> = drop_idx
+                .iter()
+                .map(|&d| cov_copy[d] - (0..k).map(|j| gram_copy[d * k + j] * coef[j]).sum::<f64>())
+                .collect();
+            let mut new_cov = temp;
+            new_cov.extend_from_slice(&cov);
+            cov = new_cov;
+            let mut kept: Vec<f64> =
+                sign_active.iter().enumerate().filter(|(i, _)| !idx.contains(i)).map(|(_, s)| *s).collect();
+            kept.push(0.0);
+            sign_active = kept;
+        }
+    }
+    coefs.truncate(n_iter + 1);
+    coefs
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kausa_core::Rng;
+
+    #[test]
+    fn ols_recovers_coefficients() {
+        let mut rng = Rng::seed_from_u64(1);
+        let n = 500;
+        let a: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let b: Vec<f64> = (0..n).map(|_| rng.normal() + 3.0).collect();
+        let y: Vec<f64> = a.iter().zip(&b).map(|(x, z)| 1.5 * x - 0.5 * z + 4.0).collect();
+        let c = ols(&[&a, &b], &y, true).unwrap();
+        assert!((c[0] - 1.5).abs() < 1e-12 && (c[1] + 0.5).abs() < 1e-12, "{c:?}");
+        let d: Vec<f64> = a.iter().map(|x| 2.0 * x).collect();
+        assert!(matches!(ols(&[&a, &d], &y, true), Err(StatsError::Collinear { .. })));
+    }
+
+    #[test]
+    fn lasso_bic_keeps_real_effects_and_drops_noise() {
+        let mut rng = Rng::seed_from_u64(2);
+        let n = 1000;
+        let cols: Vec<Vec<f64>> = (0..6).map(|_| (0..n).map(|_| rng.normal()).collect()).collect();
+        let y: Vec<f64> = (0..n).map(|i| 2.0 * cols[0][i] - 1.0 * cols[3][i] + 0.5 * rng.normal()).collect();
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let c = lasso_lars_bic(&refs, &y).unwrap();
+        assert!(c[0] > 1.5 && c[3] < -0.5, "{c:?}");
+        assert!(c[1] == 0.0 && c[2] == 0.0 && c[4] == 0.0, "{c:?}");
+        // The end of the path is the least-squares fit.
+        let path = {
+            let xc: Vec<Vec<f64>> = cols
+                .iter()
+                .map(|c| {
+                    let m = mean(c);
+                    c.iter().map(|v| v - m).collect()
+                })
+                .collect();
+            let ym = mean(&y);
+            let yc: Vec<f64> = y.iter().map(|v| v - ym).collect();
+            let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
+            let g: Vec<f64> = (0..36).map(|ij| dot(&xc[ij / 6], &xc[ij % 6])).collect();
+            let cv: Vec<f64> = (0..6).map(|j| dot(&xc[j], &yc)).collect();
+            lars_lasso_path(&g, &cv, 6, n)
+        };
+        let full = ols(&refs, &y, true).unwrap();
+        let last = path.last().unwrap();
+        for j in 0..6 {
+            assert!((last[j] - full[j]).abs() < 1e-9, "{last:?} vs {full:?}");
+        }
+    }
+}
