@@ -127,6 +127,12 @@ pub(crate) struct Args {
     /// Print machine-readable JSON (graph, statistics, timings) on stdout.
     #[arg(long)]
     json: bool,
+    /// Also rerun the method on this many bootstrap resamples and report how often each edge appears.
+    #[arg(long)]
+    bootstrap: Option<usize>,
+    /// Random seed of the bootstrap resamples.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 /// Explains a statistics error with column names instead of indices.
@@ -245,6 +251,78 @@ pub(crate) fn run_pc(
     })?;
     let t2 = Instant::now();
     Ok(Discovered { result, seconds_stats: (t1 - t0).as_secs_f64(), seconds_search: (t2 - t1).as_secs_f64() })
+}
+
+fn bootstrap_json(b: &kausa_discovery::Bootstrap, names: &[String], seed: u64) -> serde_json::Value {
+    let pairs: Vec<serde_json::Value> = b
+        .pairs
+        .iter()
+        .map(|f| {
+            serde_json::json!({
+                "a": names[f.a],
+                "b": names[f.b],
+                "adjacency": f.adjacency,
+                "edges": f.edges.iter().map(|&(x, y, t, share)| serde_json::json!({
+                    "from": names[x], "to": names[y], "type": t.as_str(), "frequency": share,
+                })).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "resamples": b.resamples,
+        "seed": seed,
+        "failed": b.failed,
+        "first_failure": b.first_failure,
+        "pairs": pairs,
+    })
+}
+
+/// The edge table with, per edge, how often that exact edge and any edge between the pair
+/// appeared across resamples; then pairs the full data left unconnected but resamples often connect.
+fn bootstrap_table(g: &Graph, b: &kausa_discovery::Bootstrap, names: &[String]) -> String {
+    let edges = g.edges();
+    let w = names.iter().map(String::len).max().unwrap_or(4).max(4);
+    let mut out = format!(
+        "bootstrap: {} resamples{}\n{:<w$}  edge  {:<w$}  this edge  any edge\n",
+        b.resamples,
+        if b.failed > 0 {
+            format!(", {} failed ({})", b.failed, b.first_failure.as_deref().unwrap_or(""))
+        } else {
+            String::new()
+        },
+        "from",
+        "to"
+    );
+    for (x, y, t) in &edges {
+        let f = b.pair(*x, *y);
+        let same = f.and_then(|f| f.edges.iter().find(|e| e.0 == *x && e.1 == *y && e.2 == *t)).map_or(0.0, |e| e.3);
+        let any = f.map_or(0.0, |f| f.adjacency);
+        out.push_str(&format!(
+            "{:<w$}  {}   {:<w$}  {:>8.0}%  {:>7.0}%\n",
+            names[*x],
+            t.as_str(),
+            names[*y],
+            100.0 * same,
+            100.0 * any
+        ));
+    }
+    let extra: Vec<&kausa_discovery::PairFrequencies> =
+        b.pairs.iter().filter(|f| !g.adjacent(f.a, f.b) && f.adjacency >= 0.1).collect();
+    if !extra.is_empty() {
+        out.push_str("not in the graph, but connected in at least 10% of resamples:\n");
+        for f in extra {
+            let (x, y, t, share) = f.edges[0];
+            out.push_str(&format!(
+                "{:<w$}  {}   {:<w$}  {:>8.0}%  {:>7.0}%\n",
+                names[x],
+                t.as_str(),
+                names[y],
+                100.0 * share,
+                100.0 * f.adjacency
+            ));
+        }
+    }
+    out
 }
 
 pub(crate) fn edge_table(g: &Graph, names: &[String]) -> String {
@@ -501,11 +579,26 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let t_read = t_start.elapsed().as_secs_f64();
     let data = &table.data;
     let names = data.names();
-    let outcome = match args.method {
-        Method::Pc => run_pc_outcome(&args, data, par, &bar),
-        Method::Ges => run_ges(&args, data, par, &bar),
-        Method::Fci => run_fci(&args, data, par, &bar),
-        Method::Lingam => run_lingam(&args, data, par, &bar),
+    if args.bootstrap == Some(0) {
+        bail!("--bootstrap must be at least 1 (the number of resamples)");
+    }
+    let dispatch = |data: &Dataset, par: Par, progress: &dyn Progress| match args.method {
+        Method::Pc => run_pc_outcome(&args, data, par, progress),
+        Method::Ges => run_ges(&args, data, par, progress),
+        Method::Fci => run_fci(&args, data, par, progress),
+        Method::Lingam => run_lingam(&args, data, par, progress),
+    };
+    let outcome = dispatch(data, par, &bar);
+    let boot = match (&outcome, args.bootstrap) {
+        (Ok(_), Some(b)) => {
+            bar.stage(&format!("bootstrap, {b} resamples"), None);
+            // Resamples run in parallel, each on one thread, so the counts do not depend on --threads.
+            let r = kausa_discovery::bootstrap(data, b, args.seed, par, |d| {
+                dispatch(d, Par::Seq, &kausa_core::Silent).map(|o| o.graph)
+            });
+            Some(r.map_err(|e| anyhow!("{e}"))?)
+        }
+        _ => None,
     };
     bar.finish();
     let outcome = outcome?;
@@ -550,7 +643,11 @@ pub(crate) fn run(args: Args) -> Result<()> {
             m.insert("threads".into(), threads.into());
             m.insert("seconds".into(), seconds);
         }
-        println!("{}", serde_json::json!({ "graph": graph_json, "stats": stats }));
+        let mut doc = serde_json::json!({ "graph": graph_json, "stats": stats });
+        if let Some(b) = &boot {
+            doc["bootstrap"] = bootstrap_json(b, &names, args.seed);
+        }
+        println!("{doc}");
     } else if args.out.is_none() && args.format.is_some() {
         print!("{rendered}");
     } else {
@@ -558,7 +655,10 @@ pub(crate) fn run(args: Args) -> Result<()> {
         if table.dropped_rows > 0 {
             println!("dropped {} rows with missing values", table.dropped_rows);
         }
-        print!("{}", edge_table(&outcome.graph, &names));
+        match &boot {
+            None => print!("{}", edge_table(&outcome.graph, &names)),
+            Some(b) => print!("{}", bootstrap_table(&outcome.graph, b, &names)),
+        }
         if let Some(out) = &args.out {
             println!("wrote {}", out.display());
         }

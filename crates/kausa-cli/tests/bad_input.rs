@@ -140,6 +140,42 @@ fn parquet_gaps_and_unusable_types() {
 }
 
 #[test]
+fn zero_bootstrap_resamples() {
+    check("boot.csv", &good_rows(50), &["--bootstrap", "0"], &["--bootstrap must be at least 1"]);
+}
+
+#[test]
+fn method_that_cannot_take_the_column_kinds() {
+    let mut text = String::from("a,b,g\n");
+    for i in 0..60 {
+        text.push_str(&format!(
+            "{:.3},{:.3},{}\n",
+            (i as f64 * 0.7).sin(),
+            (i as f64 * 1.3).cos(),
+            ["x", "y", "z"][i % 3]
+        ));
+    }
+    check(
+        "kinds.csv",
+        &text,
+        &["--method", "lingam"],
+        &["kinds.csv", "column \"g\" cannot be used by the lingam test"],
+    );
+    check(
+        "kinds2.csv",
+        &text,
+        &["--method", "ges", "--score", "bic"],
+        &["kinds2.csv", "column \"g\" cannot be used by the bic test"],
+    );
+    check(
+        "kinds3.csv",
+        &good_rows(50),
+        &["--method", "ges", "--score", "bdeu"],
+        &["kinds3.csv", "column \"a\" cannot be used by the bdeu test"],
+    );
+}
+
+#[test]
 fn unknown_column_on_the_command_line() {
     check(
         "u.csv",

@@ -245,3 +245,48 @@ fn fci_finds_a_hidden_common_cause() {
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     assert!(!v["graph"]["edges"].to_string().contains("<->"));
 }
+
+#[test]
+fn bootstrap_reports_edge_frequencies_whatever_the_threads() {
+    let dir = temp_dir("bootstrap");
+    let data = write(&dir, "d.csv", &collider_csv(',', false));
+    let run = |threads: &str, method: &str| {
+        let o = kausa(&[
+            "discover",
+            data.to_str().unwrap(),
+            "--method",
+            method,
+            "--bootstrap",
+            "30",
+            "--seed",
+            "4",
+            "--threads",
+            threads,
+            "--json",
+        ]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["bootstrap"].clone()
+    };
+    for method in ["pc", "ges", "fci"] {
+        let one = run("1", method);
+        assert_eq!(one, run("2", method), "{method}: threads changed the bootstrap");
+        assert_eq!(one["resamples"], 30);
+        assert_eq!(one["failed"], 0);
+        let pairs = one["pairs"].as_array().unwrap();
+        // The strong collider a -> c <- b is found in (nearly) every resample.
+        let ac = pairs.iter().find(|p| p["a"] == "a" && p["b"] == "c").unwrap();
+        assert!(ac["adjacency"].as_f64().unwrap() >= 0.95, "{method}: {ac}");
+        let top = &ac["edges"][0];
+        assert_eq!((top["from"].as_str(), top["to"].as_str()), (Some("a"), Some("c")), "{method}: {ac}");
+        // Shares of one pair add up to its adjacency frequency.
+        for p in pairs {
+            let sum: f64 = p["edges"].as_array().unwrap().iter().map(|e| e["frequency"].as_f64().unwrap()).sum();
+            assert!((sum - p["adjacency"].as_f64().unwrap()).abs() < 1e-9, "{p}");
+        }
+    }
+    let o = kausa(&["discover", data.to_str().unwrap(), "--bootstrap", "20"]);
+    let text = stdout(&o);
+    assert!(text.contains("bootstrap: 20 resamples") && text.contains("this edge  any edge"), "{text}");
+    assert!(text.contains("a     -->   c"), "{text}");
+}

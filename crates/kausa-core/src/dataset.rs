@@ -154,7 +154,7 @@ impl Column {
         }
     }
 
-    /// Keeps the rows whose index is in `keep` (sorted ascending).
+    /// The rows at the indices in `keep`, in that order (an index may repeat, as in a bootstrap resample).
     fn select_rows(&self, keep: &[usize]) -> Column {
         match self {
             Column::Continuous { name, values } => {
@@ -305,7 +305,7 @@ impl Dataset {
         self.columns.iter().position(|c| c.name() == name)
     }
 
-    /// The data set restricted to the rows in `keep` (sorted ascending, in range).
+    /// The data set made of the rows at the indices in `keep`, in that order (indices may repeat, as in a bootstrap resample).
     pub fn select_rows(&self, keep: &[usize]) -> Result<Dataset, DatasetError> {
         Dataset::new(self.columns.iter().map(|c| c.select_rows(keep)).collect())
     }

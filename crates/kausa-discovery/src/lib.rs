@@ -21,6 +21,7 @@
 //! level-start adjacency and merged in pair order.
 #![deny(missing_docs)]
 
+mod bootstrap;
 mod error;
 mod fci;
 mod ges;
@@ -29,6 +30,7 @@ mod lingam;
 mod oracle;
 mod pc;
 
+pub use bootstrap::{Bootstrap, PairFrequencies, bootstrap};
 pub use error::{Error, Result};
 pub use fci::{FciParams, FciResult, fci, fci_with_progress};
 pub use ges::{GesParams, GesResult, ges, ges_with_progress};
