@@ -74,7 +74,9 @@ pub fn bootstrap<E: std::fmt::Display>(
     let failed = graphs.iter().filter(|g| g.is_err()).count();
     let first_failure = graphs.iter().find_map(|g| g.as_ref().err().cloned());
     let ok: Vec<&Graph> = graphs.iter().filter_map(|g| g.as_ref().ok()).collect();
-    let mut counts: BTreeMap<(usize, usize), BTreeMap<(usize, usize, u8), usize>> = BTreeMap::new();
+    // Per pair (a < b): count of each (from, to, type code).
+    type Counts = BTreeMap<(usize, usize, u8), usize>;
+    let mut counts: BTreeMap<(usize, usize), Counts> = BTreeMap::new();
     let code = |t: EdgeType| match t {
         EdgeType::Directed => 0u8,
         EdgeType::Undirected => 1,
