@@ -24,7 +24,7 @@ enum Command {
     /// Simulate data from a known causal graph, learn the graph back and score it.
     Demo(demo::Args),
     /// Learn a causal graph from a data file.
-    Discover(discover::Args),
+    Discover(Box<discover::Args>),
     /// Compare a learned graph with a reference graph (SHD, precision, recall).
     Compare(compare::Args),
     /// Draw data from a known model: a Bayesian network (BIF) or a linear SEM (graph JSON).
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
-        Command::Discover(a) => discover::run(a),
+        Command::Discover(a) => discover::run(*a),
         Command::Compare(a) => compare::run(a),
         Command::Sample(a) => sample::run(a),
     };
