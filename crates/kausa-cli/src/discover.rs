@@ -5,7 +5,7 @@ use anyhow::{Context, Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par, Progress};
 use kausa_discovery::{
-    Compat, FciParams, GesParams, PcParams, PcResult, direct_lingam_with_progress, fci_with_progress,
+    Compat, FciParams, GesParams, PcParams, PcResult, R9, direct_lingam_with_progress, fci_with_progress,
     ges_with_progress, pc_with_progress,
 };
 use kausa_graph::Graph;
@@ -68,6 +68,14 @@ impl TestKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum R9Arg {
+    /// An uncovered potentially directed path (causal-learn 0.1.4.x).
+    Uncovered,
+    /// Any semi-directed path (causal-learn before PR #243).
+    Legacy,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum CompatArg {
     /// R pcalg semantics (first separating set).
     Pcalg,
@@ -113,6 +121,10 @@ pub(crate) struct Args {
     /// causal-learn's lambda_value is c/2).
     #[arg(long, default_value_t = 1.0)]
     penalty_discount: f64,
+    /// FCI with --compat causal-learn: which rule R9 to reproduce ("uncovered": causal-learn 0.1.4.x as
+    /// released; "legacy": the version before its PR #243, which made causal-learn's reference outputs).
+    #[arg(long, value_enum, default_value = "uncovered")]
+    causal_learn_r9: R9Arg,
     /// Which reference implementation's semantics to reproduce.
     #[arg(long, value_enum, default_value = "pcalg")]
     compat: CompatArg,
@@ -415,7 +427,17 @@ fn run_fci(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Re
         CompatArg::Pcalg => Compat::Pcalg,
         CompatArg::CausalLearn => Compat::CausalLearn,
     };
-    let params = FciParams { alpha: args.alpha, max_depth: args.max_depth, compat, ..FciParams::default() };
+    let params = FciParams {
+        alpha: args.alpha,
+        max_depth: args.max_depth,
+        compat,
+        causal_learn_r9: match args.causal_learn_r9 {
+            R9Arg::Uncovered => R9::Uncovered,
+            R9Arg::Legacy => R9::Legacy,
+        },
+        names: Some(data.names()),
+        ..FciParams::default()
+    };
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
         bail!("--alpha must be between 0 and 1 (exclusive), got {}", params.alpha);
     }

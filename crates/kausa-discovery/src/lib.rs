@@ -32,7 +32,7 @@ mod pc;
 
 pub use bootstrap::{Bootstrap, PairFrequencies, bootstrap};
 pub use error::{Error, Result};
-pub use fci::{FciParams, FciResult, fci, fci_with_progress};
+pub use fci::{FciParams, FciResult, R9, fci, fci_with_progress};
 pub use ges::{GesParams, GesResult, ges, ges_with_progress};
 pub use knowledge::{Knowledge, KnowledgeError};
 pub use lingam::{LingamResult, direct_lingam, direct_lingam_with_progress};

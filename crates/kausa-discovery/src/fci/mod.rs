@@ -23,7 +23,10 @@
 //! removal step. Rules only ever turn circles into marks, so knowledge marks
 //! are never overwritten.
 
+mod causal_learn;
 mod rules;
+
+pub use causal_learn::R9;
 
 use kausa_core::{Par, Progress, Silent};
 use kausa_graph::{EdgeType, Graph, Mark};
@@ -42,14 +45,28 @@ pub struct FciParams {
     /// Skeleton semantics (which separating set is kept, `p ≥ α` or `p > α`), as for PC.
     pub compat: Compat,
     /// Allow selection bias: also apply Zhang's rules R5–R7 (which can produce `---` and `--o`).
+    /// (Always on in causal-learn mode, as causal-learn does.)
     pub selection_bias: bool,
+    /// With [`Compat::CausalLearn`]: which of causal-learn's rule R9 to reproduce.
+    pub causal_learn_r9: R9,
+    /// Variable names; causal-learn orders Possible-D-Sep candidates by name
+    /// (default `X1`, `X2`, … as causal-learn names them).
+    pub names: Option<Vec<String>>,
     #[doc(hidden)]
     pub __non_exhaustive: (),
 }
 
 impl Default for FciParams {
     fn default() -> FciParams {
-        FciParams { alpha: 0.01, max_depth: None, compat: Compat::Pcalg, selection_bias: false, __non_exhaustive: () }
+        FciParams {
+            alpha: 0.01,
+            max_depth: None,
+            compat: Compat::Pcalg,
+            selection_bias: false,
+            causal_learn_r9: R9::default(),
+            names: None,
+            __non_exhaustive: (),
+        }
     }
 }
 
@@ -113,6 +130,31 @@ pub fn fci_with_progress(
                 g.set_edge(a, b, EdgeType::Nondirected);
             }
         }
+    }
+    if params.compat == Compat::CausalLearn {
+        // causal-learn's own Possible-D-Sep and rule implementations, on the same skeleton.
+        let names: Vec<String> = params.names.clone().unwrap_or_else(|| (1..=p).map(|i| format!("X{i}")).collect());
+        let mut ordered = causal_learn::OrderedSeps::new();
+        for ((a, b), s) in skel.sepsets.iter() {
+            ordered.insert((a, b), s.to_vec());
+            ordered.insert((b, a), s.to_vec());
+        }
+        let mut cl = causal_learn::ClFci::new(test, params.alpha, &names, knowledge, params.causal_learn_r9, ordered);
+        cl.rule0(&mut g);
+        progress.stage("FCI possible-d-sep", None);
+        let removed_by_pds = cl.remove_by_possible_dsep(&mut g)?;
+        cl.rule0(&mut g);
+        progress.stage("FCI orientation", None);
+        cl.orient(&mut g)?;
+        let mut sepsets = skel.sepsets;
+        for (&(a, b), s) in &cl.seps {
+            if sepsets.get(a, b).is_none() {
+                let mut s = s.clone();
+                s.sort_unstable();
+                sepsets.insert(a, b, s);
+            }
+        }
+        return Ok(FciResult { graph: g, sepsets, n_tests: n_tests + cl.n_tests, removed_by_pds });
     }
     let mut seps = Seps { map: skel.sepsets };
     // R0 on the skeleton gives the colliders Possible-D-SEP follows.
