@@ -115,3 +115,59 @@ fn fci_matches_causal_learn_reference_pags() {
     }
     assert_eq!(checked, 13);
 }
+
+/// Random linear models with two hidden variables each (`golden/fci/`, made by
+/// `make_golden.py` with causal-learn 0.1.4.8 as released): the same PAG.
+#[test]
+fn fci_matches_causal_learn_with_hidden_variables() {
+    let dir = crate::util::repo_root().join("golden/fci");
+    let cases: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join("cases.json")).unwrap()).unwrap();
+    let cases = cases.as_array().unwrap();
+    assert!(cases.len() >= 10);
+    for case in cases {
+        let name = case["name"].as_str().unwrap();
+        let want: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("expected/{name}.json"))).unwrap()).unwrap();
+        let mut want: Vec<String> = want["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!("{} {} {}", e["from"].as_str().unwrap(), e["type"].as_str().unwrap(), e["to"].as_str().unwrap())
+            })
+            .collect();
+        want.sort();
+        let data = dir.join(format!("data/{name}.csv.gz"));
+        let test = case["test"].as_str().unwrap();
+        let o = kausa(&[
+            "discover",
+            data.to_str().unwrap(),
+            "--method",
+            "fci",
+            "--test",
+            test,
+            "--alpha",
+            "0.05",
+            "--compat",
+            "causal-learn",
+            "--json",
+        ]);
+        assert!(o.status.success(), "{name}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let nodes: Vec<&str> = v["graph"]["nodes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
+        let pos = |n: &str| nodes.iter().position(|m| *m == n).unwrap();
+        let mut got: Vec<String> = v["graph"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let (a, b, t) = (e["from"].as_str().unwrap(), e["to"].as_str().unwrap(), e["type"].as_str().unwrap());
+                let (a, b) = if matches!(t, "<->" | "o-o" | "---") && pos(a) > pos(b) { (b, a) } else { (a, b) };
+                format!("{a} {t} {b}")
+            })
+            .collect();
+        got.sort();
+        assert_eq!(got, want, "{name}");
+    }
+}
