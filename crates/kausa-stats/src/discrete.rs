@@ -93,33 +93,55 @@ impl ContingencyTable {
             }
             return ContingencyTable { cx, cy, counts };
         }
-        // Mixed-radix stratum key of every row.
+        // Mixed-radix stratum key of every row, by Horner's rule over s (the last
+        // variable varies fastest). Subsets come in lexicographic order, so the key
+        // of s minus its last variable is kept in the scratch and reused.
+        let radix: Option<u64> = s.iter().try_fold(1u64, |r, &v| r.checked_mul(data.cards[v] as u64));
+        let (head, last) = s.split_at(s.len() - 1);
+        if scratch.prefix_set.as_slice() != head || scratch.prefix_keys.len() != n {
+            let pk = &mut scratch.prefix_keys;
+            pk.clear();
+            pk.resize(n, 0);
+            for &v in head {
+                let card = data.cards[v] as u64;
+                for (k, &c) in pk.iter_mut().zip(&data.codes[v]) {
+                    *k = k.wrapping_mul(card).wrapping_add(c as u64);
+                }
+            }
+            scratch.prefix_set.clear();
+            scratch.prefix_set.extend_from_slice(head);
+        }
         let keys = &mut scratch.u;
         keys.clear();
-        keys.resize(n, 0);
-        let mut radix: Option<u64> = Some(1);
-        for &v in s.iter().rev() {
-            let card = data.cards[v] as u64;
-            let r = radix.unwrap_or(1);
-            for (k, &c) in keys.iter_mut().zip(&data.codes[v]) {
-                *k = k.wrapping_add(r.wrapping_mul(c as u64));
-            }
-            radix = radix.and_then(|r| r.checked_mul(card));
-        }
+        let (card, codes) = (data.cards[last[0]] as u64, &data.codes[last[0]]);
+        keys.extend(scratch.prefix_keys.iter().zip(codes).map(|(k, &c)| k.wrapping_mul(card).wrapping_add(c as u64)));
         let dense_limit = (4 * n).max(1 << 12) as u64;
         match radix {
             Some(strata) if strata <= dense_limit => {
+                // Count into a zeroed buffer kept in the scratch, noting the strata touched;
+                // only those are copied out (in key order) and cleared again.
                 let strata = strata as usize;
-                let mut counts = vec![0u32; strata * cell];
-                for i in 0..n {
-                    counts[keys[i] as usize * cell + xs[i] as usize * cy + ys[i] as usize] += 1;
+                let Scratch { counts, seen, touched, u: keys, .. } = scratch;
+                if counts.len() < strata * cell {
+                    counts.resize(strata * cell, 0);
                 }
-                // Drop empty strata.
-                let mut out = Vec::with_capacity(counts.len());
-                for chunk in counts.chunks(cell) {
-                    if chunk.iter().any(|&c| c > 0) {
-                        out.extend_from_slice(chunk);
-                    }
+                if seen.len() < strata {
+                    seen.resize(strata, false);
+                }
+                touched.clear();
+                for i in 0..n {
+                    let k = keys[i] as usize;
+                    seen[k] = true;
+                    counts[k * cell + xs[i] as usize * cy + ys[i] as usize] += 1;
+                }
+                // Strata seen, found by a scan of the flags (cheaper than a branch per row).
+                touched.extend((0..strata).filter(|&k| seen[k]));
+                let mut out = Vec::with_capacity(touched.len() * cell);
+                for &k in touched.iter() {
+                    let chunk = &mut counts[k * cell..(k + 1) * cell];
+                    out.extend_from_slice(chunk);
+                    chunk.iter_mut().for_each(|c| *c = 0);
+                    seen[k] = false;
                 }
                 ContingencyTable { cx, cy, counts: out }
             }

@@ -48,6 +48,14 @@ pub struct Scratch {
     pub(crate) f: Vec<f64>,
     pub(crate) g: Vec<f64>,
     pub(crate) u: Vec<u64>,
+    /// Contingency counts, kept all zero between tests.
+    pub(crate) counts: Vec<u32>,
+    /// Strata seen by the current count, kept all false between tests.
+    pub(crate) seen: Vec<bool>,
+    pub(crate) touched: Vec<usize>,
+    /// A conditioning set without its last variable, and its rows' stratum keys.
+    pub(crate) prefix_set: Vec<usize>,
+    pub(crate) prefix_keys: Vec<u64>,
 }
 
 /// A conditional-independence test on variables `0..n_vars()`.

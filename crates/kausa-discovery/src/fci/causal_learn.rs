@@ -39,6 +39,9 @@ pub(super) struct ClFci<'a> {
     pub(super) seps: OrderedSeps,
     pub(super) n_tests: u64,
     scratch: Scratch,
+    /// p-values already computed, keyed by the pair and the sorted conditioning set
+    /// (causal-learn caches its tests the same way; the subset loop repeats some).
+    cache: HashMap<(usize, usize, Vec<usize>), f64>,
 }
 
 fn end(g: &Graph, a: usize, b: usize) -> Option<Mark> {
@@ -195,12 +198,33 @@ impl<'a> ClFci<'a> {
         r9: R9,
         seps: OrderedSeps,
     ) -> ClFci<'a> {
-        ClFci { test, alpha, names, knowledge, r9, seps, n_tests: 0, scratch: Scratch::default() }
+        ClFci {
+            test,
+            alpha,
+            names,
+            knowledge,
+            r9,
+            seps,
+            n_tests: 0,
+            scratch: Scratch::default(),
+            cache: HashMap::new(),
+        }
     }
 
     fn independent(&mut self, x: usize, y: usize, s: &[usize]) -> Result<bool> {
-        self.n_tests += 1;
-        Ok(self.test.p_value(x, y, s, &mut self.scratch)? > self.alpha)
+        let mut set = s.to_vec();
+        set.sort_unstable();
+        let key = (x.min(y), x.max(y), set);
+        let p = match self.cache.get(&key) {
+            Some(&p) => p,
+            None => {
+                self.n_tests += 1;
+                let p = self.test.p_value(x, y, s, &mut self.scratch)?;
+                self.cache.insert(key, p);
+                p
+            }
+        };
+        Ok(p > self.alpha)
     }
 
     fn forbidden(&self, a: usize, b: usize) -> bool {

@@ -1,0 +1,84 @@
+#!/usr/bin/env python3
+"""kausa FCI vs causal-learn FCI on causal-learn's own test data, in one run.
+
+  .venv-ref/bin/python bench/fci_bench.py [--data ../shared/data] [--reps 3]
+
+For each data set: causal-learn `fci(X, test, 0.05)` timed once (fci() alone,
+BLAS pinned to 1 thread), and kausa `discover --method fci --compat causal-learn`
+single-threaded, median of --reps runs of its internal total (reading included).
+Prints a Markdown table with the ratio and whether the PAGs are identical
+(causal-learn as installed uses the current rule R9, so kausa runs with it too).
+"""
+import argparse
+import gzip
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+import numpy as np  # noqa: E402
+from causallearn.search.ConstraintBased.FCI import fci  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+EDGE = {(-1, 1): "-->", (1, 1): "<->", (2, 1): "o->", (2, 2): "o-o", (-1, -1): "---"}
+
+
+def cl_edges(g, names):
+    out = set()
+    m = g.graph
+    for i in range(len(names)):
+        for j in range(i + 1, len(names)):
+            a, b = int(m[i, j]), int(m[j, i])
+            if (a, b) == (0, 0):
+                continue
+            out.add((names[i], EDGE[(a, b)], names[j]) if (a, b) in EDGE else (names[j], EDGE[(b, a)], names[i]))
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--kausa", default=os.path.join(ROOT, "target", "release", "kausa"))
+    a = ap.parse_args()
+    td = os.path.join(a.data, "causal-learn-testdata", "TestData")
+    cases = [("linear_10", os.path.join(td, "data_linear_10.txt.gz"), "fisherz")]
+    for net in ["asia", "sachs", "child", "insurance", "alarm", "hailfinder", "win95pts"]:
+        f = os.path.join(td, "bnlearn_discrete_10000", "data", net + ".txt")
+        cases.append((net, f if os.path.exists(f) else f + ".gz", "chisq"))
+    print("| data | p | n | test | causal-learn fci() s | kausa s | ratio | identical |")
+    print("|---|---:|---:|---|---:|---:|---:|---|")
+    for name, path, test in cases:
+        opener = gzip.open if path.endswith(".gz") else open
+        with opener(path, "rt") as f:
+            X = np.loadtxt(f, skiprows=1)
+        n, p = X.shape
+        names = ["X%d" % (i + 1) for i in range(p)]
+        t0 = time.perf_counter()
+        g, _ = fci(X, test, 0.05, verbose=False, show_progress=False)
+        ref = time.perf_counter() - t0
+        cmd = [a.kausa, "discover", path, "--method", "fci", "--test", test, "--alpha", "0.05", "--compat",
+               "causal-learn", "--threads", "1", "--json"]
+        if test != "fisherz":
+            cmd += ["--discrete", ",".join(names)]
+        runs = []
+        for _ in range(a.reps):
+            out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+            runs.append(out["stats"]["seconds"]["total"])
+        k = statistics.median(runs)
+        got = set()
+        for e in out["graph"]["edges"]:
+            x, y, t = e["from"], e["to"], e["type"]
+            if t in ("<->", "o-o", "---") and names.index(x) > names.index(y):
+                x, y = y, x
+            got.add((x, t, y))
+        same = "yes" if got == cl_edges(g, names) else "no (%d)" % len(got ^ cl_edges(g, names))
+        print("| %s | %d | %d | %s | %.3g | %.3g | %.0fx | %s |" % (name, p, n, test, ref, k, ref / k, same), flush=True)
+
+
+if __name__ == "__main__":
+    main()
