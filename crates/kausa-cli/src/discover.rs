@@ -14,8 +14,8 @@ use kausa_io::{GraphJson, read_knowledge, read_table, to_dot};
 use crate::data_args::DataArgs;
 use crate::progress::Bar;
 use kausa_stats::{
-    Bdeu, CiTest, Correlation, DiscreteData, DiscreteTest, DiscreteTestKind, FisherZ, GaussianBic, LocalScore,
-    Semantics, StatsError,
+    Bdeu, CiTest, Correlation, DegenerateGaussianBic, DegenerateGaussianTest, DiscreteData, DiscreteTest,
+    DiscreteTestKind, Embedding, FisherZ, GaussianBic, LocalScore, Semantics, StatsError,
 };
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -36,6 +36,8 @@ pub(crate) enum ScoreKind {
     Bic,
     /// BDeu with equivalent sample size 1 (discrete data).
     Bdeu,
+    /// Degenerate-Gaussian BIC (mixed continuous and discrete data).
+    Dg,
 }
 
 impl ScoreKind {
@@ -43,6 +45,7 @@ impl ScoreKind {
         match self {
             ScoreKind::Bic => "bic",
             ScoreKind::Bdeu => "bdeu",
+            ScoreKind::Dg => "dg",
         }
     }
 }
@@ -55,6 +58,8 @@ pub(crate) enum TestKind {
     Gsq,
     /// Pearson's χ² test (discrete data).
     Chisq,
+    /// Degenerate-Gaussian likelihood-ratio test (mixed continuous and discrete data).
+    Dg,
 }
 
 impl TestKind {
@@ -63,6 +68,7 @@ impl TestKind {
             TestKind::Fisherz => "fisherz",
             TestKind::Gsq => "gsq",
             TestKind::Chisq => "chisq",
+            TestKind::Dg => "dg",
         }
     }
 }
@@ -211,6 +217,10 @@ pub(crate) fn build_test(
         TestKind::Fisherz => {
             let corr = correlation_of(data, "fisherz", par, &names)?;
             Box::new(FisherZ::new(corr, semantics))
+        }
+        TestKind::Dg => {
+            let emb = Embedding::new(data, par).map_err(explain)?;
+            Box::new(DegenerateGaussianTest::new(emb))
         }
         TestKind::Gsq | TestKind::Chisq => {
             let name = if kind == TestKind::Gsq { "gsq" } else { "chisq" };
@@ -369,8 +379,11 @@ fn run_ges(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Re
     }
     let names = data.names();
     let file = args.data.display();
-    let discrete = data.columns().iter().all(|c| c.kind() == kausa_core::ColumnKind::Discrete);
-    let kind = args.score.unwrap_or(if discrete { ScoreKind::Bdeu } else { ScoreKind::Bic });
+    let kind = args.score.unwrap_or(match default_test(data) {
+        TestKind::Gsq | TestKind::Chisq => ScoreKind::Bdeu,
+        TestKind::Dg => ScoreKind::Dg,
+        TestKind::Fisherz => ScoreKind::Bic,
+    });
     let t0 = Instant::now();
     progress.stage(&format!("{} statistics", kind.as_str()), None);
     let score: Box<dyn LocalScore> = match kind {
@@ -382,6 +395,10 @@ fn run_ges(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Re
             let d = DiscreteData::from_dataset(data, "bdeu")
                 .map_err(|e| anyhow!("{file}: {} (mark discrete columns with --discrete)", explain(&e, &names)))?;
             Box::new(Bdeu::new(&d, 1.0))
+        }
+        ScoreKind::Dg => {
+            let emb = Embedding::new(data, par).map_err(|e| anyhow!("{file}: {}", explain(&e, &names)))?;
+            Box::new(DegenerateGaussianBic::new(emb, args.penalty_discount / 2.0))
         }
     };
     let t1 = Instant::now();
@@ -536,11 +553,15 @@ fn run_lingam(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) ->
     })
 }
 
+/// The test for the data's column kinds: G² for discrete data, Fisher-z for continuous, degenerate-Gaussian for mixed.
 fn default_test(data: &Dataset) -> TestKind {
-    if data.columns().iter().all(|c| c.kind() == kausa_core::ColumnKind::Discrete) {
+    let discrete = data.columns().iter().filter(|c| c.kind() == kausa_core::ColumnKind::Discrete).count();
+    if discrete == data.n_cols() {
         TestKind::Gsq
-    } else {
+    } else if discrete == 0 {
         TestKind::Fisherz
+    } else {
+        TestKind::Dg
     }
 }
 

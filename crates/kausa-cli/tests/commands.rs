@@ -290,3 +290,51 @@ fn bootstrap_reports_edge_frequencies_whatever_the_threads() {
     assert!(text.contains("bootstrap: 20 resamples") && text.contains("this edge  any edge"), "{text}");
     assert!(text.contains("a     -->   c"), "{text}");
 }
+
+/// Mixed data: a categorical machine setting, two sensors, a categorical outcome.
+fn mixed_csv() -> String {
+    let mut s = String::from("setting,temp,pressure,grade\n");
+    let mut state = 7u64;
+    let mut uniform = || {
+        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    for _ in 0..3000 {
+        let setting = (uniform() * 3.0) as usize;
+        let temp = [0.0, 1.2, -1.0][setting] + (uniform() - 0.5) * 2.0;
+        let pressure = 0.9 * temp + (uniform() - 0.5) * 1.5;
+        let grade = if uniform() < [0.15, 0.85, 0.5][setting] { "A" } else { "B" };
+        s.push_str(&format!("{},{temp:.5},{pressure:.5},{grade}\n", ["low", "mid", "high"][setting]));
+    }
+    s
+}
+
+#[test]
+fn mixed_data_use_the_degenerate_gaussian_test_and_score() {
+    let dir = temp_dir("mixed");
+    let data = write(&dir, "mixed.csv", &mixed_csv());
+    let adjacent = |v: &serde_json::Value| -> Vec<(String, String)> {
+        let mut out: Vec<(String, String)> = v["graph"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                let (a, b) = (e["from"].as_str().unwrap().to_string(), e["to"].as_str().unwrap().to_string());
+                if a < b { (a, b) } else { (b, a) }
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let want: Vec<(String, String)> = [("grade", "setting"), ("pressure", "temp"), ("setting", "temp")]
+        .iter()
+        .map(|&(a, b)| (a.into(), b.into()))
+        .collect();
+    for (method, key, name) in [("pc", "test", "dg"), ("fci", "test", "dg"), ("ges", "score", "dg")] {
+        let o = kausa(&["discover", data.to_str().unwrap(), "--method", method, "--json"]);
+        assert!(o.status.success(), "{method}: {}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(v["graph"]["meta"][key], name, "{method}");
+        assert_eq!(adjacent(&v), want, "{method}: {}", v["graph"]);
+    }
+}

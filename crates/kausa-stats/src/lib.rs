@@ -22,6 +22,7 @@ mod corr;
 mod discrete;
 mod error;
 mod fisher;
+mod mixed;
 pub mod regression;
 mod score;
 pub mod special;
@@ -30,6 +31,7 @@ pub use corr::Correlation;
 pub use discrete::{ContingencyTable, DiscreteData, DiscreteTest, DiscreteTestKind};
 pub use error::{Result, StatsError};
 pub use fisher::FisherZ;
+pub use mixed::{DegenerateGaussianBic, DegenerateGaussianTest, Embedding};
 pub use score::{Bdeu, GaussianBic, LocalScore};
 
 /// Which reference implementation's conventions a test follows where they differ.
