@@ -4,6 +4,7 @@ mod compare;
 mod data_args;
 mod demo;
 mod discover;
+mod graph_cmd;
 mod progress;
 mod sample;
 
@@ -29,6 +30,8 @@ enum Command {
     Compare(compare::Args),
     /// Draw data from a known model: a Bayesian network (BIF) or a linear SEM (graph JSON).
     Sample(sample::Args),
+    /// The true equivalence class of a known model (DAG, CPDAG, or PAG with hidden variables).
+    Graph(graph_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -38,6 +41,7 @@ fn main() -> ExitCode {
         Command::Discover(a) => discover::run(*a),
         Command::Compare(a) => compare::run(a),
         Command::Sample(a) => sample::run(a),
+        Command::Graph(a) => graph_cmd::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

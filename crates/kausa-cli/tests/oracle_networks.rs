@@ -39,7 +39,7 @@ fn oracle_pc_recovers_the_cpdag_of_bnlearn_networks() {
         let truth = dag.cpdag();
         for compat in [Compat::Pcalg, Compat::CausalLearn] {
             let params = PcParams { alpha: 0.5, compat, ..PcParams::default() };
-            let got = pc(&DSeparation(dag.clone()), &params, None, Par::threads(2)).unwrap();
+            let got = pc(&DSeparation::new(dag.clone()), &params, None, Par::threads(2)).unwrap();
             assert_eq!(got.graph.edges(), truth.edges(), "{net} [{compat:?}]");
         }
     }

@@ -135,3 +135,45 @@ fn bad_models_are_refused_with_their_place() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("--n must be at least 1"), "{}", stderr(&o));
 }
+
+#[test]
+fn true_graphs_of_known_models() {
+    let dir = temp_dir("graph-cmd");
+    let model = write(
+        &dir,
+        "dag.json",
+        r#"{"nodes": ["a", "b", "L", "c", "d"], "edges": [{"from": "a", "to": "b", "type": "-->"},
+            {"from": "L", "to": "b", "type": "-->"}, {"from": "L", "to": "c", "type": "-->"},
+            {"from": "d", "to": "c", "type": "-->"}]}"#,
+    );
+    let edges = |args: &[&str]| -> Vec<String> {
+        let o = kausa(args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        v["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| {
+                format!("{} {} {}", e["from"].as_str().unwrap(), e["type"].as_str().unwrap(), e["to"].as_str().unwrap())
+            })
+            .collect()
+    };
+    let m = model.to_str().unwrap();
+    assert_eq!(edges(&["graph", m, "--kind", "cpdag"]), ["a --> b", "L --> b", "L --> c", "d --> c"]);
+    assert_eq!(edges(&["graph", m, "--kind", "pag", "--hidden", "L"]), ["a o-> b", "b <-> c", "d o-> c"]);
+    assert_eq!(edges(&["graph", m, "--kind", "pag"]), ["a o-> b", "L o-> b", "L o-> c", "d o-> c"]);
+    let o = kausa(&["graph", m, "--hidden", "L"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--hidden needs --kind pag"), "{}", stderr(&o));
+    let o = kausa(&["graph", m, "--kind", "pag", "--hidden", "Z"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("--hidden names \"Z\""), "{}", stderr(&o));
+    if let Some(root) = data_root("true CPDAG of asia") {
+        let asia = root.join("bnlearn-bif/asia.bif");
+        let cp = edges(&["graph", asia.to_str().unwrap()]);
+        // asia's CPDAG: the v-structures at either and dysp, the rest follows.
+        assert!(cp.contains(&"tub --> either".to_string()) && cp.contains(&"bronc --> dysp".to_string()), "{cp:?}");
+        assert!(cp.contains(&"asia --- tub".to_string()), "{cp:?}");
+    }
+}

@@ -17,7 +17,7 @@ fn oracle_pc_recovers_the_true_cpdag_on_random_dags() {
         let dag = random_dag(p, degree, &mut rng);
         let truth = dag.cpdag();
         for compat in [Compat::Pcalg, Compat::CausalLearn] {
-            let got = pc(&DSeparation(dag.clone()), &params(compat), None, Par::Seq).unwrap();
+            let got = pc(&DSeparation::new(dag.clone()), &params(compat), None, Par::Seq).unwrap();
             assert_eq!(got.graph.edges(), truth.edges(), "case {case}, p={p}, {compat:?}");
         }
     }
@@ -28,8 +28,8 @@ fn result_does_not_depend_on_threads() {
     let mut rng = Rng::seed_from_u64(7);
     let dag = random_dag(25, 3.0, &mut rng);
     for compat in [Compat::Pcalg, Compat::CausalLearn] {
-        let one = pc(&DSeparation(dag.clone()), &params(compat), None, Par::Seq).unwrap();
-        let two = pc(&DSeparation(dag.clone()), &params(compat), None, Par::threads(2)).unwrap();
+        let one = pc(&DSeparation::new(dag.clone()), &params(compat), None, Par::Seq).unwrap();
+        let two = pc(&DSeparation::new(dag.clone()), &params(compat), None, Par::threads(2)).unwrap();
         assert_eq!(one, two);
     }
 }
@@ -39,8 +39,9 @@ fn max_depth_limits_the_conditioning_sets() {
     // 0 → 2 ← 1, 2 → 3, plus 0 → 3, 1 → 3: separating 2 and 3 is impossible,
     // separating 0 and 1 needs the empty set only.
     let dag = Dag::new(4, &[(0, 2), (1, 2), (2, 3), (0, 3), (1, 3)]).unwrap();
-    let r = pc(&DSeparation(dag.clone()), &PcParams { max_depth: Some(0), ..params(Compat::Pcalg) }, None, Par::Seq)
-        .unwrap();
+    let r =
+        pc(&DSeparation::new(dag.clone()), &PcParams { max_depth: Some(0), ..params(Compat::Pcalg) }, None, Par::Seq)
+            .unwrap();
     assert_eq!(r.max_level, 0);
     assert!(!r.graph.adjacent(0, 1));
 }
@@ -54,7 +55,7 @@ fn knowledge_is_respected() {
         k.set_tier(v, v);
     }
     for compat in [Compat::Pcalg, Compat::CausalLearn] {
-        let r = pc(&DSeparation(dag.clone()), &params(compat), Some(&k), Par::Seq).unwrap();
+        let r = pc(&DSeparation::new(dag.clone()), &params(compat), Some(&k), Par::Seq).unwrap();
         assert_eq!(
             r.graph.edges(),
             vec![(0, 1, EdgeType::Directed), (1, 2, EdgeType::Directed), (2, 3, EdgeType::Directed)]
@@ -65,13 +66,13 @@ fn knowledge_is_respected() {
     k.require(0, 3);
     k.forbid(1, 2);
     k.forbid(2, 1);
-    let r = pc(&DSeparation(dag.clone()), &params(Compat::Pcalg), Some(&k), Par::Seq).unwrap();
+    let r = pc(&DSeparation::new(dag.clone()), &params(Compat::Pcalg), Some(&k), Par::Seq).unwrap();
     assert!(r.graph.is_directed(0, 3));
     assert!(!r.graph.adjacent(1, 2));
     // Only one direction required: the data orient the rest consistently.
     let mut k = Knowledge::new(4);
     k.require(2, 3);
-    let r = pc(&DSeparation(dag.clone()), &params(Compat::Pcalg), Some(&k), Par::Seq).unwrap();
+    let r = pc(&DSeparation::new(dag.clone()), &params(Compat::Pcalg), Some(&k), Par::Seq).unwrap();
     assert!(r.graph.is_directed(2, 3));
     assert!(r.graph.is_undirected(0, 1) && r.graph.is_undirected(1, 2));
 }
@@ -86,7 +87,7 @@ fn knowledge_with_r4_orients_what_meek_r1_r3_cannot() {
         for (t, &v) in dag.topological_order().iter().enumerate() {
             k.set_tier(v, t);
         }
-        let r = pc(&DSeparation(dag.clone()), &params(Compat::Pcalg), Some(&k), Par::Seq).unwrap();
+        let r = pc(&DSeparation::new(dag.clone()), &params(Compat::Pcalg), Some(&k), Par::Seq).unwrap();
         assert_eq!(r.graph.edges(), dag.to_graph().edges());
     }
 }
@@ -98,9 +99,9 @@ fn contradictory_knowledge_and_bad_alpha_are_errors() {
     k.require(0, 1);
     k.require(1, 0);
     assert!(matches!(
-        pc(&DSeparation(dag.clone()), &params(Compat::Pcalg), Some(&k), Par::Seq),
+        pc(&DSeparation::new(dag.clone()), &params(Compat::Pcalg), Some(&k), Par::Seq),
         Err(Error::Knowledge(_))
     ));
     let bad = PcParams { alpha: 1.5, ..PcParams::default() };
-    assert!(matches!(pc(&DSeparation(dag.clone()), &bad, None, Par::Seq), Err(Error::Param(_))));
+    assert!(matches!(pc(&DSeparation::new(dag.clone()), &bad, None, Par::Seq), Err(Error::Param(_))));
 }
