@@ -49,6 +49,10 @@ pub struct FciParams {
     pub selection_bias: bool,
     /// With [`Compat::CausalLearn`]: which of causal-learn's rule R9 to reproduce.
     pub causal_learn_r9: R9,
+    /// Skip the Possible-D-SEP step (pcalg's `doPdsep = FALSE`): faster, but with hidden
+    /// variables the skeleton may keep edges FCI would remove. With no hidden variables
+    /// and a perfect test the step never removes anything.
+    pub skip_possible_dsep: bool,
     /// Variable names; causal-learn orders Possible-D-Sep candidates by name
     /// (default `X1`, `X2`, … as causal-learn names them).
     pub names: Option<Vec<String>>,
@@ -64,6 +68,7 @@ impl Default for FciParams {
             compat: Compat::Pcalg,
             selection_bias: false,
             causal_learn_r9: R9::default(),
+            skip_possible_dsep: false,
             names: None,
             __non_exhaustive: (),
         }
@@ -161,7 +166,11 @@ pub fn fci_with_progress(
     apply_knowledge(&mut g, knowledge);
     rules::r0(&mut g, &seps);
     progress.stage("FCI possible-d-sep", Some(p as u64));
-    let removed_by_pds = possible_dsep_removals(&mut g, test, params, knowledge, &mut seps, &mut n_tests, progress)?;
+    let removed_by_pds = if params.skip_possible_dsep {
+        0
+    } else {
+        possible_dsep_removals(&mut g, test, params, knowledge, &mut seps, &mut n_tests, progress)?
+    };
     // Start the orientation again from circles on the final skeleton.
     for (a, b, _) in g.edges() {
         g.set_edge(a, b, EdgeType::Nondirected);
