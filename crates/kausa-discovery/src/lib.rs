@@ -29,6 +29,7 @@ mod knowledge;
 mod lingam;
 mod oracle;
 mod pc;
+mod subsets;
 
 pub use bootstrap::{Bootstrap, PairFrequencies, bootstrap};
 pub use error::{Error, Result};

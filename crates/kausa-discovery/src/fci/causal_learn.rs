@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use kausa_graph::{EdgeType, Graph, Mark};
 use kausa_stats::{CiTest, Scratch};
 
+use crate::subsets::combinations;
 use crate::{Knowledge, Result};
 
 /// Which rule R9 to use.
@@ -157,27 +158,7 @@ fn uncovered_circle_paths(g: &Graph, from: usize, to: usize, exclude: [usize; 2]
 fn aliased_subsets(n: usize) -> Vec<Vec<usize>> {
     let mut out = Vec::new();
     for k in 2..=n {
-        let mut combos: Vec<Vec<usize>> = Vec::new();
-        let mut idx: Vec<usize> = (0..k).collect();
-        loop {
-            combos.push(idx.clone());
-            let mut i = k;
-            let mut moved = false;
-            while i > 0 {
-                i -= 1;
-                if idx[i] < i + n - k {
-                    idx[i] += 1;
-                    for j in i + 1..k {
-                        idx[j] = idx[j - 1] + 1;
-                    }
-                    moved = true;
-                    break;
-                }
-            }
-            if !moved {
-                break;
-            }
-        }
+        let mut combos = combinations(n, k);
         if combos.len() == 1 {
             out.push(combos.remove(0));
         } else {

@@ -32,8 +32,9 @@ use kausa_core::{Par, Progress, Silent};
 use kausa_graph::{EdgeType, Graph, Mark};
 use kausa_stats::{CiTest, Scratch};
 
-use crate::pc::{Compat, PcParams, skeleton};
-use crate::{Error, Knowledge, Result, SepSets};
+use crate::pc::{Compat, PcParams, checked_knowledge, skeleton};
+use crate::subsets::combinations;
+use crate::{Knowledge, Result, SepSets};
 
 /// Parameters of [`fci`].
 #[derive(Debug, Clone, PartialEq)]
@@ -93,18 +94,6 @@ pub fn fci(test: &dyn CiTest, params: &FciParams, knowledge: Option<&Knowledge>,
     fci_with_progress(test, params, knowledge, par, &Silent)
 }
 
-/// The separating sets found so far, and the rule for reading them.
-pub(crate) struct Seps {
-    map: SepSets,
-}
-
-impl Seps {
-    /// `Some(true)` when `v` is in the separating set of `a` and `b`; `None` when they have none.
-    pub(crate) fn contains(&self, a: usize, b: usize, v: usize) -> Option<bool> {
-        self.map.contains(a, b, v)
-    }
-}
-
 /// [`fci`], reporting progress.
 pub fn fci_with_progress(
     test: &dyn CiTest,
@@ -113,17 +102,8 @@ pub fn fci_with_progress(
     par: Par,
     progress: &dyn Progress,
 ) -> Result<FciResult> {
-    if !(params.alpha > 0.0 && params.alpha < 1.0) {
-        return Err(Error::Param(format!("alpha must be in (0, 1), got {}", params.alpha)));
-    }
     let p = test.n_vars();
-    let knowledge = knowledge.filter(|k| !k.is_empty());
-    if let Some(k) = knowledge {
-        if k.n_vars() != p {
-            return Err(Error::Param(format!("knowledge is about {} variables, data has {p}", k.n_vars())));
-        }
-        k.validate()?;
-    }
+    let knowledge = checked_knowledge(params.alpha, p, knowledge)?;
     let pc_params =
         PcParams { alpha: params.alpha, max_depth: params.max_depth, compat: params.compat, ..PcParams::default() };
     let skel = skeleton::run(test, &pc_params, knowledge, par, progress)?;
@@ -161,7 +141,7 @@ pub fn fci_with_progress(
         }
         return Ok(FciResult { graph: g, sepsets, n_tests: n_tests + cl.n_tests, removed_by_pds });
     }
-    let mut seps = Seps { map: skel.sepsets };
+    let mut seps = skel.sepsets;
     // R0 on the skeleton gives the colliders Possible-D-SEP follows.
     apply_knowledge(&mut g, knowledge);
     rules::r0(&mut g, &seps);
@@ -179,7 +159,7 @@ pub fn fci_with_progress(
     rules::r0(&mut g, &seps);
     progress.stage("FCI orientation", None);
     rules::closure(&mut g, &seps, params.selection_bias);
-    Ok(FciResult { graph: g, sepsets: seps.map, n_tests, removed_by_pds })
+    Ok(FciResult { graph: g, sepsets: seps, n_tests, removed_by_pds })
 }
 
 /// Marks the knowledge licenses on a PAG: `a <-* b` for a forbidden `a → b`, `a --> b` for a required one.
@@ -246,7 +226,7 @@ fn possible_dsep_removals(
     test: &dyn CiTest,
     params: &FciParams,
     knowledge: Option<&Knowledge>,
-    seps: &mut Seps,
+    seps: &mut SepSets,
     n_tests: &mut u64,
     progress: &dyn Progress,
 ) -> Result<usize> {
@@ -269,8 +249,7 @@ fn possible_dsep_removals(
             let max_k = params.max_depth.map_or(cands.len(), |m| m.min(cands.len()));
             let mut found: Option<Vec<usize>> = None;
             'sizes: for k in 1..=max_k {
-                let mut idx: Vec<usize> = (0..k).collect();
-                loop {
+                for idx in combinations(cands.len(), k) {
                     let s: Vec<usize> = idx.iter().map(|&i| cands[i]).collect();
                     // Subsets of adj(x) were tested by the skeleton search.
                     if !s.iter().all(|&v| g.adjacent(x, v)) {
@@ -280,28 +259,12 @@ fn possible_dsep_removals(
                             break 'sizes;
                         }
                     }
-                    let mut i = k;
-                    let mut moved = false;
-                    while i > 0 {
-                        i -= 1;
-                        if idx[i] < i + cands.len() - k {
-                            idx[i] += 1;
-                            for j in i + 1..k {
-                                idx[j] = idx[j - 1] + 1;
-                            }
-                            moved = true;
-                            break;
-                        }
-                    }
-                    if !moved {
-                        break;
-                    }
                 }
             }
             if let Some(mut s) = found {
                 s.sort_unstable();
                 g.remove_edge(x, y);
-                seps.map.insert(x, y, s);
+                seps.insert(x, y, s);
                 removed += 1;
             }
         }

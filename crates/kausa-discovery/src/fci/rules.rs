@@ -8,7 +8,7 @@ use std::collections::VecDeque;
 
 use kausa_graph::{Graph, Mark};
 
-use super::Seps;
+use crate::SepSets as Seps;
 
 fn at(g: &Graph, a: usize, b: usize) -> Option<Mark> {
     g.end(a, b)

@@ -1,30 +1,8 @@
 use kausa_core::{Par, Rng};
 use kausa_graph::{Dag, Mark, mag_of_dag, pag_by_enumeration, random_dag};
-use kausa_stats::{CiTest, Scratch, StatsError};
 
 use super::*;
-
-/// d-separation among the observed nodes of a DAG with latent variables.
-struct Observed<'a> {
-    dag: &'a Dag,
-    observed: Vec<usize>,
-}
-
-impl CiTest for Observed<'_> {
-    fn n_vars(&self) -> usize {
-        self.observed.len()
-    }
-    fn n_obs(&self) -> usize {
-        usize::MAX
-    }
-    fn name(&self) -> &'static str {
-        "d-separation"
-    }
-    fn p_value(&self, x: usize, y: usize, s: &[usize], _: &mut Scratch) -> Result<f64, StatsError> {
-        let z: Vec<usize> = s.iter().map(|&v| self.observed[v]).collect();
-        Ok(if self.dag.d_separated(self.observed[x], self.observed[y], &z) { 1.0 } else { 0.0 })
-    }
-}
+use crate::DSeparation;
 
 fn oracle_params(compat: Compat) -> FciParams {
     FciParams { alpha: 0.5, compat, ..FciParams::default() }
@@ -59,7 +37,7 @@ fn oracle_fci_returns_the_true_pag_with_hidden_variables() {
         confounded += mag.edges().iter().filter(|e| e.2 == EdgeType::Bidirected).count();
         pag_bidirected += truth.edges().iter().filter(|e| e.2 == EdgeType::Bidirected).count();
         pag_directed += truth.edges().iter().filter(|e| e.2 == EdgeType::Directed).count();
-        let test = Observed { dag: &dag, observed: observed.clone() };
+        let test = DSeparation::with_hidden(dag.clone(), observed.clone());
         // The default mode is the complete FCI. (causal-learn mode is not: for one, its always-on
         // selection-bias rule R5 turns cycles of o-o edges into --- even without selection.)
         let got = fci(&test, &oracle_params(Compat::Pcalg), None, Par::Seq).unwrap();
@@ -84,7 +62,7 @@ fn oracle_fci_without_hidden_variables_gives_the_pag_of_the_dag() {
             continue;
         }
         let truth = pag_by_enumeration(&mag);
-        let test = Observed { dag: &dag, observed: all };
+        let test = DSeparation::with_hidden(dag.clone(), all);
         let got = fci(&test, &oracle_params(Compat::Pcalg), None, Par::threads(2)).unwrap();
         assert_eq!(got.graph.edges(), truth.edges(), "case {case}: {:?}", dag.edges());
         // Without hidden variables the Possible-D-SEP step has nothing to remove.
@@ -97,7 +75,7 @@ fn oracle_fci_without_hidden_variables_gives_the_pag_of_the_dag() {
 fn the_y_structure_orients_its_visible_edge() {
     // a -> c <- b, c -> d: FCI gives a o-> c <-o b, c --> d.
     let dag = Dag::new(4, &[(0, 2), (1, 2), (2, 3)]).unwrap();
-    let test = Observed { dag: &dag, observed: vec![0, 1, 2, 3] };
+    let test = DSeparation::with_hidden(dag.clone(), vec![0, 1, 2, 3]);
     let got = fci(&test, &oracle_params(Compat::Pcalg), None, Par::Seq).unwrap();
     assert_eq!(
         got.graph.edges(),
@@ -119,7 +97,7 @@ fn oracle_fci_with_tiers_from_the_true_order() {
         for (i, &v) in observed.iter().enumerate() {
             k.set_tier(i, order.iter().position(|&u| u == v).unwrap());
         }
-        let test = Observed { dag: &dag, observed: observed.clone() };
+        let test = DSeparation::with_hidden(dag.clone(), observed.clone());
         let got = fci(&test, &oracle_params(Compat::Pcalg), Some(&k), Par::Seq).unwrap();
         for a in 0..k_obs {
             for b in 0..k_obs {

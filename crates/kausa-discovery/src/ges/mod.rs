@@ -25,6 +25,7 @@ use kausa_graph::{Dag, EdgeType, Graph};
 use kausa_stats::LocalScore;
 use rayon::prelude::*;
 
+use crate::subsets::combinations;
 use crate::{Error, Result};
 
 /// Parameters of [`ges`].
@@ -111,31 +112,10 @@ struct Candidate {
 
 /// Subsets of `items` by size, then lexicographically by position.
 fn subsets(items: &[usize]) -> Vec<Vec<usize>> {
-    let n = items.len();
-    let mut out = vec![Vec::new()];
-    for k in 1..=n {
-        let mut idx: Vec<usize> = (0..k).collect();
-        loop {
-            out.push(idx.iter().map(|&i| items[i]).collect());
-            let mut i = k;
-            let mut moved = false;
-            while i > 0 {
-                i -= 1;
-                if idx[i] < i + n - k {
-                    idx[i] += 1;
-                    for j in i + 1..k {
-                        idx[j] = idx[j - 1] + 1;
-                    }
-                    moved = true;
-                    break;
-                }
-            }
-            if !moved {
-                break;
-            }
-        }
-    }
-    out
+    (0..=items.len())
+        .flat_map(|k| combinations(items.len(), k))
+        .map(|idx| idx.iter().map(|&i| items[i]).collect())
+        .collect()
 }
 
 fn is_clique(g: &Graph, nodes: &[usize]) -> bool {

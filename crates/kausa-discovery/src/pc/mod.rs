@@ -161,17 +161,7 @@ pub fn pc_with_progress(
     par: Par,
     progress: &dyn Progress,
 ) -> Result<PcResult> {
-    if !(params.alpha > 0.0 && params.alpha < 1.0) {
-        return Err(Error::Param(format!("alpha must be in (0, 1), got {}", params.alpha)));
-    }
-    let p = test.n_vars();
-    let knowledge = knowledge.filter(|k| !k.is_empty());
-    if let Some(k) = knowledge {
-        if k.n_vars() != p {
-            return Err(Error::Param(format!("knowledge is about {} variables, data has {p}", k.n_vars())));
-        }
-        k.validate()?;
-    }
+    let knowledge = checked_knowledge(params.alpha, test.n_vars(), knowledge)?;
     let skel = skeleton::run(test, params, knowledge, par, progress)?;
     let mut graph = match params.compat {
         Compat::Pcalg => orient_pcalg::orient(&skel, knowledge),
@@ -182,6 +172,21 @@ pub fn pc_with_progress(
         meek_closure(&mut graph, true);
     }
     Ok(PcResult { graph, sepsets: skel.sepsets, n_tests: skel.n_tests, max_level: skel.max_level })
+}
+
+/// Checks `alpha` and the knowledge (about `p` variables, consistent); empty knowledge counts as none.
+pub(crate) fn checked_knowledge(alpha: f64, p: usize, knowledge: Option<&Knowledge>) -> Result<Option<&Knowledge>> {
+    if !(alpha > 0.0 && alpha < 1.0) {
+        return Err(Error::Param(format!("alpha must be in (0, 1), got {alpha}")));
+    }
+    let knowledge = knowledge.filter(|k| !k.is_empty());
+    if let Some(k) = knowledge {
+        if k.n_vars() != p {
+            return Err(Error::Param(format!("knowledge is about {} variables, data has {p}", k.n_vars())));
+        }
+        k.validate()?;
+    }
+    Ok(knowledge)
 }
 
 /// The outcome of the skeleton phase.

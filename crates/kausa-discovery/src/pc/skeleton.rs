@@ -3,6 +3,7 @@ use kausa_stats::{CiTest, Scratch};
 use rayon::prelude::*;
 
 use super::{Compat, PcParams, SepSets, Skeleton};
+use crate::subsets::next_combination;
 use crate::{Error, Knowledge, Result};
 
 /// What testing one adjacent pair at one level found.
@@ -25,25 +26,12 @@ fn for_each_subset(
         return Ok(());
     }
     let mut idx: Vec<usize> = (0..k).collect();
-    'next: loop {
+    loop {
         buf.clear();
         buf.extend(idx.iter().map(|&i| items[i]));
-        if f(buf)? {
+        if f(buf)? || !next_combination(&mut idx, n) {
             return Ok(());
         }
-        // Advance the rightmost position that can still move.
-        let mut i = k;
-        while i > 0 {
-            i -= 1;
-            if idx[i] < i + n - k {
-                idx[i] += 1;
-                for j in i + 1..k {
-                    idx[j] = idx[j - 1] + 1;
-                }
-                continue 'next;
-            }
-        }
-        return Ok(());
     }
 }
 
