@@ -149,7 +149,8 @@ def main():
                                 if m != "ges":
                                     cmd += ["--test", "gsq"]
                                 if tool != "kausa":
-                                    cmd += ["--compat", "causal-learn"]
+                                    # The anchors call fci(X) without names: causal-learn then orders by X1, X2, ...
+                                    cmd += ["--compat", "causal-learn", "--causal-learn-names", "default"]
                                 sh(cmd)
                             else:
                                 cmd = [sys.executable, os.path.join(a.anchors, cl_script[m]), base + ".coded.csv", "--out", out]

@@ -74,6 +74,14 @@ impl TestKind {
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum NamesArg {
+    /// The data's column names.
+    Columns,
+    /// causal-learn's default names X1, X2, … by position.
+    Default,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum R9Arg {
     /// An uncovered potentially directed path (causal-learn 0.1.4.x).
     Uncovered,
@@ -131,6 +139,11 @@ pub(crate) struct Args {
     /// released; "legacy": the version before its PR #243, which made causal-learn's reference outputs).
     #[arg(long, value_enum, default_value = "uncovered")]
     causal_learn_r9: R9Arg,
+    /// FCI with --compat causal-learn: the node names causal-learn orders Possible-D-Sep by
+    /// ("columns": the data's column names, as `fci(X, node_names=...)`; "default": X1, X2, …,
+    /// as `fci(X)` called without names).
+    #[arg(long, value_enum, default_value = "columns")]
+    causal_learn_names: NamesArg,
     /// Which reference implementation's semantics to reproduce.
     #[arg(long, value_enum, default_value = "pcalg")]
     compat: CompatArg,
@@ -452,7 +465,10 @@ fn run_fci(args: &Args, data: &Dataset, par: Par, progress: &dyn Progress) -> Re
             R9Arg::Uncovered => R9::Uncovered,
             R9Arg::Legacy => R9::Legacy,
         },
-        names: Some(data.names()),
+        names: match args.causal_learn_names {
+            NamesArg::Columns => Some(data.names()),
+            NamesArg::Default => None,
+        },
         ..FciParams::default()
     };
     if !(params.alpha > 0.0 && params.alpha < 1.0) {
