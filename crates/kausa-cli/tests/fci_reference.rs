@@ -6,7 +6,7 @@
 
 use std::path::Path;
 
-use crate::util::{data_root, kausa, stderr};
+use crate::util::{data_root, edge_strings, kausa, stderr};
 
 /// `"Xa --> Xb"`-style edges of a causal-learn PAG matrix (`M[i][j]` is the mark at
 /// `i` on the edge `i – j`: -1 tail, 1 arrowhead, 2 circle), symmetric edges as `a < b`.
@@ -49,19 +49,7 @@ fn kausa_edges(data: &Path, extra: &[&str]) -> Result<Vec<String>, String> {
         return Err(stderr(&o));
     }
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let nodes: Vec<&str> = v["graph"]["nodes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
-    let pos = |n: &str| nodes.iter().position(|m| *m == n).unwrap();
-    let mut out: Vec<String> = v["graph"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            let (a, b, t) = (e["from"].as_str().unwrap(), e["to"].as_str().unwrap(), e["type"].as_str().unwrap());
-            let symmetric = matches!(t, "<->" | "o-o" | "---");
-            let (a, b) = if symmetric && pos(a) > pos(b) { (b, a) } else { (a, b) };
-            format!("{a} {t} {b}")
-        })
-        .collect();
+    let mut out = edge_strings(&v["graph"]);
     out.sort();
     Ok(out)
 }
@@ -129,14 +117,7 @@ fn fci_matches_causal_learn_with_hidden_variables() {
         let name = case["name"].as_str().unwrap();
         let want: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(dir.join(format!("expected/{name}.json"))).unwrap()).unwrap();
-        let mut want: Vec<String> = want["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                format!("{} {} {}", e["from"].as_str().unwrap(), e["type"].as_str().unwrap(), e["to"].as_str().unwrap())
-            })
-            .collect();
+        let mut want = edge_strings(&want);
         want.sort();
         let data = dir.join(format!("data/{name}.csv.gz"));
         let test = case["test"].as_str().unwrap();
@@ -155,18 +136,7 @@ fn fci_matches_causal_learn_with_hidden_variables() {
         ]);
         assert!(o.status.success(), "{name}: {}", stderr(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let nodes: Vec<&str> = v["graph"]["nodes"].as_array().unwrap().iter().map(|n| n.as_str().unwrap()).collect();
-        let pos = |n: &str| nodes.iter().position(|m| *m == n).unwrap();
-        let mut got: Vec<String> = v["graph"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                let (a, b, t) = (e["from"].as_str().unwrap(), e["to"].as_str().unwrap(), e["type"].as_str().unwrap());
-                let (a, b) = if matches!(t, "<->" | "o-o" | "---") && pos(a) > pos(b) { (b, a) } else { (a, b) };
-                format!("{a} {t} {b}")
-            })
-            .collect();
+        let mut got = edge_strings(&v["graph"]);
         got.sort();
         assert_eq!(got, want, "{name}");
     }

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use crate::util::{data_root, kausa, stderr, temp_dir, write};
+use crate::util::{data_root, edge_strings, kausa, stderr, temp_dir, write};
 
 /// Edges `"Xa --> Xb"` / `"Xa --- Xb"` (1-based names, undirected as a < b) of a causal-learn
 /// GeneralGraph matrix, where `M[a][b]` is the mark at a's end: 1 arrow, -1 tail.
@@ -35,14 +35,7 @@ fn kausa_edges(data: &Path, extra: &[&str]) -> Vec<String> {
     let o = kausa(&args);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-    let mut out: Vec<String> = v["graph"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| {
-            format!("{} {} {}", e["from"].as_str().unwrap(), e["type"].as_str().unwrap(), e["to"].as_str().unwrap())
-        })
-        .collect();
+    let mut out = edge_strings(&v["graph"]);
     out.sort();
     out
 }

@@ -3,7 +3,7 @@
 
 use kausa_io::read_bif;
 
-use crate::util::{data_root, kausa, stderr, stdout, temp_dir, write};
+use crate::util::{data_root, edge_strings, kausa, stderr, stdout, temp_dir, write};
 
 #[test]
 fn every_bnlearn_network_parses_to_its_published_structure() {
@@ -97,14 +97,7 @@ fn sampled_linear_model_leads_pc_to_its_cpdag() {
         assert!(o.status.success(), "{}", stderr(&o));
         let o = kausa(&["discover", csv.to_str().unwrap(), "--json"]);
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        let edges: Vec<String> = v["graph"]["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                format!("{} {} {}", e["from"].as_str().unwrap(), e["type"].as_str().unwrap(), e["to"].as_str().unwrap())
-            })
-            .collect();
+        let edges = edge_strings(&v["graph"]);
         assert_eq!(edges, ["a --> c", "b --> c", "c --> d"], "{noise}");
     }
 }
@@ -150,14 +143,7 @@ fn true_graphs_of_known_models() {
         let o = kausa(args);
         assert!(o.status.success(), "{}", stderr(&o));
         let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
-        v["edges"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|e| {
-                format!("{} {} {}", e["from"].as_str().unwrap(), e["type"].as_str().unwrap(), e["to"].as_str().unwrap())
-            })
-            .collect()
+        edge_strings(&v)
     };
     let m = model.to_str().unwrap();
     assert_eq!(edges(&["graph", m, "--kind", "cpdag"]), ["a --> b", "L --> b", "L --> c", "d --> c"]);

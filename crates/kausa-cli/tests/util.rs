@@ -43,3 +43,16 @@ pub(crate) fn data_root(test: &str) -> Option<PathBuf> {
         None
     }
 }
+
+/// The edges of a graph JSON document as `"from type to"`, in the document's (canonical) order:
+/// symmetric edges already list `from` before `to` in node order.
+pub(crate) fn edge_strings(graph: &serde_json::Value) -> Vec<String> {
+    graph["edges"]
+        .as_array()
+        .expect("an edge list")
+        .iter()
+        .map(|e| {
+            format!("{} {} {}", e["from"].as_str().unwrap(), e["type"].as_str().unwrap(), e["to"].as_str().unwrap())
+        })
+        .collect()
+}
