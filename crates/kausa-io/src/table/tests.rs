@@ -157,8 +157,6 @@ fn bad_input_is_named_with_line_and_column() {
     assert!(m.contains("noname.csv:1: column 2 has an empty name"), "{m}");
     let m = err("missing.csv", "x,y\n1.5,2.5\n,3.5\n2.5,1.5\n", &o);
     assert!(m.contains("missing.csv:3: column \"x\" (column 1): missing value (an empty cell)"), "{m}");
-    let m = err("latin1.csv", "x,y\n1.5,2.5\n", &o);
-    assert!(!m.is_empty());
     let p = dir().join("latin1.csv");
     std::fs::write(&p, b"x,y\n1.5,2.5\n2.5,\xe4\n").unwrap();
     let m = read_table(&p, &o).unwrap_err().to_string();
