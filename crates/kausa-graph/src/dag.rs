@@ -147,9 +147,15 @@ impl Dag {
     pub fn cpdag(&self) -> Graph {
         let p = self.p;
         let mut g = Graph::empty(p);
-        for (a, b) in self.edges() {
-            g.set_edge(a, b, EdgeType::Undirected);
+        let mut adj = vec![Vec::new(); p];
+        for (b, ps) in self.parents.iter().enumerate() {
+            for &a in ps {
+                g.set_edge(a, b, EdgeType::Undirected);
+                adj[a].push(b);
+                adj[b].push(a);
+            }
         }
+        adj.iter_mut().for_each(|l| l.sort_unstable());
         for b in 0..p {
             let ps = &self.parents[b];
             for (i, &a) in ps.iter().enumerate() {
@@ -161,7 +167,7 @@ impl Dag {
                 }
             }
         }
-        meek_closure(&mut g, false);
+        meek_closure_with(&mut g, &adj, false);
         g
     }
 }
@@ -210,17 +216,24 @@ fn topological_order(p: usize, parents: &[Vec<usize>]) -> Result<Vec<usize>, Gra
 /// R4 (with background knowledge only): `a — d → c → b`, `a` adjacent to `c`, `d` and `b` not adjacent, `a — b` ⇒ `a → b`.
 ///
 /// On a pattern that is consistent with some DAG the result does not depend on
-/// the order in which rules fire (Meek 1995).
+/// the order in which rules fire (Meek 1995). On other patterns (conflicting
+/// v-structures from finite-sample tests) the order is fixed: passes over the
+/// pairs `(a, b)` in lexicographic order, each orientation applied at once.
 pub fn meek_closure(g: &mut Graph, with_r4: bool) {
-    let p = g.n_nodes();
+    let adj = g.adjacency_lists();
+    meek_closure_with(g, &adj, with_r4);
+}
+
+/// [`meek_closure`] for a caller that already has the adjacency lists of `g`
+/// (`adj[v]`: the nodes adjacent to `v`, ascending): the work is then
+/// proportional to the edges and their neighbourhoods, not to `p²`.
+pub fn meek_closure_with(g: &mut Graph, adj: &[Vec<usize>], with_r4: bool) {
+    debug_assert_eq!(adj.len(), g.n_nodes());
     loop {
         let mut changed = false;
-        for a in 0..p {
-            for b in 0..p {
-                if !g.is_undirected(a, b) {
-                    continue;
-                }
-                if orient_by_rule(g, a, b, with_r4) {
+        for (a, nbrs) in adj.iter().enumerate() {
+            for &b in nbrs {
+                if g.is_undirected(a, b) && orient_by_rule(g, nbrs, a, b, with_r4) {
                     g.set_edge(a, b, EdgeType::Directed);
                     changed = true;
                 }
@@ -232,19 +245,19 @@ pub fn meek_closure(g: &mut Graph, with_r4: bool) {
     }
 }
 
-/// True when one of Meek's rules orients the undirected edge `a — b` as `a → b`.
-pub(crate) fn orient_by_rule(g: &Graph, a: usize, b: usize, with_r4: bool) -> bool {
-    let p = g.n_nodes();
+/// True when one of Meek's rules orients the undirected edge `a — b` as `a → b`
+/// (`adj_a`: the nodes adjacent to `a`).
+fn orient_by_rule(g: &Graph, adj_a: &[usize], a: usize, b: usize, with_r4: bool) -> bool {
     // R1: c → a, c not adjacent to b.
-    if (0..p).any(|c| c != b && g.is_directed(c, a) && !g.adjacent(c, b)) {
+    if adj_a.iter().any(|&c| c != b && g.is_directed(c, a) && !g.adjacent(c, b)) {
         return true;
     }
     // R2: a → c → b.
-    if (0..p).any(|c| g.is_directed(a, c) && g.is_directed(c, b)) {
+    if adj_a.iter().any(|&c| g.is_directed(a, c) && g.is_directed(c, b)) {
         return true;
     }
     // R3: a — c → b, a — d → b, c and d not adjacent.
-    let cs: Vec<usize> = (0..p).filter(|&c| g.is_undirected(a, c) && g.is_directed(c, b)).collect();
+    let cs: Vec<usize> = adj_a.iter().copied().filter(|&c| g.is_undirected(a, c) && g.is_directed(c, b)).collect();
     for (i, &c) in cs.iter().enumerate() {
         if cs[i + 1..].iter().any(|&d| !g.adjacent(c, d)) {
             return true;
@@ -252,11 +265,11 @@ pub(crate) fn orient_by_rule(g: &Graph, a: usize, b: usize, with_r4: bool) -> bo
     }
     // R4: a — d → c → b, a adjacent to c, d not adjacent to b.
     if with_r4 {
-        for c in 0..p {
-            if !(g.adjacent(a, c) && g.is_directed(c, b)) {
+        for &c in adj_a {
+            if !g.is_directed(c, b) {
                 continue;
             }
-            if (0..p).any(|d| d != b && g.is_undirected(a, d) && g.is_directed(d, c) && !g.adjacent(d, b)) {
+            if adj_a.iter().any(|&d| d != b && g.is_undirected(a, d) && g.is_directed(d, c) && !g.adjacent(d, b)) {
                 return true;
             }
         }

@@ -147,6 +147,11 @@ impl Graph {
         (0..self.p).filter(move |&j| self.adjacent(i, j))
     }
 
+    /// For every node, the nodes adjacent to it, ascending (one `p²` scan).
+    pub fn adjacency_lists(&self) -> Vec<Vec<usize>> {
+        (0..self.p).map(|i| self.neighbors(i).collect()).collect()
+    }
+
     /// The parents of `i` (nodes `j` with `j --> i`), ascending.
     pub fn parents(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
         (0..self.p).filter(move |&j| self.is_directed(j, i))

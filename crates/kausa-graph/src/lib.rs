@@ -21,6 +21,6 @@ mod graph;
 mod mag;
 
 pub use compare::{Comparison, compare};
-pub use dag::{Dag, GraphError, meek_closure, random_dag};
+pub use dag::{Dag, GraphError, meek_closure, meek_closure_with, random_dag};
 pub use graph::{EdgeType, Graph, Mark};
 pub use mag::{m_separated, mag_of_dag, pag_by_enumeration};
