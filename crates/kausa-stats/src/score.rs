@@ -12,6 +12,13 @@ pub trait LocalScore: Sync {
     fn n_vars(&self) -> usize;
     /// The local score of `j` with parents `parents` (ascending, without `j`).
     fn local(&self, j: usize, parents: &[usize]) -> f64;
+    /// For scores with an update cheaper than two calls to [`LocalScore::local`]:
+    /// sets `out[i]` to `local(j, parents ∪ {xs[i]}) − local(j, parents)` (each
+    /// `xs[i]` outside `parents` and not `j`) and returns true. The default
+    /// returns false and leaves `out` alone; callers then use `local`.
+    fn add_parent_gains(&self, _j: usize, _parents: &[usize], _xs: &[usize], _out: &mut [f64]) -> bool {
+        false
+    }
     /// A short name (`bic`, `bdeu`).
     fn name(&self) -> &'static str;
 }
@@ -38,9 +45,37 @@ impl GaussianBic {
 
     /// The maximum-likelihood residual variance of `j` given `parents`.
     pub fn residual_variance(&self, j: usize, parents: &[usize]) -> f64 {
-        let c = &self.corr;
+        let f = Factor::new(&self.corr, j, parents);
+        let sd = self.corr.sd(j);
+        sd * sd * (1.0 - f.explained)
+    }
+
+    /// The local score for a residual variance `sigma` with `k` parents.
+    fn score_of_variance(&self, sigma: f64, k: usize) -> f64 {
+        let n = self.corr.n() as f64;
+        let sigma = if sigma <= 0.0 { f64::EPSILON } else { sigma };
+        let likelihood = (-0.5 * n) * (1.0 + sigma.ln());
+        let penalty = (self.lambda * (k + 1) as f64) * n.ln();
+        likelihood - penalty
+    }
+}
+
+/// The Cholesky factor `L` of the parents' correlation matrix `R_PP` and
+/// `a = L⁻¹ R_Pj`, so that `j`'s explained share of variance is `a·a`.
+struct Factor<'p> {
+    parents: &'p [usize],
+    l: Vec<f64>,
+    a: Vec<f64>,
+    explained: f64,
+}
+
+/// A pivot at or below this is a parent that is a linear combination of the
+/// others: it explains nothing new.
+const SINGULAR: f64 = 1e-14;
+
+impl<'p> Factor<'p> {
+    fn new(c: &Correlation, j: usize, parents: &'p [usize]) -> Factor<'p> {
         let k = parents.len();
-        // Cholesky of R_PP, then a = L⁻¹ R_Pj; residual share = 1 − a·a.
         let mut l = vec![0.0f64; k * k];
         let mut a = vec![0.0f64; k];
         let mut explained = 0.0;
@@ -51,12 +86,7 @@ impl GaussianBic {
                     sum -= l[i * k + t] * l[m * k + t];
                 }
                 if i == m {
-                    if sum <= 1e-14 {
-                        // A parent is a linear combination of the others: it explains nothing new.
-                        l[i * k + i] = f64::INFINITY;
-                    } else {
-                        l[i * k + i] = sum.sqrt();
-                    }
+                    l[i * k + i] = if sum <= SINGULAR { f64::INFINITY } else { sum.sqrt() };
                 } else {
                     l[i * k + m] = sum / l[m * k + m];
                 }
@@ -68,8 +98,31 @@ impl GaussianBic {
             a[i] = s / l[i * k + i];
             explained += a[i] * a[i];
         }
-        let sd = c.sd(j);
-        sd * sd * (1.0 - explained)
+        Factor { parents, l, a, explained }
+    }
+
+    /// The share of `j`'s variance explained by the parents and `x` together:
+    /// one more row of the factorisation, with `x` last.
+    fn explained_with(&self, c: &Correlation, j: usize, x: usize, scratch: &mut Vec<f64>) -> f64 {
+        let k = self.parents.len();
+        scratch.clear();
+        let mut pivot = 1.0;
+        let mut s = c.get(x, j);
+        for m in 0..k {
+            let mut sum = c.get(x, self.parents[m]);
+            for t in 0..m {
+                sum -= scratch[t] * self.l[m * k + t];
+            }
+            let v = sum / self.l[m * k + m];
+            scratch.push(v);
+            pivot -= v * v;
+            s -= v * self.a[m];
+        }
+        if pivot <= SINGULAR {
+            return self.explained;
+        }
+        let b = s / pivot.sqrt();
+        self.explained + b * b
     }
 }
 
@@ -79,14 +132,19 @@ impl LocalScore for GaussianBic {
     }
 
     fn local(&self, j: usize, parents: &[usize]) -> f64 {
-        let n = self.corr.n() as f64;
-        let mut sigma = self.residual_variance(j, parents);
-        if sigma <= 0.0 {
-            sigma = f64::EPSILON;
+        self.score_of_variance(self.residual_variance(j, parents), parents.len())
+    }
+
+    fn add_parent_gains(&self, j: usize, parents: &[usize], xs: &[usize], out: &mut [f64]) -> bool {
+        let f = Factor::new(&self.corr, j, parents);
+        let var = self.corr.sd(j) * self.corr.sd(j);
+        let without = self.score_of_variance(var * (1.0 - f.explained), parents.len());
+        let mut scratch = Vec::with_capacity(parents.len());
+        for (o, &x) in out.iter_mut().zip(xs) {
+            let explained = f.explained_with(&self.corr, j, x, &mut scratch);
+            *o = self.score_of_variance(var * (1.0 - explained), parents.len() + 1) - without;
         }
-        let likelihood = (-0.5 * n) * (1.0 + sigma.ln());
-        let penalty = (self.lambda * (parents.len() + 1) as f64) * n.ln();
-        likelihood - penalty
+        true
     }
 
     fn name(&self) -> &'static str {
@@ -234,6 +292,30 @@ mod tests {
         // The true parents beat none, and a useless parent costs its penalty.
         assert!(bic.local(2, &[0, 1]) > bic.local(2, &[]));
         assert!(bic.local(1, &[]) > bic.local(1, &[0]));
+    }
+
+    #[test]
+    fn bic_parent_gains_equal_differences_of_local_scores() {
+        let mut rng = Rng::seed_from_u64(11);
+        let n = 500;
+        let mut cols: Vec<Vec<f64>> = (0..5).map(|_| (0..n).map(|_| rng.normal()).collect()).collect();
+        // Column 5 is an exact combination of 0 and 1: adding it to {0, 1} explains nothing.
+        cols.push((0..n).map(|i| cols[0][i] - 2.0 * cols[1][i]).collect());
+        cols[4] = (0..n).map(|i| cols[0][i] + cols[2][i] + 0.3 * rng.normal()).collect();
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        let bic = GaussianBic::new(Correlation::from_columns(&refs, Par::Seq).unwrap(), 0.5);
+        for parents in [&[][..], &[0], &[0, 1], &[1, 3]] {
+            let xs: Vec<usize> = (0..6).filter(|x| *x != 4 && !parents.contains(x)).collect();
+            let mut gains = vec![0.0; xs.len()];
+            assert!(bic.add_parent_gains(4, parents, &xs, &mut gains));
+            for (&x, &gain) in xs.iter().zip(&gains) {
+                let mut with = parents.to_vec();
+                with.push(x);
+                with.sort_unstable();
+                let want = bic.local(4, &with) - bic.local(4, parents);
+                assert!((gain - want).abs() < 1e-9 * (1.0 + want.abs()), "{parents:?} + {x}: {gain} vs {want}");
+            }
+        }
     }
 
     #[test]
