@@ -8,6 +8,24 @@ pub fn mean(v: &[f64]) -> f64 {
     v.iter().sum::<f64>() / v.len() as f64
 }
 
+/// `Σ a_i·b_i` in four interleaved partial sums (a fixed order, which the
+/// compiler can vectorise; a single running sum cannot be reordered).
+#[inline]
+pub fn dot(a: &[f64], b: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            acc[l] += x[l] * y[l];
+        }
+    }
+    for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
+        acc[l] += x * y;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
 /// Least-squares coefficients of `y` on the columns `x` (with an intercept when
 /// `intercept`, which is not returned), by Householder QR.
 ///
@@ -35,24 +53,22 @@ pub fn ols(x: &[&[f64]], y: &[f64], intercept: bool) -> Result<Vec<f64>> {
     let scale: f64 = a.iter().map(|c| c.iter().map(|v| v * v).sum::<f64>().sqrt()).fold(0.0, f64::max);
     for j in 0..k {
         // Householder reflection zeroing a[j][j+1..].
-        let norm = a[j][j..].iter().map(|v| v * v).sum::<f64>().sqrt();
+        let norm = dot(&a[j][j..], &a[j][j..]).sqrt();
         if norm <= 1e-12 * scale.max(f64::MIN_POSITIVE) {
             return Err(StatsError::Collinear { columns: (0..=j).collect() });
         }
         let alpha = if a[j][j] > 0.0 { -norm } else { norm };
         let mut v: Vec<f64> = a[j][j..].to_vec();
         v[0] -= alpha;
-        let vnorm2: f64 = v.iter().map(|t| t * t).sum();
+        let vnorm2 = dot(&v, &v);
         r_diag[j] = alpha;
         for c in j + 1..k {
-            let dot: f64 = v.iter().zip(&a[c][j..]).map(|(p, q)| p * q).sum();
-            let f = 2.0 * dot / vnorm2;
+            let f = 2.0 * dot(&v, &a[c][j..]) / vnorm2;
             for (t, vi) in a[c][j..].iter_mut().zip(&v) {
                 *t -= f * vi;
             }
         }
-        let dot: f64 = v.iter().zip(&b[j..]).map(|(p, q)| p * q).sum();
-        let f = 2.0 * dot / vnorm2;
+        let f = 2.0 * dot(&v, &b[j..]) / vnorm2;
         for (t, vi) in b[j..].iter_mut().zip(&v) {
             *t -= f * vi;
         }
@@ -135,21 +151,32 @@ pub fn lasso_lars_bic(x: &[&[f64]], y: &[f64]) -> Result<Vec<f64>> {
         .collect();
     let ym = mean(y);
     let yc: Vec<f64> = y.iter().map(|v| v - ym).collect();
-    let dot = |a: &[f64], b: &[f64]| a.iter().zip(b).map(|(p, q)| p * q).sum::<f64>();
-    let gram_copy: Vec<f64> = (0..k * k).map(|ij| dot(&xc[ij / k], &xc[ij % k])).collect();
+    // The Gram matrix is symmetric: one dot product per pair (p·q = q·p exactly).
+    let mut gram_copy = vec![0.0f64; k * k];
+    for i in 0..k {
+        for j in i..k {
+            let v = dot(&xc[i], &xc[j]);
+            gram_copy[i * k + j] = v;
+            gram_copy[j * k + i] = v;
+        }
+    }
     let cov_copy: Vec<f64> = (0..k).map(|j| dot(&xc[j], &yc)).collect();
     let path = lars_lasso_path(&gram_copy, &cov_copy, k, n);
 
     // Noise variance from the full least-squares fit on the centred data, no intercept.
     let refs: Vec<&[f64]> = xc.iter().map(Vec::as_slice).collect();
     let full = ols(&refs, &yc, false)?;
-    let rss = |coef: &[f64]| -> f64 {
-        (0..n)
-            .map(|i| {
-                let pred: f64 = (0..k).map(|j| xc[j][i] * coef[j]).sum();
-                (yc[i] - pred).powi(2)
-            })
-            .sum()
+    // Residual sum of squares; the prediction adds the columns in order, skipping
+    // zero coefficients (adding x·0 changes no sum).
+    let mut pred = vec![0.0f64; n];
+    let mut rss = |coef: &[f64]| -> f64 {
+        pred.iter_mut().for_each(|v| *v = 0.0);
+        for (c, &w) in xc.iter().zip(coef) {
+            if w != 0.0 {
+                pred.iter_mut().zip(c).for_each(|(p, x)| *p += x * w);
+            }
+        }
+        yc.iter().zip(&pred).map(|(y, p)| (y - p).powi(2)).sum()
     };
     let sigma2 = rss(&full) / (n - k - 1) as f64;
     let ln_n = (n as f64).ln();
