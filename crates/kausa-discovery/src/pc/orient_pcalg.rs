@@ -14,6 +14,8 @@ struct Pdag {
     p: usize,
     m: Vec<u8>,
     fixed: Vec<bool>,
+    /// The nodes adjacent to each node, ascending (the skeleton does not change here).
+    adj: Vec<Vec<usize>>,
 }
 
 impl Pdag {
@@ -32,10 +34,10 @@ impl Pdag {
         self.m[b * self.p + a] = 0;
     }
 
-    /// Pairs `(r, c)` satisfying `f`, column by column.
+    /// Adjacent pairs `(r, c)` satisfying `f`, column by column (pcalg's
+    /// matrix order; non-adjacent pairs never satisfy the callers' `f`).
     fn col_major(&self, f: impl Fn(usize, usize) -> bool) -> Vec<(usize, usize)> {
-        let p = self.p;
-        (0..p).flat_map(|c| (0..p).map(move |r| (r, c))).filter(|&(r, c)| f(r, c)).collect()
+        (0..self.p).flat_map(|c| self.adj[c].iter().map(move |&r| (r, c))).filter(|&(r, c)| f(r, c)).collect()
     }
 
     fn directed(&self, a: usize, b: usize) -> bool {
@@ -63,12 +65,14 @@ pub(super) fn orient(skel: &Skeleton, knowledge: Option<&Knowledge>) -> Graph {
             }
         }
     }
-    let mut pd = Pdag { p, m, fixed };
+    let adj = (0..p).map(|a| (0..p).filter(|&b| m[a * p + b] == 1 || m[b * p + a] == 1).collect()).collect();
+    let mut pd = Pdag { p, m, fixed, adj };
 
     // V-structures: x — y — z with x, z non-adjacent and y not in their separating set.
     let pairs = pd.col_major(|r, c| skel.adjacent(r, c));
     for (x, y) in pairs {
-        for z in 0..p {
+        for k in 0..pd.adj[y].len() {
+            let z = pd.adj[y][k];
             if z != x && skel.adjacent(y, z) && !skel.adjacent(x, z) && skel.in_sepset(x, z, y) == Some(false) {
                 // Never orient a v-structure against what the expert fixed.
                 if pd.fixed[x * p + y] && pd.directed(y, x) || pd.fixed[z * p + y] && pd.directed(y, z) {
@@ -104,11 +108,14 @@ pub(super) fn orient(skel: &Skeleton, knowledge: Option<&Knowledge>) -> Graph {
     out
 }
 
+// The rules visit candidate nodes in ascending order, as pcalg's `0..p` loops
+// do, but only among the adjacent ones (the rest never qualify).
+
 /// R1: `a → b — c`, `a` and `c` not adjacent ⇒ `b → c`.
 fn rule1(pd: &mut Pdag) {
-    let p = pd.p;
     for (a, b) in pd.col_major(|r, c| pd.directed(r, c)) {
-        for c in 0..p {
+        for k in 0..pd.adj[b].len() {
+            let c = pd.adj[b][k];
             if pd.undirected(b, c) && !pd.adjacent(a, c) {
                 pd.orient(b, c);
             }
@@ -118,9 +125,9 @@ fn rule1(pd: &mut Pdag) {
 
 /// R2: `a → c → b` and `a — b` ⇒ `a → b`.
 fn rule2(pd: &mut Pdag) {
-    let p = pd.p;
     for (a, b) in pd.col_major(|r, c| pd.undirected(r, c)) {
-        for c in 0..p {
+        for k in 0..pd.adj[a].len() {
+            let c = pd.adj[a][k];
             if pd.directed(a, c) && pd.directed(c, b) {
                 pd.orient(a, b);
             }
@@ -130,9 +137,8 @@ fn rule2(pd: &mut Pdag) {
 
 /// R3: `a — c₁ → b`, `a — c₂ → b`, `c₁`, `c₂` not adjacent, `a — b` ⇒ `a → b`.
 fn rule3(pd: &mut Pdag) {
-    let p = pd.p;
     for (a, b) in pd.col_major(|r, c| pd.undirected(r, c)) {
-        let cs: Vec<usize> = (0..p).filter(|&k| pd.undirected(a, k) && pd.directed(k, b)).collect();
+        let cs: Vec<usize> = pd.adj[a].iter().copied().filter(|&k| pd.undirected(a, k) && pd.directed(k, b)).collect();
         'pairs: for (i, &c1) in cs.iter().enumerate() {
             for &c2 in &cs[i + 1..] {
                 if !pd.adjacent(c1, c2) {

@@ -181,6 +181,7 @@ pub(crate) fn run(
                 .map_err(|e| Error::Internal(format!("thread pool: {e}")))?,
         ),
     };
+    let mut degree: Vec<usize> = (0..p).map(|x| (0..p).filter(|&y| adj[x * p + y]).count()).collect();
     let mut sepsets = SepSets::new(p);
     let mut n_tests = 0u64;
     let mut level = 0usize;
@@ -260,13 +261,15 @@ pub(crate) fn run(
             let (x, y) = pairs[i as usize];
             adj[x * p + y] = false;
             adj[y * p + x] = false;
+            degree[x] -= 1;
+            degree[y] -= 1;
             let set =
                 if sets.peek().is_some_and(|&(j, _)| j == i) { sets.next().expect("peeked").1 } else { Vec::new() };
             sepsets.insert(x, y, set);
         }
         level += 1;
         // Another level only if some node keeps more than `level` neighbours.
-        if !(0..p).any(|x| (0..p).filter(|&y| adj[x * p + y]).count() > level) {
+        if !(0..p).any(|x| degree[x] > level) {
             break;
         }
     }
