@@ -18,7 +18,75 @@ struct ClGraph {
     p: usize,
     g: Graph,
     /// `dpath[a][b]`: causal-learn believes `b` is an ancestor of `a`.
-    dpath: Vec<bool>,
+    dpath: BitMatrix,
+    /// The skeleton's pairs `(i, j)`, `i < j`, ascending (edges are only ever
+    /// removed and put back here).
+    pairs: Vec<(usize, usize)>,
+}
+
+/// A boolean matrix stored by rows and by columns as bit sets, so that a row
+/// can be merged into another and a column's set entries listed in `p / 64` words.
+struct BitMatrix {
+    words: usize,
+    rows: Vec<u64>,
+    cols: Vec<u64>,
+}
+
+impl BitMatrix {
+    fn new(p: usize) -> BitMatrix {
+        let words = p.div_ceil(64);
+        BitMatrix { words, rows: vec![0; p * words], cols: vec![0; p * words] }
+    }
+
+    fn get(&self, a: usize, b: usize) -> bool {
+        self.rows[a * self.words + b / 64] >> (b % 64) & 1 == 1
+    }
+
+    fn set(&mut self, a: usize, b: usize) {
+        self.rows[a * self.words + b / 64] |= 1 << (b % 64);
+        self.cols[b * self.words + a / 64] |= 1 << (a % 64);
+    }
+
+    fn clear(&mut self) {
+        self.rows.iter_mut().for_each(|w| *w = 0);
+        self.cols.iter_mut().for_each(|w| *w = 0);
+    }
+
+    /// Row `to` gains every entry of row `from`.
+    fn merge_row(&mut self, from: usize, to: usize) {
+        let w = self.words;
+        for k in 0..w {
+            let mut add = self.rows[from * w + k] & !self.rows[to * w + k];
+            while add != 0 {
+                let b = k * 64 + add.trailing_zeros() as usize;
+                self.set(to, b);
+                add &= add - 1;
+            }
+        }
+    }
+
+    /// causal-learn's `adjust_dpath(i, j)`: `dpath[j][i]`, then for every `k`,
+    /// `dpath[i][k] ⇒ dpath[j][k]` and `dpath[k][j] ⇒ dpath[k][i]`. Its loop over
+    /// `k` reads no entry an earlier step wrote, so it is a row merge followed by
+    /// a column merge.
+    fn dpath_adjust(&mut self, i: usize, j: usize) {
+        self.set(j, i);
+        self.merge_row(i, j);
+        self.merge_col(j, i);
+    }
+
+    /// Column `to` gains every entry of column `from`.
+    fn merge_col(&mut self, from: usize, to: usize) {
+        let w = self.words;
+        for k in 0..w {
+            let mut add = self.cols[from * w + k] & !self.cols[to * w + k];
+            while add != 0 {
+                let a = k * 64 + add.trailing_zeros() as usize;
+                self.set(a, to);
+                add &= add - 1;
+            }
+        }
+    }
 }
 
 impl ClGraph {
@@ -28,25 +96,15 @@ impl ClGraph {
     }
 
     fn adjust_dpath(&mut self, i: usize, j: usize) {
-        let p = self.p;
-        self.dpath[j * p + i] = true;
-        for k in 0..p {
-            if self.dpath[i * p + k] {
-                self.dpath[j * p + k] = true;
-            }
-            if self.dpath[k * p + j] {
-                self.dpath[k * p + i] = true;
-            }
-        }
+        self.dpath.dpath_adjust(i, j);
     }
 
     fn reconstitute_dpath(&mut self) {
         let p = self.p;
-        self.dpath.iter_mut().for_each(|v| *v = false);
-        (0..p).for_each(|i| self.dpath[i * p + i] = true);
-        let pairs: Vec<(usize, usize)> =
-            (0..p).flat_map(|i| (i + 1..p).map(move |j| (i, j))).filter(|&(i, j)| self.g.adjacent(i, j)).collect();
-        for &(i, j) in pairs.iter().rev() {
+        self.dpath.clear();
+        (0..p).for_each(|i| self.dpath.set(i, i));
+        for k in (0..self.pairs.len()).rev() {
+            let (i, j) = self.pairs[k];
             if self.g.is_directed(i, j) {
                 self.adjust_dpath(i, j);
             } else if self.g.is_directed(j, i) {
@@ -135,7 +193,8 @@ pub(super) fn orient(skel: &Skeleton, knowledge: Option<&Knowledge>) -> Graph {
     let p = skel.p;
     let mut g = skel.undirected_graph();
     apply_knowledge(&mut g, knowledge);
-    let mut cg = ClGraph { p, g, dpath: vec![false; p * p] };
+    let pairs = (0..p).flat_map(|i| (i + 1..p).map(move |j| (i, j))).filter(|&(i, j)| g.adjacent(i, j)).collect();
+    let mut cg = ClGraph { p, g, dpath: BitMatrix::new(p), pairs };
     cg.reconstitute_dpath();
     let forbidden = |a: usize, b: usize| knowledge.is_some_and(|k| k.is_forbidden(a, b));
     let required = |a: usize, b: usize| knowledge.is_some_and(|k| k.is_required(a, b));
@@ -167,7 +226,7 @@ pub(super) fn orient(skel: &Skeleton, knowledge: Option<&Knowledge>) -> Graph {
         if forbidden(a, b) || required(b, a) {
             return false;
         }
-        if cg.dpath[a * p + b] {
+        if cg.dpath.get(a, b) {
             // causal-learn: b is (believed) an ancestor of a; a → b would close a cycle.
             return false;
         }
@@ -202,4 +261,49 @@ pub(super) fn orient(skel: &Skeleton, knowledge: Option<&Knowledge>) -> Graph {
         }
     }
     cg.g
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kausa_core::Rng;
+
+    /// causal-learn's `adjust_dpath` loop, written out on a plain matrix.
+    fn adjust_naive(d: &mut [bool], p: usize, i: usize, j: usize) {
+        d[j * p + i] = true;
+        for k in 0..p {
+            if d[i * p + k] {
+                d[j * p + k] = true;
+            }
+            if d[k * p + j] {
+                d[k * p + i] = true;
+            }
+        }
+    }
+
+    #[test]
+    fn bit_matrix_updates_equal_the_loop_they_replace() {
+        let mut rng = Rng::seed_from_u64(9);
+        for p in [3, 64, 70, 130] {
+            let mut naive = vec![false; p * p];
+            let mut bits = BitMatrix::new(p);
+            for v in 0..p {
+                naive[v * p + v] = true;
+                bits.set(v, v);
+            }
+            for _ in 0..3 * p {
+                let (i, j) = (rng.below(p as u64) as usize, rng.below(p as u64) as usize);
+                if i == j {
+                    continue;
+                }
+                adjust_naive(&mut naive, p, i, j);
+                bits.dpath_adjust(i, j);
+                for a in 0..p {
+                    for b in 0..p {
+                        assert_eq!(bits.get(a, b), naive[a * p + b], "p={p} after ({i}, {j}) at ({a}, {b})");
+                    }
+                }
+            }
+        }
+    }
 }
