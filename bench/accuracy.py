@@ -99,6 +99,14 @@ def sachs_rows(a, cache):
     return rows
 
 
+def constant_columns(path):
+    """Names of the columns of a CSV file whose value never changes."""
+    with open(path) as f:
+        rows = list(csv.reader(f))
+    header, body = rows[0], rows[1:]
+    return [name for j, name in enumerate(header) if len({r[j] for r in body}) == 1]
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--nets", default="asia,sachs,child,insurance,alarm,hepar2,win95pts")
@@ -133,6 +141,7 @@ def main():
                     sh([KAUSA, "sample", bif, "--n", str(n), "--seed", str(seed), "--out", base + ".csv"])
                     coded_copy(base + ".csv", base + ".coded.csv")
                 names = open(base + ".coded.csv").readline().strip().split(",")
+                constant = constant_columns(base + ".coded.csv")
                 for m in a.methods.split(","):
                     t = truth["pag" if m == "fci" else "cpdag"]
                     for tool in ("kausa", "kausa --compat causal-learn", "causal-learn"):
@@ -141,6 +150,10 @@ def main():
                         if tool == "kausa --compat causal-learn" and m == "ges":
                             continue  # GES has one semantics
                         out = "%s.%s.%s.json" % (base, m, tool.replace(" --compat ", "-"))
+                        if tool == "causal-learn" and any("timeout" in r for r in results.get((m, tool), [])):
+                            # It ran out of time on an earlier seed of this cell: the later ones would too.
+                            results[(m, tool)].append({"timeout": a.timeout})
+                            continue
                         if not os.path.exists(out):
                           try:
                             if tool.startswith("kausa"):
@@ -151,7 +164,15 @@ def main():
                                 if tool != "kausa":
                                     # The anchors call fci(X) without names: causal-learn then orders by X1, X2, ...
                                     cmd += ["--compat", "causal-learn", "--causal-learn-names", "default"]
+                                if constant:
+                                    # kausa refuses a column that never varies; it is left out and
+                                    # scored as an isolated node (every true edge at it counts as missed).
+                                    cmd += ["--ignore", ",".join(constant)]
                                 sh(cmd)
+                                if constant:
+                                    g = json.load(open(out))
+                                    g["nodes"] = names
+                                    json.dump(g, open(out, "w"))
                             else:
                                 cmd = [sys.executable, os.path.join(a.anchors, cl_script[m]), base + ".coded.csv", "--out", out]
                                 cmd += ["--score", "local_score_BDeu"] if m == "ges" else ["--alpha", str(a.alpha), "--test", "gsq"]

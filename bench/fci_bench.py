@@ -24,6 +24,8 @@ import numpy as np  # noqa: E402
 from causallearn.search.ConstraintBased.FCI import fci  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import antecedent_run  # noqa: E402
 EDGE = {(-1, 1): "-->", (1, 1): "<->", (2, 1): "o->", (2, 2): "o-o", (-1, -1): "---"}
 
 
@@ -44,14 +46,16 @@ def main():
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--kausa", default=os.path.join(ROOT, "target", "release", "kausa"))
+    ap.add_argument("--ant-python", default=None, help="a Python with antecedent and pandas (Fisher-z cases only)")
+    ap.add_argument("--ant-timeout", type=float, default=300)
     a = ap.parse_args()
     td = os.path.join(a.data, "causal-learn-testdata", "TestData")
     cases = [("linear_10", os.path.join(td, "data_linear_10.txt.gz"), "fisherz")]
     for net in ["asia", "sachs", "child", "insurance", "alarm", "hailfinder", "win95pts"]:
         f = os.path.join(td, "bnlearn_discrete_10000", "data", net + ".txt")
         cases.append((net, f if os.path.exists(f) else f + ".gz", "chisq"))
-    print("| data | p | n | test | causal-learn fci() s | kausa s | ratio | identical |")
-    print("|---|---:|---:|---|---:|---:|---:|---|")
+    print("| data | p | n | test | causal-learn fci() s | kausa s | ratio | identical | antecedent s | antecedent pairs differing |")
+    print("|---|---:|---:|---|---:|---:|---:|---|---:|---:|")
     for name, path, test in cases:
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rt") as f:
@@ -77,7 +81,17 @@ def main():
                 x, y = y, x
             got.add((x, t, y))
         same = "yes" if got == cl_edges(g, names) else "no (%d)" % len(got ^ cl_edges(g, names))
-        print("| %s | %d | %d | %s | %.3g | %.3g | %.0fx | %s |" % (name, p, n, test, ref, k, ref / k, same), flush=True)
+        ant = ("not run", "")
+        if a.ant_python and test == "fisherz":
+            # antecedent has only its partial-correlation test; unlimited depth, no FDR, as causal-learn.
+            csv_path = os.path.join(ROOT, "bench", ".data", name + ".csv")
+            np.savetxt(csv_path, X, delimiter=",", header=",".join(names), comments="")
+            res = antecedent_run.run(a.ant_python, "FCI", csv_path, reps=1, timeout=a.ant_timeout, alpha=0.05, fdr=False,
+                                     max_cond_size=p)
+            cl = [{"from": x, "to": y, "type": t} for x, t, y in cl_edges(g, names)]
+            ant = ("> %g" % a.ant_timeout, "") if res is None else ("%.3g" % res[0], str(antecedent_run.differing_pairs(cl, res[1])))
+        print("| %s | %d | %d | %s | %.3g | %.3g | %.0fx | %s | %s | %s |" % ((name, p, n, test, ref, k, ref / k, same) + ant),
+              flush=True)
 
 
 if __name__ == "__main__":

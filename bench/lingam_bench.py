@@ -3,12 +3,16 @@
 
   python3 -m venv .venv-lingam && .venv-lingam/bin/pip install lingam==1.13.0
   .venv-lingam/bin/python bench/lingam_bench.py [--p 10,20,50] [--n 1000] [--anchors ../shared/anchors]
+      [--ant-python VENV/bin/python]
 
 Data: gen_linear.py with uniform noise, degree 2, seed 1 (cached in bench/.data/).
 lingam: DirectLiNGAM().fit(X) timed once (BLAS pinned to 1 thread). kausa:
 `discover --method lingam --threads 1`, median of 3 runs of its internal total.
 Prints a Markdown table with the ratio, whether the causal orders are identical,
-and the largest coefficient difference.
+and the largest coefficient difference. With --ant-python (a virtual environment
+with antecedent and pandas): antecedent's `LiNGAM()` on the same file, its time
+(the call alone, median of 3) and how many node pairs its DAG has differently
+from lingam's.
 """
 import argparse
 import json
@@ -24,6 +28,8 @@ import lingam  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import antecedent_run  # noqa: E402
 
 
 def main():
@@ -32,9 +38,11 @@ def main():
     ap.add_argument("--n", type=int, default=1000)
     ap.add_argument("--anchors", default=os.path.join(ROOT, "..", "shared", "anchors"))
     ap.add_argument("--kausa", default=os.path.join(ROOT, "target", "release", "kausa"))
+    ap.add_argument("--ant-python", default=None)
     a = ap.parse_args()
-    print("| p | n | lingam fit s | kausa 1 thread s | kausa 2 threads s | ratio (1 thread) | same order | max coef diff |")
-    print("|---:|---:|---:|---:|---:|---:|---|---:|")
+    print("| p | n | lingam fit s | kausa 1 thread s | kausa 2 threads s | ratio (1 thread) | ratio (2 threads) "
+          "| same order | max coef diff | antecedent s | antecedent pairs differing from lingam |")
+    print("|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|")
     for p in [int(v) for v in a.p.split(",")]:
         d = os.path.join(ROOT, "bench", ".data", "lingam_p%d_n%d_u" % (p, a.n))
         if not os.path.exists(os.path.join(d, "data.csv")):
@@ -61,8 +69,14 @@ def main():
             b[names.index(e["to"]), names.index(e["from"])] = e["weight"]
         diff = float(np.max(np.abs(b - m.adjacency_matrix_)))
         same = "yes" if out["stats"]["causal_order"] == order else "no"
-        print("| %d | %d | %.3g | %.3g | %.3g | %.0fx | %s | %.1e |" % (p, a.n, ref, secs[1], secs[2], ref / secs[1], same, diff),
-              flush=True)
+        ant = ("not run", "")
+        if a.ant_python:
+            res = antecedent_run.run(a.ant_python, "LiNGAM", path, reps=3, timeout=600)
+            lingam_edges = [{"from": names[j], "to": names[i], "type": "-->"}
+                            for i in range(p) for j in range(p) if m.adjacency_matrix_[i, j] != 0]
+            ant = ("> 600", "") if res is None else ("%.3g" % res[0], str(antecedent_run.differing_pairs(lingam_edges, res[1])))
+        print("| %d | %d | %.3g | %.3g | %.3g | %.0fx | %.0fx | %s | %.1e | %s | %s |"
+              % ((p, a.n, ref, secs[1], secs[2], ref / secs[1], ref / secs[2], same, diff) + ant), flush=True)
 
 
 if __name__ == "__main__":
