@@ -156,7 +156,6 @@ fn for_each_row(
 /// What the first pass learnt about one column in one chunk.
 #[derive(Debug, Default)]
 struct ColumnScan {
-    values: Vec<f64>,
     /// Whether the chunk's first non-missing value is text (`None`: all missing).
     first_is_text: Option<bool>,
     /// The chunk's first text cell: line and text.
@@ -187,7 +186,44 @@ struct Layout<'a> {
     decimal_comma: bool,
 }
 
-fn scan_chunk(text: &str, layout: &Layout<'_>) -> ChunkScan {
+/// Where a chunk's values go: pushed onto one vector per column, or written
+/// into the chunk's own part of the final columns (when its row count is known).
+enum Values<'a> {
+    Push(Vec<Vec<f64>>),
+    Fill(Vec<&'a mut [f64]>),
+}
+
+impl Values<'_> {
+    /// Stores `v` as row `row` of column `col`; false when the chunk has more
+    /// rows than were counted for it.
+    #[inline]
+    fn put(&mut self, col: usize, row: usize, v: f64) -> bool {
+        match self {
+            Values::Push(cols) => {
+                cols[col].push(v);
+                true
+            }
+            Values::Fill(cols) => match cols[col].get_mut(row) {
+                Some(slot) => {
+                    *slot = v;
+                    true
+                }
+                None => false,
+            },
+        }
+    }
+}
+
+/// Rows of a plain (unquoted) chunk as [`for_each_row`] counts them: lines with
+/// a byte that is neither white space nor the delimiter.
+fn count_rows(text: &str, delimiter: u8) -> usize {
+    text.as_bytes()
+        .split(|&b| b == b'\n')
+        .filter(|line| line.iter().any(|&b| !b.is_ascii_whitespace() && (b != delimiter || delimiter == b' ')))
+        .count()
+}
+
+fn scan_chunk(text: &str, layout: &Layout<'_>, values: &mut Values<'_>) -> ChunkScan {
     let mut columns: Vec<ColumnScan> = layout.kept.iter().map(|_| ColumnScan::default()).collect();
     let mut rows = 0usize;
     let mut missing_rows = Vec::new();
@@ -200,33 +236,34 @@ fn scan_chunk(text: &str, layout: &Layout<'_>) -> ChunkScan {
         let mut row_missing = false;
         for (k, (c, &j)) in columns.iter_mut().zip(layout.kept).enumerate() {
             let cell = fields[j];
-            match parse_number(cell, layout.decimal_comma, &mut buf) {
+            let (value, missing) = match parse_number(cell, layout.decimal_comma, &mut buf) {
                 Some(v) if v.is_finite() => {
-                    c.values.push(v);
                     c.first_is_text.get_or_insert(false);
-                    continue;
+                    (v, false)
                 }
                 Some(v) if v.is_infinite() => {
-                    c.values.push(f64::NAN);
                     c.first_is_text.get_or_insert(false);
                     c.first_infinite.get_or_insert_with(|| (line, cell.to_string()));
-                    continue;
+                    (f64::NAN, false)
                 }
-                Some(_) => {}
-                None if is_missing(cell) => {}
+                Some(_) => (f64::NAN, true),
+                None if is_missing(cell) => (f64::NAN, true),
                 None => {
-                    c.values.push(f64::NAN);
                     c.first_is_text.get_or_insert(true);
                     c.first_text.get_or_insert_with(|| (line, cell.to_string()));
-                    continue;
+                    (f64::NAN, false)
                 }
+            };
+            if !values.put(k, rows, value) {
+                return Err((line, "internal error: the chunk has more rows than were counted".into()));
             }
             // Missing (NaN parses as a number, so it lands here too).
-            c.values.push(f64::NAN);
-            row_missing = true;
-            if first_missing.is_none() {
-                let shown = if cell.is_empty() { "an empty cell".to_string() } else { format!("{cell:?}") };
-                first_missing = Some((line, k, shown));
+            if missing {
+                row_missing = true;
+                if first_missing.is_none() {
+                    let shown = if cell.is_empty() { "an empty cell".to_string() } else { format!("{cell:?}") };
+                    first_missing = Some((line, k, shown));
+                }
             }
         }
         if row_missing {
@@ -351,7 +388,59 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(R
         }
         offset += piece.len();
     }
-    let scans = map_chunks(opts.par, &pieces, |c| scan_chunk(c, &layout)).map_err(internal)?;
+    // A plain body's chunks are counted first, so each chunk writes its values
+    // straight into its part of the final columns (no per-chunk vectors to join).
+    // A quoted body is one piece that pushes onto its own vectors.
+    let mut columns: Vec<Vec<f64>>;
+    let scans: Vec<ChunkScan> = match splitter {
+        Splitter::Plain(d) if pieces.len() > 1 => {
+            let counts = map_chunks(opts.par, &pieces, |c| count_rows(c, d)).map_err(internal)?;
+            let total: usize = counts.iter().sum();
+            columns = kept.iter().map(|_| vec![0.0; total]).collect();
+            let mut parts: Vec<Vec<&mut [f64]>> = pieces.iter().map(|_| Vec::with_capacity(kept.len())).collect();
+            for column in columns.iter_mut() {
+                let mut rest = column.as_mut_slice();
+                for (part, &rows) in parts.iter_mut().zip(&counts) {
+                    let (head, tail) = rest.split_at_mut(rows);
+                    part.push(head);
+                    rest = tail;
+                }
+            }
+            let work: Vec<(&str, Values<'_>)> =
+                pieces.iter().copied().zip(parts.into_iter().map(Values::Fill)).collect();
+            let scan = |(text, mut values): (&str, Values<'_>)| scan_chunk(text, &layout, &mut values);
+            match opts.par {
+                Par::Threads(t) if t.get() > 1 => rayon::ThreadPoolBuilder::new()
+                    .num_threads(t.get())
+                    .build()
+                    .map_err(|e| internal(format!("cannot start threads: {e}")))?
+                    .install(|| work.into_par_iter().map(scan).collect()),
+                _ => work.into_iter().map(scan).collect(),
+            }
+        }
+        _ => {
+            let mut scans = Vec::with_capacity(pieces.len());
+            let mut pushed: Vec<Vec<Vec<f64>>> = Vec::with_capacity(pieces.len());
+            for piece in &pieces {
+                let mut values = Values::Push(kept.iter().map(|_| Vec::new()).collect());
+                scans.push(scan_chunk(piece, &layout, &mut values));
+                if let Values::Push(v) = values {
+                    pushed.push(v);
+                }
+            }
+            columns = kept.iter().map(|_| Vec::new()).collect();
+            for part in pushed {
+                for (all, values) in columns.iter_mut().zip(part) {
+                    if all.is_empty() {
+                        *all = values;
+                    } else {
+                        all.extend(values);
+                    }
+                }
+            }
+            scans
+        }
+    };
 
     // Absolute line and row of each chunk's start (the body starts after the header line).
     let mut line0 = Vec::with_capacity(scans.len());
@@ -436,32 +525,15 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(R
     }
     let mut missing_rows = Vec::new();
     let mut first_missing = None;
-    let mut parts: Vec<Vec<Vec<f64>>> = kept.iter().map(|_| Vec::with_capacity(scans.len())).collect();
+    if columns.iter().any(|c| c.len() != row) {
+        return Err(internal(format!("counted rows and parsed rows differ ({row} parsed)")));
+    }
     for (k, scan) in scans.into_iter().enumerate() {
-        for (all, part) in parts.iter_mut().zip(scan.columns) {
-            all.push(part.values);
-        }
         missing_rows.extend(scan.missing_rows.iter().map(|r| row0[k] + r));
         if first_missing.is_none() {
             first_missing = scan.first_missing.map(|(l, j, cell)| (At::Line(line0[k] + l), j, cell));
         }
     }
-    // Joining the chunks' pieces is one task per column.
-    let join = |pieces: Vec<Vec<f64>>| {
-        let mut all = Vec::with_capacity(row);
-        pieces.into_iter().for_each(|p| all.extend(p));
-        all
-    };
-    let columns: Vec<Vec<f64>> = match opts.par {
-        Par::Threads(t) if t.get() > 1 => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(t.get())
-                .build()
-                .map_err(|e| internal(format!("cannot start threads: {e}")))?;
-            pool.install(|| parts.into_par_iter().map(join).collect())
-        }
-        _ => parts.into_iter().map(join).collect(),
-    };
     let mut labels = labels.into_iter();
     let raw_columns: Vec<RawData> = columns
         .into_iter()
