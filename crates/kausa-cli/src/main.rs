@@ -5,6 +5,7 @@ mod data_args;
 mod demo;
 mod discover;
 mod graph_cmd;
+mod identify;
 mod progress;
 mod sample;
 
@@ -32,6 +33,8 @@ enum Command {
     Sample(sample::Args),
     /// The true equivalence class of a known model (DAG, CPDAG, or PAG with hidden variables).
     Graph(graph_cmd::Args),
+    /// Whether the effect of a treatment on an outcome is identifiable from a causal graph, and how.
+    Identify(identify::Args),
 }
 
 fn main() -> ExitCode {
@@ -42,6 +45,7 @@ fn main() -> ExitCode {
         Command::Compare(a) => compare::run(a),
         Command::Sample(a) => sample::run(a),
         Command::Graph(a) => graph_cmd::run(a),
+        Command::Identify(a) => identify::run(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

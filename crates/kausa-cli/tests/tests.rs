@@ -13,6 +13,8 @@ mod fci_reference;
 mod ges_reference;
 /// Identical CPDAGs to pcalg (oracle) and causal-learn on the committed golden cases.
 mod golden;
+/// `kausa identify`: back door, front door, instruments, ID and hedges; bad queries.
+mod identify;
 /// DirectLiNGAM: the lingam package's order and coefficients on committed cases.
 mod lingam_golden;
 /// PC with a d-separation oracle returns the true CPDAG of the bnlearn networks.

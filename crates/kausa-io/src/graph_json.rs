@@ -52,17 +52,24 @@ impl GraphJson {
         GraphJson { nodes: names.to_vec(), edges, meta }
     }
 
-    /// Reads and validates a graph JSON file.
+    /// Reads and validates a graph JSON file (one edge per pair of nodes).
     pub fn read(path: &Path) -> Result<GraphJson> {
+        let g = GraphJson::read_mixed(path)?;
+        g.to_graph().map_err(|m| Error::invalid(path, m))?;
+        Ok(g)
+    }
+
+    /// Reads a graph JSON file without checking its edges: a mixed graph for
+    /// identification may join a pair by both `-->` and `<->`, which [`Graph`]
+    /// cannot hold. The caller checks names and edge types.
+    pub fn read_mixed(path: &Path) -> Result<GraphJson> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        let g: GraphJson = serde_json::from_str(&text).map_err(|e| Error::Parse {
+        serde_json::from_str(&text).map_err(|e| Error::Parse {
             path: path.into(),
             line: e.line() as u64,
             column: None,
             message: format!("not a graph JSON file: {e}"),
-        })?;
-        g.to_graph().map_err(|m| Error::invalid(path, m))?;
-        Ok(g)
+        })
     }
 
     /// The graph, with nodes in `self.nodes` order.
