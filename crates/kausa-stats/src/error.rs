@@ -43,6 +43,15 @@ pub enum StatsError {
         /// Why.
         reason: &'static str,
     },
+    /// A matrix that must be inverted is singular.
+    #[error("the {what} is singular (collinear columns)")]
+    Singular {
+        /// Which matrix.
+        what: String,
+    },
+    /// A logistic regression whose maximum likelihood lies at infinity.
+    #[error("the classes are perfectly separated: the logistic regression has no finite maximum (no overlap)")]
+    Separated,
     /// A bug in kausa.
     #[error("internal error (a kausa bug): {0}")]
     Internal(String),

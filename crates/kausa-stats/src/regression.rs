@@ -31,11 +31,40 @@ pub fn dot(a: &[f64], b: &[f64]) -> f64 {
 ///
 /// Fails with [`StatsError::Collinear`] when the columns are linearly dependent.
 pub fn ols(x: &[&[f64]], y: &[f64], intercept: bool) -> Result<Vec<f64>> {
-    let n = y.len();
-    let k = x.len();
-    if k == 0 {
+    if x.is_empty() {
         return Ok(Vec::new());
     }
+    Ok(ols_fit(x, y, intercept)?.coef)
+}
+
+/// A least-squares fit with what inference needs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OlsFit {
+    /// The coefficient of each column of `x`.
+    pub coef: Vec<f64>,
+    /// The intercept (0 without one).
+    pub intercept: f64,
+    /// The residual variance `RSS / (n − k − [intercept])`.
+    pub sigma2: f64,
+    /// The residual degrees of freedom `n − k − [intercept]`.
+    pub df: usize,
+    /// `(XᵀX)⁻¹` of the (centred, with an intercept) columns, row-major `k×k`:
+    /// `sigma2` times it is the classical covariance of `coef`.
+    pub xtx_inv: Vec<f64>,
+}
+
+impl OlsFit {
+    /// The classical standard error of coefficient `j`.
+    pub fn se(&self, j: usize) -> f64 {
+        let k = self.coef.len();
+        (self.sigma2 * self.xtx_inv[j * k + j]).sqrt()
+    }
+}
+
+/// [`ols`] with the intercept, the residual variance and `(XᵀX)⁻¹`.
+pub fn ols_fit(x: &[&[f64]], y: &[f64], intercept: bool) -> Result<OlsFit> {
+    let n = y.len();
+    let k = x.len();
     if n < k + usize::from(intercept) {
         return Err(StatsError::TooFewRows { n, k, needed: k + usize::from(intercept) });
     }
@@ -74,15 +103,193 @@ pub fn ols(x: &[&[f64]], y: &[f64], intercept: bool) -> Result<Vec<f64>> {
         }
     }
     // Back substitution with R (diagonal r_diag, above it a[c][j] for c > j).
+    let r = |row: usize, col: usize| if row == col { r_diag[row] } else { a[col][row] };
     let mut coef = vec![0.0f64; k];
     for j in (0..k).rev() {
         let mut s = b[j];
         for c in j + 1..k {
-            s -= a[c][j] * coef[c];
+            s -= r(j, c) * coef[c];
         }
         coef[j] = s / r_diag[j];
     }
-    Ok(coef)
+    // Qᵀy below the first k entries is the residual vector in another basis.
+    let df = n - k - usize::from(intercept);
+    let rss = dot(&b[k..], &b[k..]);
+    let sigma2 = if df > 0 { rss / df as f64 } else { f64::NAN };
+    // (XᵀX)⁻¹ = R⁻¹R⁻ᵀ, with R⁻¹ upper triangular by back substitution.
+    let mut r_inv = vec![0.0f64; k * k];
+    for col in 0..k {
+        for row in (0..=col).rev() {
+            let mut s = if row == col { 1.0 } else { 0.0 };
+            for m in row + 1..=col {
+                s -= r(row, m) * r_inv[m * k + col];
+            }
+            r_inv[row * k + col] = s / r_diag[row];
+        }
+    }
+    let mut xtx_inv = vec![0.0f64; k * k];
+    for i in 0..k {
+        for j in i..k {
+            let v: f64 = (j..k).map(|m| r_inv[i * k + m] * r_inv[j * k + m]).sum();
+            xtx_inv[i * k + j] = v;
+            xtx_inv[j * k + i] = v;
+        }
+    }
+    let intercept_value = if intercept {
+        let mx: Vec<f64> = x.iter().map(|c| mean(c)).collect();
+        mean(y) - coef.iter().zip(&mx).map(|(b, m)| b * m).sum::<f64>()
+    } else {
+        0.0
+    };
+    Ok(OlsFit { coef, intercept: intercept_value, sigma2, df, xtx_inv })
+}
+
+/// A logistic regression fit: `P(t = 1 | x) = σ(intercept + coef·x)`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogisticFit {
+    /// The intercept.
+    pub intercept: f64,
+    /// The coefficient of each column.
+    pub coef: Vec<f64>,
+    /// Newton steps taken.
+    pub iterations: usize,
+}
+
+impl LogisticFit {
+    /// The fitted probability for row `i` of the columns `x`.
+    pub fn probability(&self, x: &[&[f64]], i: usize) -> f64 {
+        let eta = self.intercept + self.coef.iter().zip(x).map(|(b, c)| b * c[i]).sum::<f64>();
+        1.0 / (1.0 + (-eta).exp())
+    }
+}
+
+/// Maximum-likelihood logistic regression of the 0/1 outcome `t` on the columns
+/// `x` with an intercept, by Newton's method (iteratively reweighted least
+/// squares) until the largest step is below 1e-10.
+///
+/// Fails with [`StatsError::Singular`] when the information matrix is singular
+/// (collinear columns) and [`StatsError::Separated`] when the maximum lies at
+/// infinity (a column separates the classes).
+pub fn logistic_fit(x: &[&[f64]], t: &[f64]) -> Result<LogisticFit> {
+    let n = t.len();
+    let k = x.len() + 1;
+    let mut beta = vec![0.0f64; k];
+    let col = |j: usize, i: usize| if j == 0 { 1.0 } else { x[j - 1][i] };
+    for iteration in 1..=100 {
+        let mut grad = vec![0.0f64; k];
+        let mut info = vec![0.0f64; k * k];
+        for i in 0..n {
+            let eta: f64 = (0..k).map(|j| beta[j] * col(j, i)).sum();
+            let p = 1.0 / (1.0 + (-eta).exp());
+            let w = p * (1.0 - p);
+            let r = t[i] - p;
+            for a in 0..k {
+                let xa = col(a, i);
+                grad[a] += xa * r;
+                for b in 0..=a {
+                    info[a * k + b] += w * xa * col(b, i);
+                }
+            }
+        }
+        // Cholesky of the information matrix (lower triangle filled above).
+        let mut l = vec![0.0f64; k * k];
+        for a in 0..k {
+            for b in 0..=a {
+                let mut sum = info[a * k + b];
+                for m in 0..b {
+                    sum -= l[a * k + m] * l[b * k + m];
+                }
+                if a == b {
+                    if sum <= 1e-12 * info[a * k + a].abs().max(1e-300) {
+                        // At the start (all probabilities 1/2) only collinear columns do this;
+                        // later, probabilities saturating at 0 or 1 (separation) do.
+                        return Err(if iteration == 1 {
+                            StatsError::Singular { what: "logistic regression information matrix".into() }
+                        } else {
+                            StatsError::Separated
+                        });
+                    }
+                    l[a * k + a] = sum.sqrt();
+                } else {
+                    l[a * k + b] = sum / l[b * k + b];
+                }
+            }
+        }
+        let mut z = grad.clone();
+        for a in 0..k {
+            for m in 0..a {
+                z[a] -= l[a * k + m] * z[m];
+            }
+            z[a] /= l[a * k + a];
+        }
+        for a in (0..k).rev() {
+            for m in a + 1..k {
+                z[a] -= l[m * k + a] * z[m];
+            }
+            z[a] /= l[a * k + a];
+        }
+        let step = z.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+        beta.iter_mut().zip(&z).for_each(|(b, d)| *b += d);
+        if beta.iter().any(|b| b.abs() > 1e6) {
+            return Err(StatsError::Separated);
+        }
+        if step < 1e-10 {
+            return Ok(LogisticFit { intercept: beta[0], coef: beta[1..].to_vec(), iterations: iteration });
+        }
+    }
+    Err(StatsError::Separated)
+}
+
+/// `Xᵀ diag(w) X` (row-major `k×k`) for the column-major `n×k` matrix `x`:
+/// the cross products of a weighted least-squares fit, by one faer product.
+/// `scratch` holds the weighted copy between calls.
+pub fn weighted_gram(x: &[f64], n: usize, k: usize, w: &[f64], scratch: &mut Vec<f64>) -> Vec<f64> {
+    use faer::{Accum, MatMut, MatRef, Par as FaerPar};
+    debug_assert_eq!(x.len(), n * k);
+    scratch.clear();
+    scratch.extend(x.chunks_exact(n).flat_map(|col| col.iter().zip(w).map(|(v, wi)| v * wi)));
+    let xm = MatRef::from_column_major_slice(x, n, k);
+    let wx = MatRef::from_column_major_slice(scratch, n, k);
+    let mut out = vec![0.0f64; k * k];
+    let dst = MatMut::from_column_major_slice_mut(&mut out, k, k);
+    faer::linalg::matmul::matmul(dst, Accum::Replace, xm.transpose(), wx, 1.0, FaerPar::Seq);
+    out
+}
+
+/// Solves `A z = b` for a symmetric positive definite `k×k` matrix `A`
+/// (row-major) by Cholesky; `None` when `A` is not numerically positive definite.
+pub fn solve_spd(a: &[f64], k: usize, b: &[f64]) -> Option<Vec<f64>> {
+    let mut l = vec![0.0f64; k * k];
+    for i in 0..k {
+        for j in 0..=i {
+            let mut sum = a[i * k + j];
+            for m in 0..j {
+                sum -= l[i * k + m] * l[j * k + m];
+            }
+            if i == j {
+                if sum <= 1e-12 * a[i * k + i].abs().max(f64::MIN_POSITIVE) {
+                    return None;
+                }
+                l[i * k + i] = sum.sqrt();
+            } else {
+                l[i * k + j] = sum / l[j * k + j];
+            }
+        }
+    }
+    let mut z = b.to_vec();
+    for i in 0..k {
+        for m in 0..i {
+            z[i] -= l[i * k + m] * z[m];
+        }
+        z[i] /= l[i * k + i];
+    }
+    for i in (0..k).rev() {
+        for m in i + 1..k {
+            z[i] -= l[m * k + i] * z[m];
+        }
+        z[i] /= l[i * k + i];
+    }
+    Some(z)
 }
 
 /// The smallest strictly positive value, or `f64::MAX` when there is none.
@@ -395,6 +602,59 @@ fn lars_lasso_path(gram_copy: &[f64], cov_copy: &[f64], k: usize, n_samples: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logistic_fit_recovers_coefficients_and_refuses_separation() {
+        let mut rng = Rng::seed_from_u64(17);
+        let n = 20_000;
+        let x1: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let x2: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let t: Vec<f64> = (0..n)
+            .map(|i| {
+                let p = 1.0 / (1.0 + (-(0.3 + 1.2 * x1[i] - 0.7 * x2[i])).exp());
+                (rng.uniform() < p) as u8 as f64
+            })
+            .collect();
+        let fit = logistic_fit(&[&x1, &x2], &t).unwrap();
+        assert!(
+            (fit.intercept - 0.3).abs() < 0.06 && (fit.coef[0] - 1.2).abs() < 0.06 && (fit.coef[1] + 0.7).abs() < 0.06,
+            "{fit:?}"
+        );
+        // The score equations hold at the maximum: Σ (t − p) x = 0.
+        let g: f64 = (0..n).map(|i| (t[i] - fit.probability(&[&x1, &x2], i)) * x1[i]).sum();
+        assert!(g.abs() < 1e-6, "{g}");
+        let sep: Vec<f64> = x1.iter().map(|&v| (v > 0.0) as u8 as f64).collect();
+        assert_eq!(logistic_fit(&[&x1], &sep), Err(StatsError::Separated));
+    }
+
+    #[test]
+    fn ols_fit_gives_the_classical_covariance() {
+        // y = 1 + 2 x1 − x2 + noise; compare with the normal equations solved directly.
+        let mut rng = Rng::seed_from_u64(31);
+        let n = 200;
+        let x1: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let x2: Vec<f64> = x1.iter().map(|v| 0.5 * v + rng.normal()).collect();
+        let y: Vec<f64> = (0..n).map(|i| 1.0 + 2.0 * x1[i] - x2[i] + 0.3 * rng.normal()).collect();
+        let fit = ols_fit(&[&x1, &x2], &y, true).unwrap();
+        // Centred cross products and their inverse (2×2).
+        let (m1, m2, my) = (mean(&x1), mean(&x2), mean(&y));
+        let s = |a: &[f64], ma: f64, b: &[f64], mb: f64| (0..n).map(|i| (a[i] - ma) * (b[i] - mb)).sum::<f64>();
+        let (s11, s12, s22) = (s(&x1, m1, &x1, m1), s(&x1, m1, &x2, m2), s(&x2, m2, &x2, m2));
+        let det = s11 * s22 - s12 * s12;
+        let inv = [s22 / det, -s12 / det, -s12 / det, s11 / det];
+        for (got, want) in fit.xtx_inv.iter().zip(inv) {
+            assert!((got - want).abs() < 1e-12 * want.abs().max(1e-3), "{got} vs {want}");
+        }
+        let (b1, b2) = (
+            inv[0] * s(&x1, m1, &y, my) + inv[1] * s(&x2, m2, &y, my),
+            inv[2] * s(&x1, m1, &y, my) + inv[3] * s(&x2, m2, &y, my),
+        );
+        assert!((fit.coef[0] - b1).abs() < 1e-10 && (fit.coef[1] - b2).abs() < 1e-10);
+        let rss: f64 = (0..n).map(|i| (y[i] - fit.intercept - b1 * x1[i] - b2 * x2[i]).powi(2)).sum();
+        assert_eq!(fit.df, n - 3);
+        assert!((fit.sigma2 - rss / (n - 3) as f64).abs() < 1e-10);
+        assert!((fit.se(0) - (fit.sigma2 * inv[0]).sqrt()).abs() < 1e-12);
+    }
     use kausa_core::Rng;
 
     #[test]

@@ -1,0 +1,127 @@
+//! Estimators against known truths: interval coverage over many simulated
+//! data sets, and the bootstrap against refitting on drawn rows.
+
+use kausa_core::{Par, Rng};
+
+use super::*;
+
+/// Confounded data with a known average effect `tau`: W → T, W → Y, M modifies.
+struct Sim {
+    y: Vec<f64>,
+    t: Vec<f64>,
+    w: Vec<f64>,
+    m: Vec<f64>,
+    tau: f64,
+}
+
+fn simulate(n: usize, binary: bool, rng: &mut Rng) -> Sim {
+    let (mut y, mut t, mut w, mut m) = (vec![], vec![], vec![], vec![]);
+    for _ in 0..n {
+        let wi = rng.normal();
+        let mi = 1.0 + rng.normal();
+        let zi = rng.normal();
+        let ti = if binary {
+            let p = 1.0 / (1.0 + (-(0.8 * wi + 0.5 * zi)).exp());
+            (rng.uniform() < p) as u8 as f64
+        } else {
+            0.8 * wi + 0.7 * zi + rng.normal()
+        };
+        // Effect 2 + 0.5·m for each unit: average 2 + 0.5 · E[m] = 2.5.
+        let yi = 1.0 + (2.0 + 0.5 * mi) * ti + 1.5 * wi + 0.3 * mi + rng.normal();
+        y.push(yi);
+        t.push(ti);
+        w.push(wi);
+        m.push(mi);
+    }
+    Sim { y, t, w, m, tau: 2.5 }
+}
+
+fn coverage(runs: usize, f: impl Fn(&mut Rng) -> (Estimate, f64)) -> f64 {
+    let mut rng = Rng::seed_from_u64(95);
+    let covered = (0..runs)
+        .filter(|_| {
+            let (e, truth) = f(&mut rng);
+            e.interval.0 <= truth && truth <= e.interval.1
+        })
+        .count();
+    covered as f64 / runs as f64
+}
+
+#[test]
+fn linear_adjustment_intervals_have_their_nominal_coverage() {
+    for binary in [true, false] {
+        let c = coverage(1000, |rng| {
+            let s = simulate(400, binary, rng);
+            let a = LinearAdjustment { y: &s.y, t: &s.t, covariates: vec![&s.w, &s.m], modifiers: vec![&s.m] };
+            (linear_adjustment(&a, 0.95).unwrap(), s.tau)
+        });
+        assert!((0.935..=0.965).contains(&c), "binary={binary}: coverage {c}");
+    }
+}
+
+#[test]
+fn weighting_and_instrument_intervals_cover_the_truth() {
+    // IPW's interval treats the propensity as known, which is conservative: at least nominal.
+    // The outcome model has no modifier here, so every unit's effect is tau.
+    let c = coverage(600, |rng| {
+        let mut s = simulate(800, true, rng);
+        for i in 0..s.y.len() {
+            s.y[i] -= 0.5 * s.m[i] * s.t[i];
+        }
+        (ipw(&s.y, &s.t, &[&s.w], IpwParams::default()).unwrap(), 2.0)
+    });
+    assert!((0.93..=1.0).contains(&c), "IPW coverage {c}");
+    // 2SLS with Z as the instrument and an unobserved confounder U of T and Y.
+    let c = coverage(1000, |rng| {
+        let n = 500;
+        let (mut y, mut t, mut z) = (vec![], vec![], vec![]);
+        for _ in 0..n {
+            let (u, zi) = (rng.normal(), rng.normal());
+            let ti = zi + u + rng.normal();
+            y.push(1.5 * ti + 2.0 * u + rng.normal());
+            t.push(ti);
+            z.push(zi);
+        }
+        (two_stage_least_squares(&y, &t, &[&z], &[], 0.95).unwrap(), 1.5)
+    });
+    assert!((0.935..=0.965).contains(&c), "2SLS coverage {c}");
+}
+
+#[test]
+fn bootstrap_from_cross_products_equals_refitting_the_drawn_rows() {
+    let mut rng = Rng::seed_from_u64(4);
+    let s = simulate(300, true, &mut rng);
+    let a = LinearAdjustment { y: &s.y, t: &s.t, covariates: vec![&s.w], modifiers: vec![&s.m] };
+    let boot = a.bootstrap(5, 77, Par::Seq).unwrap();
+    for (b, &got) in boot.estimates.iter().enumerate() {
+        let counts = resample_counts(300, 77, b);
+        let rows: Vec<usize> =
+            counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize)).collect();
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let (y, t, w, m) = (pick(&s.y), pick(&s.t), pick(&s.w), pick(&s.m));
+        let refit =
+            linear_adjustment(&LinearAdjustment { y: &y, t: &t, covariates: vec![&w], modifiers: vec![&m] }, 0.95)
+                .unwrap();
+        assert!((got - refit.effect).abs() < 1e-9, "replicate {b}: {got} vs {}", refit.effect);
+    }
+    // Threads change nothing; the bootstrap spread matches the analytic standard error.
+    assert_eq!(a.bootstrap(5, 77, Par::threads(2)).unwrap(), boot);
+    let se = linear_adjustment(&a, 0.95).unwrap().se;
+    let big = a.bootstrap(400, 1, Par::threads(2)).unwrap();
+    assert!((big.se() / se - 1.0).abs() < 0.2, "bootstrap se {} vs analytic {se}", big.se());
+}
+
+#[test]
+fn bad_input_is_refused() {
+    let y = [1.0, 2.0, 3.0, 4.0, 5.0];
+    let t = [1.0; 5];
+    let a = LinearAdjustment { y: &y, t: &t, covariates: vec![], modifiers: vec![] };
+    assert!(matches!(linear_adjustment(&a, 0.95), Err(EstimateError::Data(m)) if m.contains("constant")));
+    let t2 = [0.0, 1.0, 2.0, 0.0, 1.0];
+    assert!(matches!(ipw(&y, &t2, &[], IpwParams::default()), Err(EstimateError::Data(m)) if m.contains("binary")));
+    let x = [0.0, 0.0, 1.0, 1.0, 1.0];
+    let sep = [0.0, 0.0, 1.0, 1.0, 1.0];
+    assert!(
+        matches!(ipw(&y, &sep, &[&x], IpwParams::default()), Err(EstimateError::Data(m)) if m.contains("no overlap"))
+    );
+}
