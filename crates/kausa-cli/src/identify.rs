@@ -11,7 +11,7 @@ use kausa_io::GraphJson;
 /// Arguments of `kausa identify`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The causal graph (canonical graph JSON): `-->` edges, and `<->` for latent common causes.
+    /// The causal graph: graph JSON (`-->` edges, `<->` for latent common causes) or GML as DoWhy writes it.
     #[arg(long)]
     graph: PathBuf,
     /// The treatment variable(s), comma-separated.
@@ -40,7 +40,7 @@ fn node_set(names: &[String], wanted: &[String], role: &str, file: &std::path::P
 
 pub(crate) fn run(args: Args) -> Result<()> {
     let file = &args.graph;
-    let gj = GraphJson::read_mixed(file)?;
+    let gj = read_causal_graph(file)?;
     let names = &gj.nodes;
     let g = admg_from_json(&gj).map_err(|e| anyhow!("{}: {e}", file.display()))?;
     let x = node_set(names, &args.treatment, "treatment", file)?;
@@ -148,9 +148,16 @@ pub(crate) fn run(args: Args) -> Result<()> {
     Ok(())
 }
 
+/// A causal graph file: GML (by extension `.gml` or a leading `graph`), else graph JSON.
+pub(crate) fn read_causal_graph(path: &std::path::Path) -> Result<GraphJson> {
+    let is_gml = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("gml"))
+        || std::fs::read(path).is_ok_and(|b| b.trim_ascii_start().starts_with(b"graph"));
+    Ok(if is_gml { kausa_io::read_gml(path)? } else { GraphJson::read_mixed(path)? })
+}
+
 /// The ADMG of a graph JSON document. Unlike the other commands' graphs, a pair
 /// may carry both a `-->` and a `<->` edge (a cause and a latent common cause).
-fn admg_from_json(gj: &GraphJson) -> Result<Admg> {
+pub(crate) fn admg_from_json(gj: &GraphJson) -> Result<Admg> {
     let names = &gj.nodes;
     if let Some((i, n)) = names.iter().enumerate().find(|(i, n)| names[..*i].contains(n)) {
         bail!(

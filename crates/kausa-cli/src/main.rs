@@ -4,6 +4,7 @@ mod compare;
 mod data_args;
 mod demo;
 mod discover;
+mod estimate;
 mod graph_cmd;
 mod identify;
 mod progress;
@@ -35,6 +36,8 @@ enum Command {
     Graph(graph_cmd::Args),
     /// Whether the effect of a treatment on an outcome is identifiable from a causal graph, and how.
     Identify(identify::Args),
+    /// Estimate the effect of a treatment on an outcome from a causal graph and data, with an interval.
+    Estimate(Box<estimate::Args>),
 }
 
 fn main() -> ExitCode {
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
         Command::Sample(a) => sample::run(a),
         Command::Graph(a) => graph_cmd::run(a),
         Command::Identify(a) => identify::run(a),
+        Command::Estimate(a) => estimate::run(*a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

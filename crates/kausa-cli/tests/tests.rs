@@ -7,6 +7,8 @@ mod util;
 mod bad_input;
 /// The commands end to end: demo, discover options, formats, compare.
 mod commands;
+/// `kausa estimate`: DoWhy's estimates on its linear data set; errors.
+mod estimate;
 /// FCI: identical PAGs to causal-learn's reference outputs in causal-learn mode.
 mod fci_reference;
 /// GES: identical CPDAGs to causal-learn's `ges` on its reference outputs.

@@ -44,13 +44,23 @@ pub enum Column {
 
 impl Column {
     /// A discrete column from raw labels: levels are the sorted distinct labels
-    /// (numerically sorted when all labels parse as numbers).
+    /// (numerically sorted when all labels parse as numbers; `false`/`true`, in
+    /// any case, count as 0 and 1, as pandas writes booleans).
     pub fn discrete_from_labels(name: impl Into<String>, labels: &[&str]) -> Column {
         let mut distinct: Vec<&str> = labels.to_vec();
         distinct.sort_unstable();
         distinct.dedup();
-        let numeric: Option<Vec<f64>> =
-            distinct.iter().map(|s| s.trim().parse::<f64>().ok().filter(|v| v.is_finite())).collect();
+        let number = |s: &str| -> Option<f64> {
+            let s = s.trim();
+            if s.eq_ignore_ascii_case("true") {
+                Some(1.0)
+            } else if s.eq_ignore_ascii_case("false") {
+                Some(0.0)
+            } else {
+                s.parse::<f64>().ok().filter(|v| v.is_finite())
+            }
+        };
+        let numeric: Option<Vec<f64>> = distinct.iter().map(|s| number(s)).collect();
         let mut order: Vec<usize> = (0..distinct.len()).collect();
         if let Some(num) = &numeric {
             order.sort_by(|&a, &b| num[a].total_cmp(&num[b]));

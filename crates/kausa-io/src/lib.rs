@@ -17,6 +17,7 @@
 
 mod bif;
 mod error;
+mod graph_gml;
 mod graph_json;
 mod knowledge;
 mod model;
@@ -24,6 +25,7 @@ mod table;
 
 pub use bif::read_bif;
 pub use error::{Error, Result};
+pub use graph_gml::read_gml;
 pub use graph_json::{GraphJson, JsonEdge, to_dot};
 pub use knowledge::read_knowledge;
 pub use model::{read_linear_sem, write_csv};

@@ -1,0 +1,277 @@
+//! `kausa estimate`: the effect of a treatment on an outcome, from a causal
+//! graph and data, with the route identification found and an interval.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Result, anyhow, bail};
+use clap::ValueEnum;
+use kausa_core::{Dataset, Par};
+use kausa_estimate::{Estimate, IpwParams, LinearAdjustment, ipw, linear_adjustment, two_stage_least_squares};
+use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
+use kausa_io::read_table;
+
+use crate::data_args::DataArgs;
+use crate::identify::{admg_from_json, read_causal_graph};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Method {
+    /// Chosen from what identification finds: back door → linear adjustment, else instruments → 2SLS.
+    Auto,
+    /// Linear regression adjustment on the back-door set.
+    Linear,
+    /// Inverse probability weighting (binary treatment) on the back-door set.
+    Ipw,
+    /// Two-stage least squares with the graph's instruments.
+    Iv,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Compat {
+    /// kausa: adjust for the optimal set; effect modifiers enter with main effects and interactions.
+    Kausa,
+    /// DoWhy's `backdoor.linear_regression`: its (minimal) back-door set, modifiers as interactions only.
+    Dowhy,
+}
+
+/// Arguments of `kausa estimate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The causal graph: graph JSON, or GML as DoWhy writes it.
+    #[arg(long)]
+    graph: PathBuf,
+    /// The data file (CSV or Parquet) with a column per graph node used.
+    #[arg(long)]
+    data: PathBuf,
+    /// The treatment column.
+    #[arg(long)]
+    treatment: String,
+    /// The outcome column.
+    #[arg(long)]
+    outcome: String,
+    /// The estimator.
+    #[arg(long, value_enum, default_value = "auto")]
+    method: Method,
+    /// Whose model specification to follow.
+    #[arg(long, value_enum, default_value = "kausa")]
+    compat: Compat,
+    /// Bootstrap resamples for a percentile interval beside the analytic one (0: none).
+    #[arg(long, default_value_t = 0)]
+    bootstrap: usize,
+    /// Seed of the bootstrap.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    level: f64,
+    /// IPW: clip propensity scores to [trim, 1 − trim].
+    #[arg(long, default_value_t = 0.01)]
+    trim: f64,
+    /// Worker threads (default: all cores; the result never depends on it).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    data_args: DataArgs,
+}
+
+/// DoWhy's effect modifiers: ancestors of the outcome that are not the treatment,
+/// not its ancestors and not on its causal paths to the outcome.
+fn effect_modifiers(g: &Admg, x: usize, y: usize) -> NodeSet {
+    let all = g.all();
+    let p = g.n_nodes();
+    let one = |v| NodeSet::of(p, [v]);
+    let an_y = g.ancestors(&one(y), &all).difference(&one(y));
+    let an_x = g.ancestors(&one(x), &all);
+    let mediators = g.descendants(&one(x), &all).intersection(&g.ancestors(&one(y), &all));
+    an_y.difference(&an_x).difference(&mediators)
+}
+
+fn column(data: &Dataset, file: &std::path::Path, name: &str, role: &str) -> Result<Vec<f64>> {
+    let j = data.index_of(name).ok_or_else(|| {
+        anyhow!("{}: no column {name:?} ({role}); the data has {}", file.display(), data.names().join(", "))
+    })?;
+    data.column(j).to_f64().ok_or_else(|| {
+        anyhow!(
+            "{}: column {name:?} ({role}) has text labels; estimation needs numbers (or true/false)",
+            file.display()
+        )
+    })
+}
+
+pub(crate) fn run(args: Args) -> Result<()> {
+    if !(args.level > 0.0 && args.level < 1.0) {
+        bail!("--level must be between 0 and 1, got {}", args.level);
+    }
+    if !(0.0..0.5).contains(&args.trim) {
+        bail!("--trim must be in [0, 0.5), got {}", args.trim);
+    }
+    let threads = args.threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    if threads == 0 {
+        bail!("--threads must be at least 1");
+    }
+    let par = Par::threads(threads);
+    let gj = read_causal_graph(&args.graph)?;
+    let names = gj.nodes.clone();
+    let g = admg_from_json(&gj).map_err(|e| anyhow!("{}: {e}", args.graph.display()))?;
+    let node = |name: &str, role: &str| -> Result<usize> {
+        names.iter().position(|n| n == name).ok_or_else(|| {
+            anyhow!(
+                "{}: the {role} {name:?} is not a node of the graph (nodes: {})",
+                args.graph.display(),
+                names.join(", ")
+            )
+        })
+    };
+    let (x, y) = (node(&args.treatment, "treatment")?, node(&args.outcome, "outcome")?);
+    if x == y {
+        bail!("the treatment and the outcome are the same variable ({})", args.treatment);
+    }
+    let p = names.len();
+    let (xs, ys) = (NodeSet::of(p, [x]), NodeSet::of(p, [y]));
+    let t0 = Instant::now();
+    let adj = adjustment(&g, &xs, &ys);
+    let ivs = instruments(&g, &xs, &ys);
+    let method = match args.method {
+        Method::Auto if adj.is_some() => Method::Linear,
+        Method::Auto if !ivs.is_empty() => Method::Iv,
+        Method::Auto => {
+            let why = if front_door(&g, &xs, &ys).is_some() {
+                "only through the front door, which kausa estimate does not do yet"
+            } else if identify_id(&g, &xs, &ys).is_ok() {
+                "only by the general ID estimand, which kausa estimate does not do yet"
+            } else {
+                "not at all: the effect is not identifiable from this graph (see kausa identify)"
+            };
+            bail!("the effect of {} on {} is identifiable {why}", args.treatment, args.outcome);
+        }
+        m => m,
+    };
+    let read_opts = args.data_args.options(par)?;
+    let table = read_table(&args.data, &read_opts)?;
+    let data = &table.data;
+    let col = |v: usize, role: &str| column(data, &args.data, &names[v], role);
+    let yv = col(y, "outcome")?;
+    let tv = col(x, "treatment")?;
+    let mut covariate_names: Vec<String> = Vec::new();
+    let mut modifier_names: Vec<String> = Vec::new();
+    let mut instrument_names: Vec<String> = Vec::new();
+    let mut bootstrap: Option<(f64, (f64, f64))> = None;
+    let estimate: Estimate = match method {
+        Method::Linear | Method::Ipw => {
+            let a = adj.as_ref().ok_or_else(|| {
+                anyhow!("no back-door adjustment set exists for {} on {} in this graph", args.treatment, args.outcome)
+            })?;
+            let set = match args.compat {
+                Compat::Kausa => a.optimal.clone().unwrap_or_else(|| a.minimal.clone()),
+                Compat::Dowhy => a.minimal.clone(),
+            };
+            let covs: Vec<Vec<f64>> = set.iter().map(|v| col(v, "adjustment set")).collect::<Result<_>>()?;
+            covariate_names = set.iter().map(|v| names[v].clone()).collect();
+            if method == Method::Ipw {
+                let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
+                ipw(&yv, &tv, &refs, IpwParams { trim: args.trim, level: args.level })
+                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?
+            } else {
+                let mods = effect_modifiers(&g, x, y);
+                // Modifiers must be in the data; a graph node without a column cannot modify anything we see.
+                let mods: Vec<usize> = mods.iter().filter(|&v| data.index_of(&names[v]).is_some()).collect();
+                let mut covs = covs;
+                let mut main_names = covariate_names.clone();
+                if args.compat == Compat::Kausa {
+                    for &m in &mods {
+                        if !set.contains(m) {
+                            covs.push(col(m, "effect modifier")?);
+                            main_names.push(names[m].clone());
+                        }
+                    }
+                }
+                covariate_names = main_names;
+                let mod_cols: Vec<Vec<f64>> = mods.iter().map(|&v| col(v, "effect modifier")).collect::<Result<_>>()?;
+                modifier_names = mods.iter().map(|&v| names[v].clone()).collect();
+                let la = LinearAdjustment {
+                    y: &yv,
+                    t: &tv,
+                    covariates: covs.iter().map(Vec::as_slice).collect(),
+                    modifiers: mod_cols.iter().map(Vec::as_slice).collect(),
+                };
+                let e = linear_adjustment(&la, args.level).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                if args.bootstrap > 0 {
+                    let b = la
+                        .bootstrap(args.bootstrap, args.seed, par)
+                        .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                    bootstrap = Some((b.se(), b.percentile_interval(args.level)));
+                }
+                e
+            }
+        }
+        Method::Iv => {
+            if ivs.is_empty() {
+                bail!("the graph has no instrument for {} on {}", args.treatment, args.outcome);
+            }
+            let zs: Vec<Vec<f64>> = ivs.iter().map(|&v| col(v, "instrument")).collect::<Result<_>>()?;
+            instrument_names = ivs.iter().map(|&v| names[v].clone()).collect();
+            let refs: Vec<&[f64]> = zs.iter().map(Vec::as_slice).collect();
+            two_stage_least_squares(&yv, &tv, &refs, &[], args.level)
+                .map_err(|e| anyhow!("{}: {e}", args.data.display()))?
+        }
+        Method::Auto => unreachable!("resolved above"),
+    };
+    let seconds = t0.elapsed().as_secs_f64();
+    if args.bootstrap > 0 && bootstrap.is_none() {
+        bail!("--bootstrap is available for the linear estimator only, for now");
+    }
+    if args.json {
+        let out = serde_json::json!({
+            "treatment": args.treatment,
+            "outcome": args.outcome,
+            "method": estimate.method,
+            "chosen_because": if args.method == Method::Auto { "identification" } else { "--method" },
+            "adjustment_set": covariate_names,
+            "effect_modifiers": modifier_names,
+            "instruments": instrument_names,
+            "effect": estimate.effect,
+            "se": estimate.se,
+            "interval": [estimate.interval.0, estimate.interval.1],
+            "level": estimate.level,
+            "bootstrap": bootstrap.map(|(se, (lo, hi))| serde_json::json!({
+                "resamples": args.bootstrap, "seed": args.seed, "se": se, "interval": [lo, hi]})),
+            "n": estimate.n,
+            "notes": estimate.notes,
+            "seconds": seconds,
+        });
+        println!("{out}");
+        return Ok(());
+    }
+    println!("Effect of {} on {} ({} rows of {})", args.treatment, args.outcome, estimate.n, args.data.display());
+    let why = if args.method == Method::Auto { " (chosen from the identification)" } else { "" };
+    println!("  method          {}{why}", estimate.method);
+    if !covariate_names.is_empty() || matches!(method, Method::Linear | Method::Ipw) {
+        println!("  adjusting for   {{{}}}", covariate_names.join(", "));
+    }
+    if !modifier_names.is_empty() {
+        println!(
+            "  modifiers       {{{}}} (treatment interactions; the effect is averaged over the data)",
+            modifier_names.join(", ")
+        );
+    }
+    if !instrument_names.is_empty() {
+        println!("  instruments     {{{}}}", instrument_names.join(", "));
+    }
+    let pct = 100.0 * estimate.level;
+    println!("  effect          {:.6}", estimate.effect);
+    println!("  std. error      {:.6}", estimate.se);
+    println!("  {pct:.0}% interval    [{:.6}, {:.6}]  (analytic)", estimate.interval.0, estimate.interval.1);
+    if let Some((se, (lo, hi))) = bootstrap {
+        println!(
+            "  {pct:.0}% interval    [{lo:.6}, {hi:.6}]  (bootstrap, {} resamples, seed {}; std. error {se:.6})",
+            args.bootstrap, args.seed
+        );
+    }
+    for n in &estimate.notes {
+        println!("  note            {n}");
+    }
+    Ok(())
+}

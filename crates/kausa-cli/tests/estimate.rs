@@ -1,0 +1,136 @@
+//! `kausa estimate` end to end: DoWhy's answers on its own data set, and errors.
+
+use std::path::PathBuf;
+
+use crate::util::{kausa, repo_root, stderr, stdout, temp_dir, write};
+
+fn golden(case: &str) -> (PathBuf, PathBuf, serde_json::Value) {
+    let dir = repo_root().join("golden/estimate");
+    let want: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{case}.json"))).unwrap()).unwrap();
+    (dir.join(format!("{case}.gml")), dir.join(format!("{case}.csv.gz")), want)
+}
+
+fn estimate_json(graph: &std::path::Path, data: &std::path::Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["estimate", "--graph", graph.to_str().unwrap(), "--data", data.to_str().unwrap()];
+    args.extend_from_slice(&["--treatment", "v0", "--outcome", "y", "--json"]);
+    args.extend_from_slice(extra);
+    let o = kausa(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+/// On DoWhy's linear data set (its README example), `--compat dowhy` gives DoWhy's
+/// `backdoor.linear_regression` estimate, and its analytic interval where DoWhy has one.
+#[test]
+fn linear_adjustment_equals_dowhy() {
+    for case in ["dowhy_linear_binary_n1000_s0", "dowhy_linear_binary_n1000_s1", "dowhy_linear_continuous_n1000_s2"] {
+        let (graph, data, want) = golden(case);
+        let got = estimate_json(&graph, &data, &["--compat", "dowhy"]);
+        assert_eq!(got["adjustment_set"], want["backdoor_set"], "{case}");
+        assert_eq!(got["effect_modifiers"], want["effect_modifiers"], "{case}");
+        let (e, w) = (got["effect"].as_f64().unwrap(), want["estimate"].as_f64().unwrap());
+        assert!((e - w).abs() < 1e-6 * w.abs(), "{case}: {e} vs DoWhy {w}");
+        if let Some(wi) = want["interval"].as_array() {
+            for (g, w) in got["interval"].as_array().unwrap().iter().zip(wi) {
+                assert!((g.as_f64().unwrap() - w.as_f64().unwrap()).abs() < 1e-6, "{case}: interval {got} vs {want}");
+            }
+        }
+        if case.contains("binary") {
+            // The true effect is inside the analytic interval, in both specifications, and the bootstrap's.
+            let truth = want["true_effect"].as_f64().unwrap();
+            for extra in [&["--compat", "dowhy"][..], &["--bootstrap", "199", "--seed", "3"]] {
+                let v = estimate_json(&graph, &data, extra);
+                let i = &v["interval"];
+                assert!(i[0].as_f64().unwrap() <= truth && truth <= i[1].as_f64().unwrap(), "{case} {extra:?}: {v}");
+                if let Some(b) = v["bootstrap"].as_object() {
+                    let bi = &b["interval"];
+                    assert!(bi[0].as_f64().unwrap() <= truth && truth <= bi[1].as_f64().unwrap(), "{case}: {v}");
+                }
+            }
+        }
+    }
+}
+
+#[test]
+fn bootstrap_is_reproducible_whatever_the_threads() {
+    let (graph, data, _) = golden("dowhy_linear_binary_n1000_s0");
+    let one = estimate_json(&graph, &data, &["--bootstrap", "50", "--seed", "9", "--threads", "1"]);
+    let two = estimate_json(&graph, &data, &["--bootstrap", "50", "--seed", "9", "--threads", "2"]);
+    assert_eq!(one["bootstrap"], two["bootstrap"]);
+    assert_eq!(one["effect"], two["effect"]);
+}
+
+#[test]
+fn weighting_and_instruments_on_dowhy_data() {
+    let (graph, data, want) = golden("dowhy_linear_binary_n1000_s0");
+    let ipw = estimate_json(&graph, &data, &["--method", "ipw"]);
+    assert_eq!(ipw["method"], "inverse probability weighting (stabilised)");
+    assert!(ipw["effect"].as_f64().unwrap().is_finite());
+    // Z0 and Z1 are the graph's instruments; 2SLS is consistent for the (constant part of the) effect.
+    let iv = estimate_json(&graph, &data, &["--method", "iv"]);
+    assert_eq!(iv["instruments"], serde_json::json!(["Z0", "Z1"]));
+    let truth = want["true_effect"].as_f64().unwrap();
+    let i = &iv["interval"];
+    assert!(i[0].as_f64().unwrap() <= truth && truth <= i[1].as_f64().unwrap(), "{iv}");
+}
+
+#[test]
+fn estimate_errors_name_what_is_wrong() {
+    let (graph, data, _) = golden("dowhy_linear_binary_n1000_s0");
+    let (g, d) = (graph.to_str().unwrap(), data.to_str().unwrap());
+    let run = |extra: &[&str]| {
+        let mut args = vec!["estimate", "--graph", g, "--data", d];
+        args.extend_from_slice(extra);
+        kausa(&args)
+    };
+    let o = run(&["--treatment", "v9", "--outcome", "y"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("the treatment \"v9\" is not a node of the graph"), "{}", stderr(&o));
+    // A graph node with no column in the data.
+    let dir = temp_dir("estimate-bad");
+    let small = write(&dir, "small.csv", "v0,y,W0\n0,1.0,0.5\n1,2.0,0.1\n0,1.5,0.3\n1,2.5,0.9\n");
+    let o =
+        kausa(&["estimate", "--graph", g, "--data", small.to_str().unwrap(), "--treatment", "v0", "--outcome", "y"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("small.csv: no column \"W1\" (adjustment set)"), "{}", stderr(&o));
+    // Not identifiable: X --> Y with a latent common cause, no instrument.
+    let bow = write(
+        &dir,
+        "bow.json",
+        r#"{"nodes": ["v0", "y"], "edges": [{"from": "v0", "to": "y", "type": "-->"},
+        {"from": "v0", "to": "y", "type": "<->"}]}"#,
+    );
+    let o = kausa(&["estimate", "--graph", bow.to_str().unwrap(), "--data", d, "--treatment", "v0", "--outcome", "y"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not identifiable from this graph"), "{}", stderr(&o));
+    // No overlap: a covariate that decides the treatment.
+    let mut text = String::from("v0,y,W0\n");
+    for i in 0..200 {
+        let w = i as f64 / 10.0;
+        text.push_str(&format!("{},{},{w}\n", (w > 10.0) as u8, w * 0.5 + (i % 7) as f64));
+    }
+    let sep = write(&dir, "sep.csv", &text);
+    let g2 = write(
+        &dir,
+        "g.json",
+        r#"{"nodes": ["W0", "v0", "y"], "edges": [{"from": "W0", "to": "v0", "type": "-->"},
+        {"from": "W0", "to": "y", "type": "-->"}, {"from": "v0", "to": "y", "type": "-->"}]}"#,
+    );
+    let o = kausa(&[
+        "estimate",
+        "--graph",
+        g2.to_str().unwrap(),
+        "--data",
+        sep.to_str().unwrap(),
+        "--treatment",
+        "v0",
+        "--outcome",
+        "y",
+        "--method",
+        "ipw",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("no overlap"), "{}", stderr(&o));
+    assert!(!stderr(&o).contains("panicked"));
+}
