@@ -69,6 +69,21 @@ impl Rng {
         }
     }
 
+    /// A uniform integer in `0..n` (`n > 0`), without bias, by Lemire's
+    /// multiply-and-shift (a division only on the rare rejection path): a
+    /// faster stream than [`Rng::below`], not the same one.
+    pub fn index(&mut self, n: u64) -> u64 {
+        assert!(n > 0, "Rng::index(0)");
+        let mut m = u128::from(self.next_u64()) * u128::from(n);
+        if (m as u64) < n {
+            let threshold = n.wrapping_neg() % n;
+            while (m as u64) < threshold {
+                m = u128::from(self.next_u64()) * u128::from(n);
+            }
+        }
+        (m >> 64) as u64
+    }
+
     /// A standard normal draw (Marsaglia's polar method).
     pub fn normal(&mut self) -> f64 {
         loop {
@@ -93,6 +108,18 @@ impl Rng {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn index_is_uniform() {
+        let mut rng = Rng::seed_from_u64(8);
+        let mut counts = [0u32; 7];
+        for _ in 0..70_000 {
+            counts[rng.index(7) as usize] += 1;
+        }
+        // Each cell ~ Binomial(70000, 1/7): mean 10000, sd 92.6; allow 5 sd.
+        assert!(counts.iter().all(|&c| (9_537..=10_463).contains(&c)), "{counts:?}");
+        assert!((0..1000).all(|_| rng.index(1) == 0));
+    }
 
     #[test]
     fn stream_is_fixed_by_seed() {

@@ -67,7 +67,7 @@ pub fn resample_counts(n: usize, seed: u64, b: usize) -> Vec<f64> {
     let mut rng = Rng::seed_from_u64(seed ^ (b as u64 + 1).wrapping_mul(0x9E37_79B9_7F4A_7C15));
     let mut counts = vec![0.0f64; n];
     for _ in 0..n {
-        counts[rng.below(n as u64) as usize] += 1.0;
+        counts[rng.index(n as u64) as usize] += 1.0;
     }
     counts
 }

@@ -70,8 +70,7 @@ impl LinearAdjustment<'_> {
         let design: Vec<f64> = cols.concat();
         let n_mod = self.modifiers.len();
         Bootstrap::run(n, reps, seed, par, |counts| {
-            let mut scratch = Vec::new();
-            let g = weighted_gram(&design, n, width, counts, &mut scratch);
+            let g = weighted_gram(&design, n, width, counts);
             let a: Vec<f64> = (0..k).flat_map(|i| (0..k).map(move |j| (i, j))).map(|(i, j)| g[i * width + j]).collect();
             let b: Vec<f64> = (0..k).map(|i| g[i * width + k]).collect();
             let beta = solve_spd(&a, k, &b).ok_or_else(|| {
