@@ -7,7 +7,10 @@ use std::time::Instant;
 use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
-use kausa_estimate::{Estimate, IpwParams, LinearAdjustment, ipw, linear_adjustment, two_stage_least_squares};
+use kausa_estimate::{
+    Estimate, IpwParams, LinearAdjustment, Overlap, Refutation, Sensitivity, ipw, linear_adjustment, overlap,
+    refute_linear, sensitivity, two_stage_least_squares,
+};
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
 
@@ -67,6 +70,12 @@ pub(crate) struct Args {
     /// IPW: clip propensity scores to [trim, 1 − trim].
     #[arg(long, default_value_t = 0.01)]
     trim: f64,
+    /// Simulations per refuter (placebo treatment, dummy outcome, random common cause, data subset).
+    #[arg(long, default_value_t = 20)]
+    refute_sims: usize,
+    /// Skip the refuters.
+    #[arg(long)]
+    no_refute: bool,
     /// Worker threads (default: all cores; the result never depends on it).
     #[arg(long)]
     threads: Option<usize>,
@@ -159,6 +168,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let mut modifier_names: Vec<String> = Vec::new();
     let mut instrument_names: Vec<String> = Vec::new();
     let mut bootstrap: Option<(f64, (f64, f64))> = None;
+    let mut refutations: Vec<Refutation> = Vec::new();
+    let mut sens: Option<Sensitivity> = None;
+    let mut positivity: Option<Overlap> = None;
     let estimate: Estimate = match method {
         Method::Linear | Method::Ipw => {
             let a = adj.as_ref().ok_or_else(|| {
@@ -170,6 +182,10 @@ pub(crate) fn run(args: Args) -> Result<()> {
             };
             let covs: Vec<Vec<f64>> = set.iter().map(|v| col(v, "adjustment set")).collect::<Result<_>>()?;
             covariate_names = set.iter().map(|v| names[v].clone()).collect();
+            if tv.iter().all(|&v| v == 0.0 || v == 1.0) {
+                let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
+                positivity = Some(overlap(&tv, &refs).map_err(|e| anyhow!("{}: {e}", args.data.display()))?);
+            }
             if method == Method::Ipw {
                 let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
                 ipw(&yv, &tv, &refs, IpwParams { trim: args.trim, level: args.level })
@@ -204,6 +220,13 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
                     bootstrap = Some((b.se(), b.percentile_interval(args.level)));
                 }
+                if !args.no_refute {
+                    refutations = refute_linear(&la, e.effect, e.se, args.refute_sims, args.seed, par)
+                        .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                }
+                let m = yv.iter().sum::<f64>() / yv.len() as f64;
+                let sd_y = (yv.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (yv.len() - 1) as f64).sqrt();
+                sens = Some(sensitivity(e.effect, e.se, e.df, e.interval, sd_y));
                 e
             }
         }
@@ -240,6 +263,14 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 "resamples": args.bootstrap, "seed": args.seed, "se": se, "interval": [lo, hi]})),
             "n": estimate.n,
             "notes": estimate.notes,
+            "refutations": refutations.iter().map(|r| serde_json::json!({
+                "name": r.name, "new_effect": r.new_effect, "passed": r.passed, "detail": r.detail})).collect::<Vec<_>>(),
+            "sensitivity": sens.as_ref().map(|s| serde_json::json!({
+                "e_value": s.e_value, "e_value_interval": s.e_value_interval,
+                "robustness_value": s.robustness_value, "robustness_value_alpha": s.robustness_value_alpha})),
+            "overlap": positivity.as_ref().map(|o| serde_json::json!({
+                "treated": [o.treated.0, o.treated.1], "untreated": [o.untreated.0, o.untreated.1],
+                "outside_05_95": o.outside, "adequate": o.adequate()})),
             "seconds": seconds,
         });
         println!("{out}");
@@ -272,6 +303,35 @@ pub(crate) fn run(args: Args) -> Result<()> {
     }
     for n in &estimate.notes {
         println!("  note            {n}");
+    }
+    if let Some(o) = &positivity {
+        println!(
+            "\nOverlap: propensity {:.3}–{:.3} among treated, {:.3}–{:.3} among untreated; {:.1}% of rows outside [0.05, 0.95]: {}",
+            o.treated.0,
+            o.treated.1,
+            o.untreated.0,
+            o.untreated.1,
+            100.0 * o.outside,
+            if o.adequate() { "adequate" } else { "WEAK: estimates lean on extrapolation" }
+        );
+    }
+    if !refutations.is_empty() {
+        println!("\nRefutation ({} simulations each, seed {}):", args.refute_sims, args.seed);
+        for r in &refutations {
+            println!("  {:<20} {}  {}", r.name, if r.passed { "pass" } else { "FAIL" }, r.detail);
+        }
+    }
+    if let Some(s) = &sens {
+        println!("\nSensitivity to an unobserved confounder:");
+        println!(
+            "  E-value {:.2} (interval limit: {:.2}): the risk ratio a confounder would need with both treatment and outcome",
+            s.e_value, s.e_value_interval
+        );
+        println!(
+            "  robustness value {:.1}% ({:.1}% for significance at 5%): the share of the residual variance of both it would have to explain",
+            100.0 * s.robustness_value,
+            100.0 * s.robustness_value_alpha
+        );
     }
     Ok(())
 }

@@ -88,6 +88,47 @@ pub fn ipw(y: &[f64], t: &[f64], covariates: &[&[f64]], params: IpwParams) -> Re
         interval: z_interval(effect, se, params.level),
         level: params.level,
         n,
+        df: f64::INFINITY,
         notes,
     })
+}
+
+/// The overlap of treated and untreated rows, from a logistic propensity model.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Overlap {
+    /// Smallest and largest propensity among treated rows.
+    pub treated: (f64, f64),
+    /// Smallest and largest propensity among untreated rows.
+    pub untreated: (f64, f64),
+    /// Share of rows with a propensity outside `[0.05, 0.95]`.
+    pub outside: f64,
+}
+
+impl Overlap {
+    /// Whether overlap is adequate: at most 10% of rows outside `[0.05, 0.95]`.
+    pub fn adequate(&self) -> bool {
+        self.outside <= 0.1
+    }
+}
+
+/// The positivity diagnostic for a 0/1 treatment `t` given `covariates`.
+pub fn overlap(t: &[f64], covariates: &[&[f64]]) -> Result<Overlap> {
+    if t.iter().any(|&v| v != 0.0 && v != 1.0) {
+        return Err(EstimateError::Data("the overlap diagnostic needs a binary treatment coded 0 and 1".into()));
+    }
+    let fit = logistic_fit(covariates, t).map_err(|e| match e {
+        kausa_stats::StatsError::Separated => {
+            EstimateError::Data("no overlap: the covariates separate treated from untreated rows perfectly".into())
+        }
+        other => other.into(),
+    })?;
+    let (mut tr, mut un) = ((f64::INFINITY, f64::NEG_INFINITY), (f64::INFINITY, f64::NEG_INFINITY));
+    let mut outside = 0usize;
+    for (i, &ti) in t.iter().enumerate() {
+        let p = fit.probability(covariates, i);
+        let r = if ti == 1.0 { &mut tr } else { &mut un };
+        *r = (r.0.min(p), r.1.max(p));
+        outside += usize::from(!(0.05..=0.95).contains(&p));
+    }
+    Ok(Overlap { treated: tr, untreated: un, outside: outside as f64 / t.len() as f64 })
 }

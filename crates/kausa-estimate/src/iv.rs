@@ -63,6 +63,7 @@ pub fn two_stage_least_squares(
         interval: t_interval(beta, se, second.df as f64, level),
         level,
         n,
+        df: second.df as f64,
         notes,
     })
 }

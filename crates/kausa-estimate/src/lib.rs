@@ -18,11 +18,13 @@ mod bootstrap;
 mod ipw;
 mod iv;
 mod linear;
+mod refute;
 
 pub use bootstrap::{Bootstrap, resample_counts};
-pub use ipw::{IpwParams, ipw};
+pub use ipw::{IpwParams, Overlap, ipw, overlap};
 pub use iv::two_stage_least_squares;
 pub use linear::{LinearAdjustment, linear_adjustment};
+pub use refute::{Refutation, Sensitivity, refute_linear, sensitivity};
 
 use kausa_stats::StatsError;
 
@@ -41,6 +43,8 @@ pub struct Estimate {
     pub level: f64,
     /// Rows used.
     pub n: usize,
+    /// Residual degrees of freedom of the interval (infinite for a normal interval).
+    pub df: f64,
     /// Remarks a reader must see (trimmed weights, dropped columns).
     pub notes: Vec<String>,
 }

@@ -123,6 +123,7 @@ pub fn linear_adjustment(a: &LinearAdjustment<'_>, level: f64) -> Result<Estimat
         interval: t_interval(effect, se, fit.df as f64, level),
         level,
         n,
+        df: fit.df as f64,
         notes: Vec::new(),
     })
 }
