@@ -632,7 +632,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
         bail!("--threads must be at least 1");
     }
     let par = Par::threads(threads);
-    let bar = Bar::new(args.json);
+    let bar = Bar::new(args.json || !std::io::IsTerminal::is_terminal(&std::io::stderr()));
     bar.stage(&format!("reading {}", args.data.display()), None);
     let table = read_table(&args.data, &args.input.options(par)?)?;
     let t_read = t_start.elapsed().as_secs_f64();

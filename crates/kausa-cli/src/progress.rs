@@ -16,7 +16,10 @@ impl Bar {
     pub(crate) fn new(hidden: bool) -> Bar {
         let target = if hidden { ProgressDrawTarget::hidden() } else { ProgressDrawTarget::stderr() };
         let bar = ProgressBar::with_draw_target(None, target);
-        bar.enable_steady_tick(Duration::from_millis(120));
+        if !hidden {
+            // A hidden bar needs no ticker thread waking up beside the workers.
+            bar.enable_steady_tick(Duration::from_millis(120));
+        }
         Bar { bar }
     }
 

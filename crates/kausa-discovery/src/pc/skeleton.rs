@@ -190,16 +190,19 @@ pub(crate) fn run(
         if params.max_depth.is_some_and(|m| level > m) {
             break;
         }
-        let row = |x: usize| -> Vec<usize> { (0..p).filter(|&y| adj[x * p + y]).collect() };
+        // Level 0 tests the empty set only: it needs no neighbour lists.
+        let row = |x: usize| -> Vec<usize> {
+            if level == 0 { Vec::new() } else { (0..p).filter(|&y| adj[x * p + y]).collect() }
+        };
         let nbrs: Vec<Vec<usize>> = match &pool {
-            Some(pool) if p >= 256 => pool.install(|| (0..p).into_par_iter().map(row).collect()),
+            Some(pool) if p >= 256 && level > 0 => pool.install(|| (0..p).into_par_iter().map(row).collect()),
             _ => (0..p).map(row).collect(),
         };
         // Pairs with something to test at this level.
         let pairs: Vec<(usize, usize)> = (0..p)
-            .flat_map(|x| nbrs[x].iter().filter(move |&&y| y > x).map(move |&y| (x, y)))
-            .filter(|&(x, y)| !locked[x * p + y])
-            .filter(|&(x, y)| nbrs[x].len() > level || nbrs[y].len() > level)
+            .flat_map(|x| (x + 1..p).map(move |y| (x, y)))
+            .filter(|&(x, y)| adj[x * p + y] && !locked[x * p + y])
+            .filter(|&(x, y)| degree[x] > level || degree[y] > level)
             .collect();
         if pairs.is_empty() {
             break;
