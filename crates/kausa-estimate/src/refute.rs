@@ -17,7 +17,7 @@
 //! a continuous outcome) and the robustness value of Cinelli and Hazlett (2020).
 
 use kausa_core::{Par, Rng};
-use kausa_stats::regression::{mean, solve_spd, weighted_gram};
+use kausa_stats::regression::{dot, mean, solve_spd, weighted_gram};
 use kausa_stats::special::student_t_quantile;
 use rayon::prelude::*;
 
@@ -52,30 +52,101 @@ pub struct Sensitivity {
     pub robustness_value_alpha: f64,
 }
 
-/// The effect of the linear model `y ~ 1 + t + covariates + t·modifiers` with
-/// row weights `w`, from the normal equations.
-fn effect_of(y: &[f64], t: &[f64], covariates: &[&[f64]], modifiers: &[&[f64]], w: &[f64]) -> Result<f64> {
-    let n = y.len();
-    let mut cols: Vec<Vec<f64>> = vec![vec![1.0; n]];
-    let centred = |c: &[f64]| {
-        let m = mean(c);
-        c.iter().map(|v| v - m).collect::<Vec<f64>>()
-    };
-    cols.push(centred(t));
-    cols.extend(covariates.iter().map(|c| centred(c)));
-    cols.extend(modifiers.iter().map(|m| centred(&m.iter().zip(t).map(|(a, b)| a * b).collect::<Vec<f64>>())));
-    let k = cols.len();
-    cols.push(centred(y));
-    cols.extend(modifiers.iter().map(|m| m.to_vec()));
-    let width = cols.len();
-    let g = weighted_gram(&cols.concat(), n, width, w);
-    let g = &g;
-    let a: Vec<f64> = (0..k).flat_map(|i| (0..k).map(move |j| g[i * width + j])).collect();
-    let b: Vec<f64> = (0..k).map(|i| g[i * width + k]).collect();
-    let beta =
-        solve_spd(&a, k, &b).ok_or_else(|| EstimateError::Data("a refutation refit has collinear columns".into()))?;
-    let n_mod = modifiers.len();
-    Ok(beta[1] + (0..n_mod).map(|j| beta[k - n_mod + j] * g[k + 1 + j] / g[0]).sum::<f64>())
+/// The centred columns `[1, t, covariates, t·m]` (the `k` regressors), the
+/// centred outcome and the raw modifiers, with their cross products. A
+/// refutation changes a column or two; only their cross products are redone.
+struct Design {
+    n: usize,
+    k: usize,
+    n_mod: usize,
+    n_cov: usize,
+    /// Column-major, `width = k + 1 + n_mod` columns.
+    flat: Vec<f64>,
+    width: usize,
+    gram: Vec<f64>,
+}
+
+fn centred(c: &[f64]) -> Vec<f64> {
+    let m = mean(c);
+    c.iter().map(|v| v - m).collect()
+}
+
+impl Design {
+    fn new(a: &LinearAdjustment<'_>) -> Design {
+        let n = a.y.len();
+        let mut cols: Vec<Vec<f64>> = vec![vec![1.0; n], centred(a.t)];
+        cols.extend(a.covariates.iter().map(|c| centred(c)));
+        cols.extend(a.modifiers.iter().map(|m| centred(&m.iter().zip(a.t).map(|(x, y)| x * y).collect::<Vec<f64>>())));
+        let k = cols.len();
+        cols.push(centred(a.y));
+        cols.extend(a.modifiers.iter().map(|m| m.to_vec()));
+        let width = cols.len();
+        let flat = cols.concat();
+        let gram = weighted_gram(&flat, n, width, &vec![1.0; n]);
+        Design { n, k, n_mod: a.modifiers.len(), n_cov: a.covariates.len(), flat, width, gram }
+    }
+
+    fn col(&self, j: usize) -> &[f64] {
+        &self.flat[j * self.n..(j + 1) * self.n]
+    }
+
+    /// The effect from cross products laid out as `[regressors (k), y, raw modifiers]`.
+    fn solve(g: &[f64], width: usize, k: usize, n_mod: usize) -> Result<f64> {
+        let a: Vec<f64> = (0..k).flat_map(|i| (0..k).map(move |j| g[i * width + j])).collect();
+        let b: Vec<f64> = (0..k).map(|i| g[i * width + k]).collect();
+        let beta = solve_spd(&a, k, &b)
+            .ok_or_else(|| EstimateError::Data("a refutation refit has collinear columns".into()))?;
+        Ok(beta[1] + (0..n_mod).map(|j| beta[k - n_mod + j] * g[k + 1 + j] / g[0]).sum::<f64>())
+    }
+
+    /// The effect with some columns replaced (`(index, new column)`).
+    fn with_replaced(&self, replaced: &[(usize, Vec<f64>)]) -> Result<f64> {
+        let w = self.width;
+        let column = |j: usize| replaced.iter().find(|(i, _)| *i == j).map_or(self.col(j), |(_, c)| c.as_slice());
+        let mut g = self.gram.clone();
+        for (i, c) in replaced {
+            for j in 0..w {
+                let v = dot(c, column(j));
+                g[i * w + j] = v;
+                g[j * w + i] = v;
+            }
+        }
+        Design::solve(&g, w, self.k, self.n_mod)
+    }
+
+    /// The effect with one more (centred) covariate `z`.
+    fn with_regressor(&self, z: &[f64]) -> Result<f64> {
+        let (w, k) = (self.width, self.k);
+        // New layout: intercept, t, covariates, z, then the interactions, y and the modifiers
+        // (`solve` reads the interactions as the last regressors).
+        let at = k - self.n_mod;
+        let old = |j: usize| {
+            if j < at {
+                Some(j)
+            } else if j == at {
+                None
+            } else {
+                Some(j - 1)
+            }
+        };
+        let w2 = w + 1;
+        let mut g = vec![0.0; w2 * w2];
+        for i in 0..w2 {
+            for j in 0..w2 {
+                g[i * w2 + j] = match (old(i), old(j)) {
+                    (Some(a), Some(b)) => self.gram[a * w + b],
+                    (None, None) => dot(z, z),
+                    (None, Some(b)) | (Some(b), None) => dot(z, self.col(b)),
+                };
+            }
+        }
+        Design::solve(&g, w2, k + 1, self.n_mod)
+    }
+
+    /// The effect with row weights `weights`.
+    fn weighted(&self, weights: &[f64]) -> Result<f64> {
+        Design::solve(&weighted_gram(&self.flat, self.n, self.width, weights), self.width, self.k, self.n_mod)
+    }
 }
 
 fn mean_sd(v: &[f64]) -> (f64, f64) {
@@ -98,28 +169,31 @@ pub fn refute_linear(
         return Err(EstimateError::Data("refutation needs at least 2 simulations".into()));
     }
     let n = a.y.len();
-    let ones = vec![1.0; n];
+    let design = Design::new(a);
     let run = |kind: usize, s: usize| -> Result<f64> {
         let mut rng = Rng::stream(seed ^ (kind as u64) << 56, s as u64);
         match kind {
             0 => {
                 let mut t = a.t.to_vec();
                 rng.shuffle(&mut t);
-                effect_of(a.y, &t, &a.covariates, &a.modifiers, &ones)
+                let mut replaced = vec![(1, centred(&t))];
+                for (j, m) in a.modifiers.iter().enumerate() {
+                    let tm: Vec<f64> = m.iter().zip(&t).map(|(x, y)| x * y).collect();
+                    replaced.push((2 + design.n_cov + j, centred(&tm)));
+                }
+                design.with_replaced(&replaced)
             }
             1 => {
                 let noise: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
-                effect_of(&noise, a.t, &a.covariates, &a.modifiers, &ones)
+                design.with_replaced(&[(design.k, centred(&noise))])
             }
             2 => {
                 let extra: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
-                let mut covs = a.covariates.clone();
-                covs.push(&extra);
-                effect_of(a.y, a.t, &covs, &a.modifiers, &ones)
+                design.with_regressor(&centred(&extra))
             }
             _ => {
                 let w: Vec<f64> = (0..n).map(|_| (rng.uniform() < 0.8) as u8 as f64).collect();
-                effect_of(a.y, a.t, &a.covariates, &a.modifiers, &w)
+                design.weighted(&w)
             }
         }
     };
@@ -200,6 +274,46 @@ pub fn sensitivity(effect: f64, se: f64, df: f64, interval: (f64, f64), sd_y: f6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refits_from_cross_products_equal_full_fits() {
+        let mut rng = Rng::seed_from_u64(6);
+        let n = 500;
+        let w: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let m: Vec<f64> = (0..n).map(|_| 1.0 + rng.normal()).collect();
+        let t: Vec<f64> = w.iter().map(|v| (rng.uniform() < 1.0 / (1.0 + (-v).exp())) as u8 as f64).collect();
+        let y: Vec<f64> = (0..n).map(|i| 2.0 * t[i] + 0.5 * t[i] * m[i] + w[i] + rng.normal()).collect();
+        let a = LinearAdjustment { y: &y, t: &t, covariates: vec![&w], modifiers: vec![&m] };
+        let d = Design::new(&a);
+        let full = |y: &[f64], t: &[f64], covs: Vec<&[f64]>| {
+            crate::linear_adjustment(&LinearAdjustment { y, t, covariates: covs, modifiers: vec![&m] }, 0.95)
+                .unwrap()
+                .effect
+        };
+        // Placebo: a permuted treatment.
+        let mut tp = t.clone();
+        rng.shuffle(&mut tp);
+        let tm: Vec<f64> = m.iter().zip(&tp).map(|(x, y)| x * y).collect();
+        let got = d.with_replaced(&[(1, centred(&tp)), (3, centred(&tm))]).unwrap();
+        assert!((got - full(&y, &tp, vec![&w])).abs() < 1e-9);
+        // Dummy outcome.
+        let z: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        assert!((d.with_replaced(&[(d.k, centred(&z))]).unwrap() - full(&z, &t, vec![&w])).abs() < 1e-9);
+        // One more covariate.
+        assert!((d.with_regressor(&centred(&z)).unwrap() - full(&y, &t, vec![&w, &z])).abs() < 1e-9);
+        // A subset as 0/1 weights.
+        let keep: Vec<f64> = (0..n).map(|i| (i % 5 != 0) as u8 as f64).collect();
+        let rows: Vec<usize> = (0..n).filter(|&i| keep[i] == 1.0).collect();
+        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+        let (ys, ts, ws, ms) = (pick(&y), pick(&t), pick(&w), pick(&m));
+        let sub = crate::linear_adjustment(
+            &LinearAdjustment { y: &ys, t: &ts, covariates: vec![&ws], modifiers: vec![&ms] },
+            0.95,
+        )
+        .unwrap()
+        .effect;
+        assert!((d.weighted(&keep).unwrap() - sub).abs() < 1e-9);
+    }
 
     #[test]
     fn criteria_pass_and_fail() {

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""kausa estimate against DoWhy on DoWhy's own linear data set (100,000 rows), in one run.
+
+  python3 -m venv .venv-dowhy && .venv-dowhy/bin/pip install dowhy==0.14
+  .venv-dowhy/bin/python bench/estimate_bench.py [--n 100000] [--ci-sims 20] [--reps 3]
+
+Data: dowhy.datasets.linear_dataset(beta=10, num_common_causes=5, num_instruments=2,
+num_effect_modifiers=1, treatment_is_binary=True), np.random.seed(0) (the DoWhy
+README example, as ../shared/anchors/inference/bench_ate.py makes it), written to
+bench/.data/ate/ with DoWhy's GML graph.
+
+DoWhy steps (in process, median of --reps unless noted): backdoor.linear_regression;
+the same with confidence_intervals=True, which bootstraps because of the effect
+modifier (--ci-sims resamples, timed once; the 399-resample default is extrapolated
+linearly and marked so); placebo_treatment_refuter and random_common_cause with 10
+simulations each (timed once).
+kausa steps (whole process, CSV reading included, median of --reps, 2 threads):
+`estimate --compat dowhy --no-refute`; the same with `--bootstrap 399`; and with the
+four refuters at 10 simulations each (`--refute-sims 10`), timed as the difference.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+import warnings
+
+import numpy as np
+
+warnings.filterwarnings("ignore")
+import dowhy  # noqa: E402
+import dowhy.datasets  # noqa: E402
+import pandas as pd  # noqa: E402
+from dowhy import CausalModel  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def binary_draw(x, stochastic=True):
+    # DoWhy 0.14 + NumPy 2.4: the same draw as DoWhy's convert_to_binary, as a scalar.
+    p = dowhy.datasets.sigmoid(x)
+    return int(np.random.choice([0, 1], 1, p=[1 - p, p])[0]) if stochastic else int(p > 0.5)
+
+
+def timed(f, reps):
+    out, secs = None, []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        out = f()
+        secs.append(time.perf_counter() - t0)
+    return out, statistics.median(secs)
+
+
+def kausa(args, reps, exe):
+    secs, out = [], None
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        r = subprocess.run([exe, "estimate"] + args + ["--json", "--threads", "2"], capture_output=True, text=True, check=True)
+        secs.append(time.perf_counter() - t0)
+        out = json.loads(r.stdout)
+    return out, statistics.median(secs)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--n", type=int, default=100_000)
+    ap.add_argument("--ci-sims", type=int, default=20)
+    ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--kausa", default=os.path.join(ROOT, "target", "release", "kausa"))
+    a = ap.parse_args()
+    d = os.path.join(ROOT, "bench", ".data", "ate")
+    os.makedirs(d, exist_ok=True)
+    csv, gml = os.path.join(d, "ate_n%d_s0.csv" % a.n), os.path.join(d, "ate_n%d_s0.gml" % a.n)
+    dowhy.datasets.convert_to_binary = binary_draw
+    np.random.seed(0)
+    ds = dowhy.datasets.linear_dataset(beta=10, num_common_causes=5, num_instruments=2, num_effect_modifiers=1,
+                                       num_samples=a.n, treatment_is_binary=True)
+    if not os.path.exists(csv):
+        ds["df"].to_csv(csv, index=False)
+        with open(gml, "w") as f:
+            f.write(ds["gml_graph"])
+    df = pd.read_csv(csv)
+    truth = float(ds["ate"])
+    model = CausalModel(data=df, treatment="v0", outcome="y", graph=open(gml).read())
+    est = model.identify_effect(proceed_when_unidentifiable=True)
+    lr, t_lr = timed(lambda: model.estimate_effect(est, method_name="backdoor.linear_regression"), a.reps)
+    ci, t_ci = timed(lambda: model.estimate_effect(est, method_name="backdoor.linear_regression", confidence_intervals=True,
+                                                   method_params={"num_simulations": a.ci_sims}), 1)
+    _, t_placebo = timed(lambda: model.refute_estimate(est, lr, method_name="placebo_treatment_refuter",
+                                                       placebo_type="permute", num_simulations=10), 1)
+    _, t_rcc = timed(lambda: model.refute_estimate(est, lr, method_name="random_common_cause", num_simulations=10), 1)
+    base = ["--graph", gml, "--data", csv, "--treatment", "v0", "--outcome", "y", "--compat", "dowhy"]
+    k_lr, tk_lr = kausa(base + ["--no-refute"], a.reps, a.kausa)
+    k_boot, tk_boot = kausa(base + ["--no-refute", "--bootstrap", "399"], a.reps, a.kausa)
+    k_ref, tk_ref = kausa(base + ["--refute-sims", "10"], a.reps, a.kausa)
+    t_boot399 = t_ci * 399 / a.ci_sims
+    print("| step | DoWhy s | kausa s | ratio | DoWhy value | kausa value |")
+    print("|---|---:|---:|---:|---|---|")
+    print("| linear adjustment, point estimate and analytic interval | %.3g | %.3g | %.0fx | %.6f | %.6f [%.4f, %.4f] |"
+          % (t_lr, tk_lr, t_lr / tk_lr, float(lr.value), k_lr["effect"], *k_lr["interval"]))
+    print("| + bootstrap interval, 399 resamples | %.3g (%d timed, x%.1f) | %.3g | %.0fx | [%.4f, %.4f] (%d resamples) | [%.4f, %.4f] |"
+          % (t_boot399, a.ci_sims, 399 / a.ci_sims, tk_boot, t_boot399 / tk_boot,
+             *np.asarray(ci.get_confidence_intervals()).ravel().tolist(), a.ci_sims, *k_boot["bootstrap"]["interval"]))
+    refute_k = max(tk_ref - tk_lr, 1e-3)
+    print("| refuters, 10 simulations: DoWhy placebo + random common cause; kausa all four | %.3g | %.3g | %.0fx | | %s |"
+          % (t_placebo + t_rcc, refute_k, (t_placebo + t_rcc) / refute_k,
+             ", ".join("%s %s" % (r["name"], "pass" if r["passed"] else "FAIL") for r in k_ref["refutations"])))
+    print("\ntrue effect %.6f; DoWhy %s, numpy %s" % (truth, dowhy.__version__, np.__version__))
+    print("kausa and DoWhy point estimates differ by %.1e" % abs(k_lr["effect"] - float(lr.value)), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
