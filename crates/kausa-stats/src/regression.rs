@@ -191,43 +191,20 @@ pub fn logistic_fit(x: &[&[f64]], t: &[f64]) -> Result<LogisticFit> {
                 }
             }
         }
-        // Cholesky of the information matrix (lower triangle filled above).
-        let mut l = vec![0.0f64; k * k];
         for a in 0..k {
-            for b in 0..=a {
-                let mut sum = info[a * k + b];
-                for m in 0..b {
-                    sum -= l[a * k + m] * l[b * k + m];
-                }
-                if a == b {
-                    if sum <= 1e-12 * info[a * k + a].abs().max(1e-300) {
-                        // At the start (all probabilities 1/2) only collinear columns do this;
-                        // later, probabilities saturating at 0 or 1 (separation) do.
-                        return Err(if iteration == 1 {
-                            StatsError::Singular { what: "logistic regression information matrix".into() }
-                        } else {
-                            StatsError::Separated
-                        });
-                    }
-                    l[a * k + a] = sum.sqrt();
-                } else {
-                    l[a * k + b] = sum / l[b * k + b];
-                }
+            for b in a + 1..k {
+                info[a * k + b] = info[b * k + a];
             }
         }
-        let mut z = grad.clone();
-        for a in 0..k {
-            for m in 0..a {
-                z[a] -= l[a * k + m] * z[m];
-            }
-            z[a] /= l[a * k + a];
-        }
-        for a in (0..k).rev() {
-            for m in a + 1..k {
-                z[a] -= l[m * k + a] * z[m];
-            }
-            z[a] /= l[a * k + a];
-        }
+        let Some(z) = solve_spd(&info, k, &grad) else {
+            // At the start (all probabilities 1/2) only collinear columns make the information
+            // matrix singular; later, probabilities saturating at 0 or 1 (separation) do.
+            return Err(if iteration == 1 {
+                StatsError::Singular { what: "logistic regression information matrix".into() }
+            } else {
+                StatsError::Separated
+            });
+        };
         let step = z.iter().fold(0.0f64, |m, v| m.max(v.abs()));
         beta.iter_mut().zip(&z).for_each(|(b, d)| *b += d);
         if beta.iter().any(|b| b.abs() > 1e6) {

@@ -110,6 +110,28 @@ impl Pdag {
         }
     }
 
+    /// Applies Insert(x, y, T) and re-derives the CPDAG; returns the nodes whose edge marks changed.
+    fn insert(&mut self, x: usize, y: usize, t: &[usize]) -> Result<Vec<bool>> {
+        let before = self.g.clone();
+        self.g.set_edge(x, y, EdgeType::Directed);
+        self.link(x, y);
+        for &t in t {
+            self.g.set_edge(t, y, EdgeType::Directed);
+        }
+        self.complete(&before)
+    }
+
+    /// Applies Delete(x, y, H) and re-derives the CPDAG.
+    fn delete(&mut self, x: usize, y: usize, h: &[usize]) -> Result<()> {
+        let before = self.g.clone();
+        self.unlink(x, y);
+        for &h in h {
+            self.g.set_edge(y, h, EdgeType::Directed);
+            self.g.set_edge(x, h, EdgeType::Directed);
+        }
+        self.complete(&before).map(|_| ())
+    }
+
     /// Replaces the PDAG by the CPDAG of its class; returns the nodes whose
     /// edge marks changed (`before` also counts for adjacencies it had).
     fn complete(&mut self, before: &Graph) -> Result<Vec<bool>> {
@@ -525,13 +547,7 @@ pub fn ges_with_progress(
             break;
         }
         let (x, y) = (e.x as usize, e.y as usize);
-        let before = pd.g.clone();
-        pd.g.set_edge(x, y, EdgeType::Directed);
-        pd.link(x, y);
-        for &t in &cands[y * p + x][e.k as usize].t {
-            pd.g.set_edge(t, y, EdgeType::Directed);
-        }
-        stale = pd.complete(&before)?;
+        stale = pd.insert(x, y, &cands[y * p + x][e.k as usize].t)?;
         total += e.ch;
         inserts += 1;
         progress.advance(1);
@@ -549,13 +565,7 @@ pub fn ges_with_progress(
         if (total + c.ch) - total <= 0.0 {
             break;
         }
-        let before = pd.g.clone();
-        pd.unlink(c.x, c.y);
-        for &h in &c.set {
-            pd.g.set_edge(c.y, h, EdgeType::Directed);
-            pd.g.set_edge(c.x, h, EdgeType::Directed);
-        }
-        pd.complete(&before)?;
+        pd.delete(c.x, c.y, &c.set)?;
         total += c.ch;
         deletes += 1;
         progress.advance(1);

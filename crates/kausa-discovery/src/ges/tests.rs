@@ -123,13 +123,7 @@ fn ges_by_full_scans(score: &dyn LocalScore) -> Graph {
         if (total + ch) - total <= 0.0 {
             break;
         }
-        let before = pd.g.clone();
-        pd.g.set_edge(x, y, EdgeType::Directed);
-        pd.link(x, y);
-        for &t in &t {
-            pd.g.set_edge(t, y, EdgeType::Directed);
-        }
-        pd.complete(&before).unwrap();
+        pd.insert(x, y, &t).unwrap();
         total += ch;
     }
     let cache = Cache { score, maps: (0..p).map(|_| Mutex::new(HashMap::new())).collect() };
@@ -141,13 +135,7 @@ fn ges_by_full_scans(score: &dyn LocalScore) -> Graph {
         if (total + c.ch) - total <= 0.0 {
             break;
         }
-        let before = pd.g.clone();
-        pd.unlink(c.x, c.y);
-        for &h in &c.set {
-            pd.g.set_edge(c.y, h, EdgeType::Directed);
-            pd.g.set_edge(c.x, h, EdgeType::Directed);
-        }
-        pd.complete(&before).unwrap();
+        pd.delete(c.x, c.y, &c.set).unwrap();
         total += c.ch;
     }
     pd.g
