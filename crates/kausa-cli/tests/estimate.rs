@@ -109,6 +109,27 @@ fn estimate_errors_name_what_is_wrong() {
         kausa(&["estimate", "--graph", g, "--data", small.to_str().unwrap(), "--treatment", "v0", "--outcome", "y"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("small.csv: no column \"W1\" (adjustment set)"), "{}", stderr(&o));
+    // A treatment that never varies.
+    let flat = write(&dir, "flat.csv", "v0,y,W0\n1,1.0,0.5\n1,2.0,0.1\n1,1.5,0.3\n1,2.5,0.9\n");
+    let g3 = write(
+        &dir,
+        "g3.json",
+        r#"{"nodes": ["W0", "v0", "y"], "edges": [{"from": "W0", "to": "v0", "type": "-->"},
+        {"from": "W0", "to": "y", "type": "-->"}, {"from": "v0", "to": "y", "type": "-->"}]}"#,
+    );
+    let o = kausa(&[
+        "estimate",
+        "--graph",
+        g3.to_str().unwrap(),
+        "--data",
+        flat.to_str().unwrap(),
+        "--treatment",
+        "v0",
+        "--outcome",
+        "y",
+    ]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("flat.csv: column \"v0\" (column 1) is constant"), "{}", stderr(&o));
     // Not identifiable: X --> Y with a latent common cause, no instrument.
     let bow = write(
         &dir,
