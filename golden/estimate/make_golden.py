@@ -1,16 +1,19 @@
 """Regenerates the effect-estimation golden cases: DoWhy's linear data set (the
 example of DoWhy's README) and DoWhy's `backdoor.linear_regression` estimate on it.
 
-Run from the repository root with a Python that has DoWhy 0.14:
+Run from the repository root with a Python that has DoWhy 0.14 and DoubleML 0.11:
 
-    python3 -m venv .venv-dowhy && .venv-dowhy/bin/pip install dowhy==0.14
+    python3 -m venv .venv-dowhy && .venv-dowhy/bin/pip install dowhy==0.14 doubleml==0.11.4
     .venv-dowhy/bin/python golden/estimate/make_golden.py
 
 For each case writes golden/estimate/<case>.csv.gz (the rows, at full
 precision), <case>.gml (DoWhy's graph) and <case>.json (DoWhy's estimate, its
-analytic interval where DoWhy has one, the true effect), and versions.txt.
+analytic interval where DoWhy has one, the true effect, and DoubleML's partially
+linear and (binary treatment) interactive estimates with linear learners, 5 folds,
+on kausa's default adjustment set W0..W4 and the effect modifiers), and versions.txt.
 """
 import gzip
+import io
 import json
 import os
 import platform
@@ -48,7 +51,9 @@ def main():
                                            num_effect_modifiers=modifiers, num_samples=n,
                                            treatment_is_binary=binary)
         df = ds["df"]
-        with gzip.open(os.path.join(HERE, name + ".csv.gz"), "wt") as f:
+        # mtime=0: the same rows give the same bytes.
+        with gzip.GzipFile(os.path.join(HERE, name + ".csv.gz"), "wb", mtime=0) as raw, \
+                io.TextIOWrapper(raw, encoding="utf-8") as f:
             df.to_csv(f, index=False)
         with open(os.path.join(HERE, name + ".gml"), "w") as f:
             f.write(ds["gml_graph"])
@@ -68,11 +73,26 @@ def main():
             ci = model.estimate_effect(estimand, method_name="backdoor.linear_regression",
                                        confidence_intervals=True).get_confidence_intervals()
             out["interval"] = np.asarray(ci).ravel().tolist()
+        import doubleml as dml
+        from sklearn.linear_model import LinearRegression, LogisticRegression
+        x_cols = sorted(estimand.get_backdoor_variables()) + sorted(model.get_effect_modifiers())
+        dml_data = dml.DoubleMLData(df.astype(float), y_col="y", d_cols="v0", x_cols=x_cols)
+        np.random.seed(0)
+        plr = dml.DoubleMLPLR(dml_data, LinearRegression(), LinearRegression(), n_folds=5).fit()
+        out["doubleml_plr"] = {"estimate": float(plr.coef[0]), "se": float(plr.se[0])}
+        if binary:
+            np.random.seed(0)
+            irm = dml.DoubleMLIRM(dml_data, LinearRegression(), LogisticRegression(max_iter=1000), n_folds=5,
+                                  trimming_threshold=0.01).fit()
+            out["doubleml_irm"] = {"estimate": float(irm.coef[0]), "se": float(irm.se[0])}
         with open(os.path.join(HERE, name + ".json"), "w") as f:
             json.dump(out, f, indent=1)
         print(name, out)
     with open(os.path.join(HERE, "versions.txt"), "w") as f:
-        f.write("python %s\ndowhy %s\nnumpy %s\n" % (platform.python_version(), dowhy.__version__, np.__version__))
+        import doubleml as dml
+        import sklearn
+        f.write("python %s\ndowhy %s\ndoubleml %s\nscikit-learn %s\nnumpy %s\n"
+                % (platform.python_version(), dowhy.__version__, dml.__version__, sklearn.__version__, np.__version__))
 
 
 if __name__ == "__main__":

@@ -8,8 +8,8 @@ use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
-    Estimate, IpwParams, LinearAdjustment, Overlap, Refutation, Sensitivity, ipw, linear_adjustment, overlap,
-    refute_linear, sensitivity, two_stage_least_squares,
+    CrossFit, Estimate, IpwParams, LinearAdjustment, Overlap, Refutation, Sensitivity, aipw, dml_partially_linear, ipw,
+    linear_adjustment, overlap, refute_linear, sensitivity, two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
@@ -25,6 +25,10 @@ pub(crate) enum Method {
     Linear,
     /// Inverse probability weighting (binary treatment) on the back-door set.
     Ipw,
+    /// Double machine learning, partially linear model, cross-fitted (linear nuisances).
+    Dml,
+    /// Doubly robust AIPW (binary treatment), cross-fitted (linear outcome models, logistic propensity).
+    Aipw,
     /// Two-stage least squares with the graph's instruments.
     Iv,
 }
@@ -67,6 +71,9 @@ pub(crate) struct Args {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
+    /// DML and AIPW: number of cross-fitting folds (rows assigned by a shuffle seeded with --seed).
+    #[arg(long, default_value_t = 5)]
+    folds: usize,
     /// IPW: clip propensity scores to [trim, 1 − trim].
     #[arg(long, default_value_t = 0.01)]
     trim: f64,
@@ -172,7 +179,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let mut sens: Option<Sensitivity> = None;
     let mut positivity: Option<Overlap> = None;
     let estimate: Estimate = match method {
-        Method::Linear | Method::Ipw => {
+        Method::Linear | Method::Ipw | Method::Dml | Method::Aipw => {
             let a = adj.as_ref().ok_or_else(|| {
                 anyhow!("no back-door adjustment set exists for {} on {} in this graph", args.treatment, args.outcome)
             })?;
@@ -186,10 +193,17 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
                 positivity = Some(overlap(&tv, &refs).map_err(|e| anyhow!("{}: {e}", args.data.display()))?);
             }
+            let cf = CrossFit { folds: args.folds, seed: args.seed, trim: args.trim, level: args.level };
             if method == Method::Ipw {
                 let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
                 ipw(&yv, &tv, &refs, IpwParams { trim: args.trim, level: args.level })
                     .map_err(|e| anyhow!("{}: {e}", args.data.display()))?
+            } else if method == Method::Dml {
+                let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
+                dml_partially_linear(&yv, &tv, &refs, cf).map_err(|e| anyhow!("{}: {e}", args.data.display()))?
+            } else if method == Method::Aipw {
+                let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
+                aipw(&yv, &tv, &refs, cf).map_err(|e| anyhow!("{}: {e}", args.data.display()))?
             } else {
                 let mods = effect_modifiers(&g, x, y);
                 // Modifiers must be in the data; a graph node without a column cannot modify anything we see.
@@ -279,7 +293,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     println!("Effect of {} on {} ({} rows of {})", args.treatment, args.outcome, estimate.n, args.data.display());
     let why = if args.method == Method::Auto { " (chosen from the identification)" } else { "" };
     println!("  method          {}{why}", estimate.method);
-    if !covariate_names.is_empty() || matches!(method, Method::Linear | Method::Ipw) {
+    if !covariate_names.is_empty() || matches!(method, Method::Linear | Method::Ipw | Method::Dml | Method::Aipw) {
         println!("  adjusting for   {{{}}}", covariate_names.join(", "));
     }
     if !modifier_names.is_empty() {

@@ -67,6 +67,26 @@ fn refutation_sensitivity_and_overlap_are_reported() {
     assert_eq!(none["refutations"], serde_json::json!([]));
 }
 
+/// Cross-fitted estimators against DoubleML 0.11 with linear learners and 5 folds on the
+/// same rows (the folds differ): within the larger of the two standard errors.
+#[test]
+fn cross_fitted_estimates_agree_with_doubleml() {
+    for case in ["dowhy_linear_binary_n1000_s0", "dowhy_linear_binary_n1000_s1", "dowhy_linear_continuous_n1000_s2"] {
+        let (graph, data, want) = golden(case);
+        let mut pairs = vec![("dml", "doubleml_plr")];
+        if case.contains("binary") {
+            pairs.push(("aipw", "doubleml_irm"));
+        }
+        for (method, reference) in pairs {
+            let got = estimate_json(&graph, &data, &["--method", method, "--no-refute"]);
+            let (e, se) = (got["effect"].as_f64().unwrap(), got["se"].as_f64().unwrap());
+            let (w, wse) = (want[reference]["estimate"].as_f64().unwrap(), want[reference]["se"].as_f64().unwrap());
+            assert!((e - w).abs() <= se.max(wse), "{case} {method}: {e} ± {se} vs DoubleML {w} ± {wse}");
+            assert!((se / wse - 1.0).abs() < 0.25, "{case} {method}: standard errors {se} vs {wse}");
+        }
+    }
+}
+
 #[test]
 fn bootstrap_is_reproducible_whatever_the_threads() {
     let (graph, data, _) = golden("dowhy_linear_binary_n1000_s0");

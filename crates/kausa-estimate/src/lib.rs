@@ -7,6 +7,7 @@
 //!                 pairs bootstrap from weighted cross products
 //!             ──▶ inverse probability weighting (logistic propensity, trimmed,
 //!                 stabilised weights), influence-function interval
+//!             ──▶ double machine learning (partially linear) and AIPW, cross-fitted
 //!   instruments ──▶ two-stage least squares with its classical interval
 //! ```
 //!
@@ -15,12 +16,14 @@
 #![deny(missing_docs)]
 
 mod bootstrap;
+mod dml;
 mod ipw;
 mod iv;
 mod linear;
 mod refute;
 
 pub use bootstrap::{Bootstrap, resample_counts};
+pub use dml::{CrossFit, aipw, dml_partially_linear, fold_of_rows};
 pub use ipw::{IpwParams, Overlap, ipw, overlap};
 pub use iv::two_stage_least_squares;
 pub use linear::{LinearAdjustment, linear_adjustment};

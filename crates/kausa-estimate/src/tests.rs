@@ -88,6 +88,37 @@ fn weighting_and_instrument_intervals_cover_the_truth() {
 }
 
 #[test]
+fn cross_fitted_estimators_cover_the_truth() {
+    // Constant effect 2 (no modifier): both DML and AIPW are consistent.
+    let strip = |s: &mut Sim| {
+        for i in 0..s.y.len() {
+            s.y[i] -= 0.5 * s.m[i] * s.t[i];
+        }
+    };
+    let c = coverage(400, |rng| {
+        let mut s = simulate(600, false, rng);
+        strip(&mut s);
+        (
+            dml_partially_linear(&s.y, &s.t, &[&s.w, &s.m], CrossFit { seed: rng.below(1000), ..CrossFit::default() })
+                .unwrap(),
+            2.0,
+        )
+    });
+    assert!((0.93..=0.97).contains(&c), "DML coverage {c}");
+    let c = coverage(400, |rng| {
+        let mut s = simulate(800, true, rng);
+        strip(&mut s);
+        (aipw(&s.y, &s.t, &[&s.w, &s.m], CrossFit { seed: rng.below(1000), ..CrossFit::default() }).unwrap(), 2.0)
+    });
+    assert!((0.93..=0.97).contains(&c), "AIPW coverage {c}");
+    // Folds: a seeded partition into nearly equal parts.
+    let f = fold_of_rows(103, 5, 1);
+    let sizes: Vec<usize> = (0..5).map(|k| f.iter().filter(|&&v| v == k).count()).collect();
+    assert!(sizes.iter().all(|&s| s == 20 || s == 21), "{sizes:?}");
+    assert_eq!(f, fold_of_rows(103, 5, 1));
+}
+
+#[test]
 fn bootstrap_from_cross_products_equals_refitting_the_drawn_rows() {
     let mut rng = Rng::seed_from_u64(4);
     let s = simulate(300, true, &mut rng);
