@@ -8,8 +8,8 @@ use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
-    CrossFit, Estimate, IpwParams, LinearAdjustment, Overlap, Refutation, Sensitivity, aipw, dml_partially_linear, ipw,
-    linear_adjustment, overlap, refute_linear, sensitivity, two_stage_least_squares,
+    CrossFit, Estimate, IpwParams, LinearAdjustment, Overlap, Refutation, Sensitivity, aipw, dml_partially_linear,
+    front_door_linear, ipw, linear_adjustment, overlap, refute_linear, sensitivity, two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
@@ -19,7 +19,7 @@ use crate::identify::{admg_from_json, read_causal_graph};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Method {
-    /// Chosen from what identification finds: back door → linear adjustment, else instruments → 2SLS.
+    /// Chosen from what identification finds: back door → linear adjustment, else front door, else instruments → 2SLS.
     Auto,
     /// Linear regression adjustment on the back-door set.
     Linear,
@@ -31,6 +31,8 @@ pub(crate) enum Method {
     Aipw,
     /// Two-stage least squares with the graph's instruments.
     Iv,
+    /// Front-door adjustment through the mediators identification finds (linear mechanisms).
+    Frontdoor,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,6 +79,9 @@ pub(crate) struct Args {
     /// IPW: clip propensity scores to [trim, 1 − trim].
     #[arg(long, default_value_t = 0.01)]
     trim: f64,
+    /// Also estimate the effect within each level of this (discrete) column: conditional effects by subgroup.
+    #[arg(long)]
+    by: Option<String>,
     /// Simulations per refuter (placebo treatment, dummy outcome, random common cause, data subset).
     #[arg(long, default_value_t = 20)]
     refute_sims: usize,
@@ -103,6 +108,24 @@ fn effect_modifiers(g: &Admg, x: usize, y: usize) -> NodeSet {
     let an_x = g.ancestors(&one(x), &all);
     let mediators = g.descendants(&one(x), &all).intersection(&g.ancestors(&one(y), &all));
     an_y.difference(&an_x).difference(&mediators)
+}
+
+/// A covariate as model columns: itself when numeric, else one 0/1 indicator per
+/// level but the first (named `column=level`).
+fn design_columns(data: &Dataset, file: &std::path::Path, name: &str, role: &str) -> Result<Vec<(String, Vec<f64>)>> {
+    let j = data.index_of(name).ok_or_else(|| {
+        anyhow!("{}: no column {name:?} ({role}); the data has {}", file.display(), data.names().join(", "))
+    })?;
+    let c = data.column(j);
+    if let Some(v) = c.to_f64() {
+        return Ok(vec![(name.to_string(), v)]);
+    }
+    let kausa_core::Column::Discrete { codes, levels, .. } = c else {
+        bail!("{}: column {name:?} ({role}) cannot be used as numbers", file.display());
+    };
+    Ok((1..levels.len())
+        .map(|l| (format!("{name}={}", levels[l]), codes.iter().map(|&k| (k as usize == l) as u8 as f64).collect()))
+        .collect())
 }
 
 fn column(data: &Dataset, file: &std::path::Path, name: &str, role: &str) -> Result<Vec<f64>> {
@@ -150,13 +173,13 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let t0 = Instant::now();
     let adj = adjustment(&g, &xs, &ys);
     let ivs = instruments(&g, &xs, &ys);
+    let fd = front_door(&g, &xs, &ys);
     let method = match args.method {
         Method::Auto if adj.is_some() => Method::Linear,
+        Method::Auto if fd.is_some() => Method::Frontdoor,
         Method::Auto if !ivs.is_empty() => Method::Iv,
         Method::Auto => {
-            let why = if front_door(&g, &xs, &ys).is_some() {
-                "only through the front door, which kausa estimate does not do yet"
-            } else if identify_id(&g, &xs, &ys).is_ok() {
+            let why = if identify_id(&g, &xs, &ys).is_ok() {
                 "only by the general ID estimand, which kausa estimate does not do yet"
             } else {
                 "not at all: the effect is not identifiable from this graph (see kausa identify)"
@@ -174,10 +197,12 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let mut covariate_names: Vec<String> = Vec::new();
     let mut modifier_names: Vec<String> = Vec::new();
     let mut instrument_names: Vec<String> = Vec::new();
+    let mut mediator_names: Vec<String> = Vec::new();
     let mut bootstrap: Option<(f64, (f64, f64))> = None;
     let mut refutations: Vec<Refutation> = Vec::new();
     let mut sens: Option<Sensitivity> = None;
     let mut positivity: Option<Overlap> = None;
+    let mut subgroups: Vec<(String, usize, Option<Estimate>)> = Vec::new();
     let estimate: Estimate = match method {
         Method::Linear | Method::Ipw | Method::Dml | Method::Aipw => {
             let a = adj.as_ref().ok_or_else(|| {
@@ -187,8 +212,14 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 Compat::Kausa => a.optimal.clone().unwrap_or_else(|| a.minimal.clone()),
                 Compat::Dowhy => a.minimal.clone(),
             };
-            let covs: Vec<Vec<f64>> = set.iter().map(|v| col(v, "adjustment set")).collect::<Result<_>>()?;
-            covariate_names = set.iter().map(|v| names[v].clone()).collect();
+            let expand = |v: usize, role: &str| design_columns(data, &args.data, &names[v], role);
+            let mut covs: Vec<Vec<f64>> = Vec::new();
+            for v in set.iter() {
+                for (name, c) in expand(v, "adjustment set")? {
+                    covariate_names.push(name);
+                    covs.push(c);
+                }
+            }
             if tv.iter().all(|&v| v == 0.0 || v == 1.0) {
                 let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
                 positivity = Some(overlap(&tv, &refs).map_err(|e| anyhow!("{}: {e}", args.data.display()))?);
@@ -209,18 +240,17 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 // Modifiers must be in the data; a graph node without a column cannot modify anything we see.
                 let mods: Vec<usize> = mods.iter().filter(|&v| data.index_of(&names[v]).is_some()).collect();
                 let mut covs = covs;
-                let mut main_names = covariate_names.clone();
-                if args.compat == Compat::Kausa {
-                    for &m in &mods {
-                        if !set.contains(m) {
-                            covs.push(col(m, "effect modifier")?);
-                            main_names.push(names[m].clone());
+                let mut mod_cols: Vec<Vec<f64>> = Vec::new();
+                for &m in &mods {
+                    for (name, c) in expand(m, "effect modifier")? {
+                        if args.compat == Compat::Kausa && !set.contains(m) {
+                            covariate_names.push(name.clone());
+                            covs.push(c.clone());
                         }
+                        modifier_names.push(name);
+                        mod_cols.push(c);
                     }
                 }
-                covariate_names = main_names;
-                let mod_cols: Vec<Vec<f64>> = mods.iter().map(|&v| col(v, "effect modifier")).collect::<Result<_>>()?;
-                modifier_names = mods.iter().map(|&v| names[v].clone()).collect();
                 let la = LinearAdjustment {
                     y: &yv,
                     t: &tv,
@@ -228,6 +258,36 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     modifiers: mod_cols.iter().map(Vec::as_slice).collect(),
                 };
                 let e = linear_adjustment(&la, args.level).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                if let Some(by) = &args.by {
+                    let j = data.index_of(by).ok_or_else(|| {
+                        anyhow!(
+                            "{}: no column {by:?} for --by; the data has {}",
+                            args.data.display(),
+                            data.names().join(", ")
+                        )
+                    })?;
+                    let kausa_core::Column::Discrete { codes, levels, .. } = data.column(j) else {
+                        bail!("{}: --by needs a discrete column; {by:?} is continuous", args.data.display());
+                    };
+                    // Within a level the column is constant: leave it out of the model there.
+                    let of_by = |name: &str| name == by || name.starts_with(&format!("{by}="));
+                    let keep_cov: Vec<usize> = (0..covs.len()).filter(|&c| !of_by(&covariate_names[c])).collect();
+                    let keep_mod: Vec<usize> = (0..mod_cols.len()).filter(|&c| !of_by(&modifier_names[c])).collect();
+                    for (code, level) in levels.iter().enumerate() {
+                        let rows: Vec<usize> = (0..codes.len()).filter(|&i| codes[i] as usize == code).collect();
+                        let pick = |v: &[f64]| rows.iter().map(|&i| v[i]).collect::<Vec<f64>>();
+                        let (ys, ts) = (pick(&yv), pick(&tv));
+                        let cs: Vec<Vec<f64>> = keep_cov.iter().map(|&c| pick(&covs[c])).collect();
+                        let ms: Vec<Vec<f64>> = keep_mod.iter().map(|&c| pick(&mod_cols[c])).collect();
+                        let sub = LinearAdjustment {
+                            y: &ys,
+                            t: &ts,
+                            covariates: cs.iter().map(Vec::as_slice).collect(),
+                            modifiers: ms.iter().map(Vec::as_slice).collect(),
+                        };
+                        subgroups.push((level.clone(), rows.len(), linear_adjustment(&sub, args.level).ok()));
+                    }
+                }
                 if args.bootstrap > 0 {
                     let b = la
                         .bootstrap(args.bootstrap, args.seed, par)
@@ -254,6 +314,15 @@ pub(crate) fn run(args: Args) -> Result<()> {
             two_stage_least_squares(&yv, &tv, &refs, &[], args.level)
                 .map_err(|e| anyhow!("{}: {e}", args.data.display()))?
         }
+        Method::Frontdoor => {
+            let (m, _) = fd.as_ref().ok_or_else(|| {
+                anyhow!("no front-door set exists for {} on {} in this graph", args.treatment, args.outcome)
+            })?;
+            let ms: Vec<Vec<f64>> = m.iter().map(|v| col(v, "front-door mediator")).collect::<Result<_>>()?;
+            mediator_names = m.iter().map(|v| names[v].clone()).collect();
+            let refs: Vec<&[f64]> = ms.iter().map(Vec::as_slice).collect();
+            front_door_linear(&yv, &tv, &refs, args.level).map_err(|e| anyhow!("{}: {e}", args.data.display()))?
+        }
         Method::Auto => unreachable!("resolved above"),
     };
     let seconds = t0.elapsed().as_secs_f64();
@@ -269,6 +338,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             "adjustment_set": covariate_names,
             "effect_modifiers": modifier_names,
             "instruments": instrument_names,
+            "mediators": mediator_names,
             "effect": estimate.effect,
             "se": estimate.se,
             "interval": [estimate.interval.0, estimate.interval.1],
@@ -277,6 +347,10 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 "resamples": args.bootstrap, "seed": args.seed, "se": se, "interval": [lo, hi]})),
             "n": estimate.n,
             "notes": estimate.notes,
+            "subgroups": subgroups.iter().map(|(level, n, e)| serde_json::json!({
+                "level": level, "n": n,
+                "effect": e.as_ref().map(|e| e.effect), "se": e.as_ref().map(|e| e.se),
+                "interval": e.as_ref().map(|e| [e.interval.0, e.interval.1])})).collect::<Vec<_>>(),
             "refutations": refutations.iter().map(|r| serde_json::json!({
                 "name": r.name, "new_effect": r.new_effect, "passed": r.passed, "detail": r.detail})).collect::<Vec<_>>(),
             "sensitivity": sens.as_ref().map(|s| serde_json::json!({
@@ -305,6 +379,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
     if !instrument_names.is_empty() {
         println!("  instruments     {{{}}}", instrument_names.join(", "));
     }
+    if !mediator_names.is_empty() {
+        println!("  through         {{{}}} (front door)", mediator_names.join(", "));
+    }
     let pct = 100.0 * estimate.level;
     println!("  effect          {:.6}", estimate.effect);
     println!("  std. error      {:.6}", estimate.se);
@@ -317,6 +394,20 @@ pub(crate) fn run(args: Args) -> Result<()> {
     }
     for n in &estimate.notes {
         println!("  note            {n}");
+    }
+    if let Some(by) = &args.by {
+        println!("\nBy {by}:");
+        for (level, n, e) in &subgroups {
+            match e {
+                Some(e) => println!(
+                    "  {level:<12} n={n:<7} effect {:.6}  [{:.6}, {:.6}]",
+                    e.effect, e.interval.0, e.interval.1
+                ),
+                None => {
+                    println!("  {level:<12} n={n:<7} no estimate (too few rows, or the treatment does not vary here)")
+                }
+            }
+        }
     }
     if let Some(o) = &positivity {
         println!(

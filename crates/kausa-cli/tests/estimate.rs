@@ -87,6 +87,95 @@ fn cross_fitted_estimates_agree_with_doubleml() {
     }
 }
 
+/// When only the front door is open, the estimate goes through the mediator.
+#[test]
+fn front_door_estimate_when_the_back_door_is_shut() {
+    let dir = temp_dir("estimate-fd");
+    // Shift → Speed → Scrap with a latent cause of Shift and Scrap; true effect 0.8 · 1.5 = 1.2.
+    let mut rng = kausa_core::Rng::seed_from_u64(11);
+    let mut text = String::from("Shift,Speed,Scrap\n");
+    for _ in 0..4000 {
+        let u = rng.normal();
+        let shift = u + rng.normal();
+        let speed = 0.8 * shift + rng.normal();
+        text.push_str(&format!("{shift},{speed},{}\n", 1.5 * speed + 2.0 * u + rng.normal()));
+    }
+    let data = write(&dir, "fd.csv", &text);
+    let graph = write(
+        &dir,
+        "fd.json",
+        r#"{"nodes": ["Shift", "Speed", "Scrap"], "edges": [
+        {"from": "Shift", "to": "Speed", "type": "-->"}, {"from": "Speed", "to": "Scrap", "type": "-->"},
+        {"from": "Shift", "to": "Scrap", "type": "<->"}]}"#,
+    );
+    let o = kausa(&[
+        "estimate",
+        "--graph",
+        graph.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--treatment",
+        "Shift",
+        "--outcome",
+        "Scrap",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["mediators"], serde_json::json!(["Speed"]));
+    let i = &v["interval"];
+    assert!(i[0].as_f64().unwrap() <= 1.2 && 1.2 <= i[1].as_f64().unwrap(), "{v}");
+}
+
+/// A categorical effect modifier enters as indicators, and `--by` gives the effect per level.
+#[test]
+fn conditional_effects_by_subgroup() {
+    let dir = temp_dir("estimate-by");
+    let mut rng = kausa_core::Rng::seed_from_u64(5);
+    let mut text = String::from("plant,W,T,Y\n");
+    for _ in 0..4000 {
+        let plant = if rng.uniform() < 0.5 { "Nord" } else { "Sued" };
+        let w = rng.normal();
+        let t = (w + rng.normal() > 0.0) as u8;
+        let effect = if plant == "Nord" { 1.0 } else { 3.0 };
+        text.push_str(&format!("{plant},{w},{t},{}\n", effect * t as f64 + 2.0 * w + rng.normal()));
+    }
+    let data = write(&dir, "by.csv", &text);
+    let graph = write(
+        &dir,
+        "by.json",
+        r#"{"nodes": ["plant", "W", "T", "Y"], "edges": [
+        {"from": "W", "to": "T", "type": "-->"}, {"from": "W", "to": "Y", "type": "-->"},
+        {"from": "T", "to": "Y", "type": "-->"}, {"from": "plant", "to": "Y", "type": "-->"}]}"#,
+    );
+    let o = kausa(&[
+        "estimate",
+        "--graph",
+        graph.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--treatment",
+        "T",
+        "--outcome",
+        "Y",
+        "--by",
+        "plant",
+        "--no-refute",
+        "--json",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["effect_modifiers"], serde_json::json!(["plant=Sued"]));
+    for (sub, truth) in v["subgroups"].as_array().unwrap().iter().zip([1.0, 3.0]) {
+        let i = &sub["interval"];
+        assert!(i[0].as_f64().unwrap() <= truth && truth <= i[1].as_f64().unwrap(), "{sub}");
+    }
+    let i = &v["interval"];
+    let share_sued = text.lines().filter(|l| l.starts_with("Sued")).count() as f64 / 4000.0;
+    let ate = 1.0 + 2.0 * share_sued;
+    assert!(i[0].as_f64().unwrap() <= ate && ate <= i[1].as_f64().unwrap(), "{v}");
+}
+
 #[test]
 fn bootstrap_is_reproducible_whatever_the_threads() {
     let (graph, data, _) = golden("dowhy_linear_binary_n1000_s0");

@@ -119,6 +119,24 @@ fn cross_fitted_estimators_cover_the_truth() {
 }
 
 #[test]
+fn front_door_interval_covers_the_truth() {
+    // T → M → Y with U confounding T and Y: effect 0.8 · 1.5 = 1.2.
+    let c = coverage(600, |rng| {
+        let (mut y, mut t, mut m) = (vec![], vec![], vec![]);
+        for _ in 0..500 {
+            let u = rng.normal();
+            let ti = u + rng.normal();
+            let mi = 0.8 * ti + rng.normal();
+            y.push(1.5 * mi + 2.0 * u + rng.normal());
+            t.push(ti);
+            m.push(mi);
+        }
+        (front_door_linear(&y, &t, &[&m], 0.95).unwrap(), 1.2)
+    });
+    assert!((0.93..=0.97).contains(&c), "front-door coverage {c}");
+}
+
+#[test]
 fn bootstrap_from_cross_products_equals_refitting_the_drawn_rows() {
     let mut rng = Rng::seed_from_u64(4);
     let s = simulate(300, true, &mut rng);
