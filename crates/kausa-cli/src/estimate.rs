@@ -8,8 +8,9 @@ use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
-    CrossFit, Estimate, IpwParams, LinearAdjustment, Overlap, Refutation, Sensitivity, aipw, dml_partially_linear,
-    front_door_linear, ipw, linear_adjustment, overlap, refute_linear, sensitivity, two_stage_least_squares,
+    CrossFit, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, Refutation, Sensitivity, aipw,
+    dml_partially_linear, front_door_linear, ipw, linear_adjustment, overlap, refute_linear, sensitivity,
+    two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
@@ -33,6 +34,14 @@ pub(crate) enum Method {
     Iv,
     /// Front-door adjustment through the mediators identification finds (linear mechanisms).
     Frontdoor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum LearnerArg {
+    /// Least squares (logistic regression for the propensity).
+    Linear,
+    /// Gradient-boosted trees: 100 trees of depth 3, learning rate 0.1 (scikit-learn's defaults).
+    Gbt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -73,6 +82,9 @@ pub(crate) struct Args {
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
+    /// DML and AIPW: the nuisance models.
+    #[arg(long, value_enum, default_value = "linear")]
+    learner: LearnerArg,
     /// DML and AIPW: number of cross-fitting folds (rows assigned by a shuffle seeded with --seed).
     #[arg(long, default_value_t = 5)]
     folds: usize,
@@ -224,7 +236,11 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
                 positivity = Some(overlap(&tv, &refs).map_err(|e| anyhow!("{}: {e}", args.data.display()))?);
             }
-            let cf = CrossFit { folds: args.folds, seed: args.seed, trim: args.trim, level: args.level };
+            let learner = match args.learner {
+                LearnerArg::Linear => Learner::Linear,
+                LearnerArg::Gbt => Learner::Boosted(kausa_stats::gbdt::GbdtParams::default()),
+            };
+            let cf = CrossFit { learner, folds: args.folds, seed: args.seed, trim: args.trim, level: args.level, par };
             if method == Method::Ipw {
                 let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
                 ipw(&yv, &tv, &refs, IpwParams { trim: args.trim, level: args.level })

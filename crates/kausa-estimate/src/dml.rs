@@ -1,5 +1,5 @@
 //! Double machine learning with cross-fitting (Chernozhukov et al. 2018) and
-//! the doubly robust (AIPW) estimator, with linear nuisance models for now.
+//! the doubly robust (AIPW) estimator, with linear or gradient-boosted nuisance models.
 //!
 //! Rows are split into `folds` parts by a seeded shuffle; each part's nuisance
 //! predictions come from models fitted on the other parts.
@@ -12,14 +12,27 @@
 //!   `ψ = μ₁ − μ₀ + t (y − μ₁)/e − (1 − t)(y − μ₀)/(1 − e)`, the effect its
 //!   mean and the interval from its variance.
 
-use kausa_core::Rng;
+use kausa_core::{Par, Rng};
+use kausa_stats::gbdt::{Gbdt, GbdtParams, Loss};
 use kausa_stats::regression::{logistic_fit, ols_fit};
+use rayon::prelude::*;
 
 use crate::{Estimate, EstimateError, Result, z_interval};
+
+/// The models for the nuisance functions.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Learner {
+    /// Least squares; logistic regression for the propensity.
+    Linear,
+    /// Gradient-boosted trees (squared loss; log loss for the propensity).
+    Boosted(GbdtParams),
+}
 
 /// Settings of the cross-fitted estimators.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct CrossFit {
+    /// The nuisance models.
+    pub learner: Learner,
     /// Number of folds (at least 2).
     pub folds: usize,
     /// Seed of the fold assignment.
@@ -28,11 +41,13 @@ pub struct CrossFit {
     pub trim: f64,
     /// Confidence level.
     pub level: f64,
+    /// Threads for the folds (each fold's models are fitted independently).
+    pub par: Par,
 }
 
 impl Default for CrossFit {
     fn default() -> Self {
-        CrossFit { folds: 5, seed: 0, trim: 0.01, level: 0.95 }
+        CrossFit { learner: Learner::Linear, folds: 5, seed: 0, trim: 0.01, level: 0.95, par: Par::Seq }
     }
 }
 
@@ -47,27 +62,62 @@ pub fn fold_of_rows(n: usize, folds: usize, seed: u64) -> Vec<usize> {
     fold
 }
 
-/// Least-squares predictions for the rows of fold `k` from a fit on the other folds
-/// (rows with `keep(i)` only).
+/// Predictions for the rows of fold `k` from a model fitted on the other folds
+/// (rows with `keep(i)` only): the regression of `y` on `x`, or with
+/// `probability` the probability that the 0/1 `y` is 1.
 fn predict_out_of_fold(
+    learner: Learner,
     x: &[&[f64]],
     y: &[f64],
     fold: &[usize],
     k: usize,
+    probability: bool,
     keep: impl Fn(usize) -> bool,
 ) -> Result<Vec<f64>> {
     let train: Vec<usize> = (0..y.len()).filter(|&i| fold[i] != k && keep(i)).collect();
+    let test: Vec<usize> = (0..y.len()).filter(|&i| fold[i] == k).collect();
     let cols: Vec<Vec<f64>> = x.iter().map(|c| train.iter().map(|&i| c[i]).collect()).collect();
     let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
     let ty: Vec<f64> = train.iter().map(|&i| y[i]).collect();
     if ty.len() <= x.len() + 1 {
-        return Err(EstimateError::Data(format!("fold {k}: too few training rows for the nuisance regression")));
+        return Err(EstimateError::Data(format!("fold {k}: too few training rows for the nuisance model")));
     }
-    let fit = ols_fit(&refs, &ty, true)?;
-    Ok((0..y.len())
-        .filter(|&i| fold[i] == k)
-        .map(|i| fit.intercept + fit.coef.iter().zip(x).map(|(b, c)| b * c[i]).sum::<f64>())
-        .collect())
+    let tcols: Vec<Vec<f64>> = x.iter().map(|c| test.iter().map(|&i| c[i]).collect()).collect();
+    let trefs: Vec<&[f64]> = tcols.iter().map(Vec::as_slice).collect();
+    match (learner, probability) {
+        (Learner::Linear, false) => {
+            let fit = ols_fit(&refs, &ty, true)?;
+            Ok((0..test.len())
+                .map(|j| fit.intercept + fit.coef.iter().zip(&trefs).map(|(b, c)| b * c[j]).sum::<f64>())
+                .collect())
+        }
+        (Learner::Linear, true) => {
+            let fit = logistic_fit(&refs, &ty).map_err(|e| match e {
+                kausa_stats::StatsError::Separated => EstimateError::Data(
+                    "no overlap: the covariates separate treated from untreated rows perfectly".into(),
+                ),
+                other => other.into(),
+            })?;
+            Ok((0..test.len()).map(|j| fit.probability(&trefs, j)).collect())
+        }
+        (Learner::Boosted(params), probability) => {
+            let loss = if probability { Loss::Logistic } else { Loss::Squared };
+            Ok(Gbdt::fit(&refs, &ty, loss, params)?.predict(&trefs))
+        }
+    }
+}
+
+/// Runs `f` for every fold, in parallel when `cf.par` allows; results in fold order.
+fn per_fold(cf: CrossFit, f: impl Fn(usize) -> Result<Vec<Vec<f64>>> + Sync) -> Result<Vec<Vec<Vec<f64>>>> {
+    let out: Vec<Result<Vec<Vec<f64>>>> = match cf.par {
+        Par::Seq => (0..cf.folds).map(&f).collect(),
+        Par::Threads(t) => rayon::ThreadPoolBuilder::new()
+            .num_threads(t.get())
+            .build()
+            .map_err(|e| EstimateError::Data(format!("cannot start threads: {e}")))?
+            .install(|| (0..cf.folds).into_par_iter().map(&f).collect()),
+    };
+    out.into_iter().collect()
 }
 
 fn check(y: &[f64], t: &[f64], x: &[&[f64]], cf: &CrossFit) -> Result<usize> {
@@ -85,13 +135,17 @@ fn check(y: &[f64], t: &[f64], x: &[&[f64]], cf: &CrossFit) -> Result<usize> {
 pub fn dml_partially_linear(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) -> Result<Estimate> {
     let n = check(y, t, x, &cf)?;
     let fold = fold_of_rows(n, cf.folds, cf.seed);
+    let fits = per_fold(cf, |k| {
+        let py = predict_out_of_fold(cf.learner, x, y, &fold, k, false, |_| true)?;
+        let pt = predict_out_of_fold(cf.learner, x, t, &fold, k, false, |_| true)?;
+        Ok(vec![py, pt])
+    })?;
     let (mut ry, mut rt) = (vec![0.0; n], vec![0.0; n]);
-    for k in 0..cf.folds {
-        let rows: Vec<usize> = (0..n).filter(|&i| fold[i] == k).collect();
-        let (py, pt) = (predict_out_of_fold(x, y, &fold, k, |_| true)?, predict_out_of_fold(x, t, &fold, k, |_| true)?);
-        for (j, &i) in rows.iter().enumerate() {
-            ry[i] = y[i] - py[j];
-            rt[i] = t[i] - pt[j];
+    for (k, preds) in fits.iter().enumerate() {
+        let rows = (0..n).filter(|&i| fold[i] == k);
+        for (j, i) in rows.enumerate() {
+            ry[i] = y[i] - preds[0][j];
+            rt[i] = t[i] - preds[1][j];
         }
     }
     let stt: f64 = rt.iter().map(|v| v * v).sum();
@@ -106,7 +160,10 @@ pub fn dml_partially_linear(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) ->
         rt.iter().zip(&ry).map(|(a, b)| ((b - theta * a) * a).powi(2)).sum::<f64>() / n as f64 / (j * j) / n as f64;
     let se = var.sqrt();
     Ok(Estimate {
-        method: "double machine learning, partially linear (linear nuisances)",
+        method: match cf.learner {
+            Learner::Linear => "double machine learning, partially linear (linear nuisances)",
+            Learner::Boosted(_) => "double machine learning, partially linear (gradient-boosted nuisances)",
+        },
         effect: theta,
         se,
         interval: z_interval(theta, se, cf.level),
@@ -125,27 +182,21 @@ pub fn aipw(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) -> Result<Estimate
         return Err(EstimateError::Data("AIPW needs a binary treatment coded 0 and 1".into()));
     }
     let fold = fold_of_rows(n, cf.folds, cf.seed);
+    let fits = per_fold(cf, |k| {
+        let mu1 = predict_out_of_fold(cf.learner, x, y, &fold, k, false, |i| t[i] == 1.0)?;
+        let mu0 = predict_out_of_fold(cf.learner, x, y, &fold, k, false, |i| t[i] == 0.0)?;
+        let prop = predict_out_of_fold(cf.learner, x, t, &fold, k, true, |_| true)?;
+        Ok(vec![mu1, mu0, prop])
+    })?;
     let mut psi = vec![0.0; n];
     let mut clipped = 0usize;
-    for k in 0..cf.folds {
-        let rows: Vec<usize> = (0..n).filter(|&i| fold[i] == k).collect();
-        let mu1 = predict_out_of_fold(x, y, &fold, k, |i| t[i] == 1.0)?;
-        let mu0 = predict_out_of_fold(x, y, &fold, k, |i| t[i] == 0.0)?;
-        let train: Vec<usize> = (0..n).filter(|&i| fold[i] != k).collect();
-        let cols: Vec<Vec<f64>> = x.iter().map(|c| train.iter().map(|&i| c[i]).collect()).collect();
-        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
-        let tt: Vec<f64> = train.iter().map(|&i| t[i]).collect();
-        let prop = logistic_fit(&refs, &tt).map_err(|e| match e {
-            kausa_stats::StatsError::Separated => {
-                EstimateError::Data("no overlap: the covariates separate treated from untreated rows perfectly".into())
-            }
-            other => other.into(),
-        })?;
-        for (j, &i) in rows.iter().enumerate() {
-            let e = prop.probability(x, i);
+    for (k, p) in fits.iter().enumerate() {
+        let rows = (0..n).filter(|&i| fold[i] == k);
+        for (j, i) in rows.enumerate() {
+            let (mu1, mu0, e) = (p[0][j], p[1][j], p[2][j]);
             clipped += usize::from(e < cf.trim || e > 1.0 - cf.trim);
             let e = e.clamp(cf.trim, 1.0 - cf.trim);
-            psi[i] = mu1[j] - mu0[j] + t[i] * (y[i] - mu1[j]) / e - (1.0 - t[i]) * (y[i] - mu0[j]) / (1.0 - e);
+            psi[i] = mu1 - mu0 + t[i] * (y[i] - mu1) / e - (1.0 - t[i]) * (y[i] - mu0) / (1.0 - e);
         }
     }
     let effect = psi.iter().sum::<f64>() / n as f64;
@@ -155,7 +206,10 @@ pub fn aipw(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) -> Result<Estimate
         notes.push(format!("{clipped} propensity scores clipped to [{}, {}]", cf.trim, 1.0 - cf.trim));
     }
     Ok(Estimate {
-        method: "doubly robust (AIPW, cross-fitted, linear outcome models)",
+        method: match cf.learner {
+            Learner::Linear => "doubly robust (AIPW, cross-fitted, linear outcome models)",
+            Learner::Boosted(_) => "doubly robust (AIPW, cross-fitted, gradient-boosted nuisances)",
+        },
         effect,
         se,
         interval: z_interval(effect, se, cf.level),

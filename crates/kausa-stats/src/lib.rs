@@ -22,6 +22,7 @@ mod corr;
 mod discrete;
 mod error;
 mod fisher;
+pub mod gbdt;
 mod mixed;
 pub mod regression;
 mod score;
