@@ -212,6 +212,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let mut mediator_names: Vec<String> = Vec::new();
     let mut bootstrap: Option<(f64, (f64, f64))> = None;
     let mut refutations: Vec<Refutation> = Vec::new();
+    let mut refute_seconds = 0.0;
     let mut sens: Option<Sensitivity> = None;
     let mut positivity: Option<Overlap> = None;
     let mut subgroups: Vec<(String, usize, Option<Estimate>)> = Vec::new();
@@ -311,8 +312,10 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     bootstrap = Some((b.se(), b.percentile_interval(args.level)));
                 }
                 if !args.no_refute {
+                    let t_refute = Instant::now();
                     refutations = refute_linear(&la, e.effect, e.se, args.refute_sims, args.seed, par)
                         .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                    refute_seconds = t_refute.elapsed().as_secs_f64();
                 }
                 let m = yv.iter().sum::<f64>() / yv.len() as f64;
                 let sd_y = (yv.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (yv.len() - 1) as f64).sqrt();
@@ -376,6 +379,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 "treated": [o.treated.0, o.treated.1], "untreated": [o.untreated.0, o.untreated.1],
                 "outside_05_95": o.outside, "adequate": o.adequate()})),
             "seconds": seconds,
+            "refute_seconds": refute_seconds,
         });
         println!("{out}");
         return Ok(());

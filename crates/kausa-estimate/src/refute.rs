@@ -175,7 +175,7 @@ pub fn refute_linear(
         match kind {
             0 => {
                 let mut t = a.t.to_vec();
-                rng.shuffle(&mut t);
+                rng.permute(&mut t);
                 let mut replaced = vec![(1, centred(&t))];
                 for (j, m) in a.modifiers.iter().enumerate() {
                     let tm: Vec<f64> = m.iter().zip(&t).map(|(x, y)| x * y).collect();
@@ -184,11 +184,13 @@ pub fn refute_linear(
                 design.with_replaced(&replaced)
             }
             1 => {
-                let noise: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+                let mut noise = vec![0.0; n];
+                rng.fill_normal(&mut noise);
                 design.with_replaced(&[(design.k, centred(&noise))])
             }
             2 => {
-                let extra: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+                let mut extra = vec![0.0; n];
+                rng.fill_normal(&mut extra);
                 design.with_regressor(&centred(&extra))
             }
             _ => {
