@@ -9,8 +9,8 @@ use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
     CrossFit, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, Refutation, Sensitivity, aipw,
-    dml_partially_linear, front_door_linear, ipw, linear_adjustment, overlap, refute_linear, sensitivity,
-    two_stage_least_squares,
+    boosted_adjustment, dml_partially_linear, front_door_linear, ipw, linear_adjustment, overlap, refute_linear,
+    sensitivity, two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
@@ -34,6 +34,8 @@ pub(crate) enum Method {
     Iv,
     /// Front-door adjustment through the mediators identification finds (linear mechanisms).
     Frontdoor,
+    /// Regression adjustment with gradient-boosted trees (binary treatment; bootstrap interval).
+    Gbt,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -217,7 +219,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let mut positivity: Option<Overlap> = None;
     let mut subgroups: Vec<(String, usize, Option<Estimate>)> = Vec::new();
     let estimate: Estimate = match method {
-        Method::Linear | Method::Ipw | Method::Dml | Method::Aipw => {
+        Method::Linear | Method::Ipw | Method::Dml | Method::Aipw | Method::Gbt => {
             let a = adj.as_ref().ok_or_else(|| {
                 anyhow!("no back-door adjustment set exists for {} on {} in this graph", args.treatment, args.outcome)
             })?;
@@ -242,16 +244,59 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 LearnerArg::Gbt => Learner::Boosted(kausa_stats::gbdt::GbdtParams::default()),
             };
             let cf = CrossFit { learner, folds: args.folds, seed: args.seed, trim: args.trim, level: args.level, par };
-            if method == Method::Ipw {
-                let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
-                ipw(&yv, &tv, &refs, IpwParams { trim: args.trim, level: args.level })
-                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?
-            } else if method == Method::Dml {
-                let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
-                dml_partially_linear(&yv, &tv, &refs, cf).map_err(|e| anyhow!("{}: {e}", args.data.display()))?
-            } else if method == Method::Aipw {
-                let refs: Vec<&[f64]> = covs.iter().map(Vec::as_slice).collect();
-                aipw(&yv, &tv, &refs, cf).map_err(|e| anyhow!("{}: {e}", args.data.display()))?
+            if matches!(method, Method::Ipw | Method::Dml | Method::Aipw | Method::Gbt) {
+                // One function of (rows) for the estimate and its bootstrap; inside a
+                // resample the folds run on one thread, the resamples in parallel.
+                let run = |rows: Option<&[usize]>, cf: CrossFit| -> kausa_estimate::Result<Estimate> {
+                    let pick = |v: &[f64]| rows.map_or_else(|| v.to_vec(), |r| r.iter().map(|&i| v[i]).collect());
+                    let (ys, ts) = (pick(&yv), pick(&tv));
+                    let cs: Vec<Vec<f64>> = covs.iter().map(|c| pick(c)).collect();
+                    let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
+                    match method {
+                        Method::Ipw => ipw(&ys, &ts, &refs, IpwParams { trim: args.trim, level: args.level }),
+                        Method::Dml => dml_partially_linear(&ys, &ts, &refs, cf),
+                        Method::Aipw => aipw(&ys, &ts, &refs, cf),
+                        _ => {
+                            let effect = boosted_adjustment(&ys, &ts, &refs, kausa_stats::gbdt::GbdtParams::default())?;
+                            Ok(Estimate {
+                                method: "regression adjustment with gradient-boosted trees (one model per arm)",
+                                effect,
+                                se: f64::NAN,
+                                interval: (f64::NAN, f64::NAN),
+                                level: args.level,
+                                n: ys.len(),
+                                df: f64::INFINITY,
+                                notes: Vec::new(),
+                            })
+                        }
+                    }
+                };
+                let mut e = run(None, cf).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                let reps = if method == Method::Gbt && args.bootstrap == 0 { 50 } else { args.bootstrap };
+                if reps > 0 && matches!(method, Method::Dml | Method::Aipw) && args.learner == LearnerArg::Gbt {
+                    // Resampling duplicates rows across the folds, where flexible learners memorise them.
+                    bail!(
+                        "--bootstrap with --learner gbt would put copies of a row in both the fitting and the \
+                         predicting folds; use the analytic (influence-function) interval, or --learner linear"
+                    );
+                }
+                if reps > 0 {
+                    let one = CrossFit { par: Par::Seq, ..cf };
+                    let b = kausa_estimate::Bootstrap::run(yv.len(), reps, args.seed, par, |counts| {
+                        let rows: Vec<usize> =
+                            counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize)).collect();
+                        run(Some(&rows), one).map(|e| e.effect)
+                    })
+                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                    bootstrap = Some((b.se(), b.percentile_interval(args.level)));
+                    if method == Method::Gbt {
+                        // The plug-in has no analytic interval: report the bootstrap's.
+                        e.se = b.se();
+                        e.interval = b.percentile_interval(args.level);
+                        e.notes.push(format!("interval: bootstrap, {reps} resamples, seed {}", args.seed));
+                    }
+                }
+                e
             } else {
                 let mods = effect_modifiers(&g, x, y);
                 // Modifiers must be in the data; a graph node without a column cannot modify anything we see.
@@ -346,7 +391,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     };
     let seconds = t0.elapsed().as_secs_f64();
     if args.bootstrap > 0 && bootstrap.is_none() {
-        bail!("--bootstrap is available for the linear estimator only, for now");
+        bail!("--bootstrap is not available for the {} estimator yet", estimate.method);
     }
     if args.json {
         let out = serde_json::json!({
@@ -387,7 +432,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
     println!("Effect of {} on {} ({} rows of {})", args.treatment, args.outcome, estimate.n, args.data.display());
     let why = if args.method == Method::Auto { " (chosen from the identification)" } else { "" };
     println!("  method          {}{why}", estimate.method);
-    if !covariate_names.is_empty() || matches!(method, Method::Linear | Method::Ipw | Method::Dml | Method::Aipw) {
+    if !covariate_names.is_empty()
+        || matches!(method, Method::Linear | Method::Ipw | Method::Dml | Method::Aipw | Method::Gbt)
+    {
         println!("  adjusting for   {{{}}}", covariate_names.join(", "));
     }
     if !modifier_names.is_empty() {

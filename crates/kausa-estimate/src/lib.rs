@@ -23,7 +23,7 @@ mod linear;
 mod refute;
 
 pub use bootstrap::{Bootstrap, resample_counts};
-pub use dml::{CrossFit, Learner, aipw, dml_partially_linear, fold_of_rows};
+pub use dml::{CrossFit, Learner, aipw, boosted_adjustment, dml_partially_linear, fold_of_rows};
 pub use ipw::{IpwParams, Overlap, ipw, overlap};
 pub use iv::{front_door_linear, two_stage_least_squares};
 pub use linear::{LinearAdjustment, linear_adjustment};
