@@ -21,6 +21,8 @@ kausa steps (whole process, CSV reading included, median of --reps, 2 threads):
 `estimate --compat dowhy --no-refute`; the same with `--bootstrap 399`; and with the
 four refuters at 10 simulations each (`--refute-sims 10`), timed by kausa itself (`refute_seconds`);
 `--method dml --learner gbt` (gradient-boosted nuisances, 5 folds).
+antecedent (with --ant-python): `analyze(df, query=AverageEffect("v0", "y"), graph=gml edges,
+estimator=estimators.LinearAdjustment(bootstrap=None | 399), threads=2, refute="none")`, whole call, once each.
 """
 import argparse
 import json
@@ -74,6 +76,7 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--kausa", default=os.path.join(ROOT, "target", "release", "kausa"))
     ap.add_argument("--econml", action="store_true", help="also time EconML's DML with boosted nuisances (about a minute)")
+    ap.add_argument("--ant-python", default=None, help="a Python with antecedent and pandas: time its linear adjustment")
     a = ap.parse_args()
     d = os.path.join(ROOT, "bench", ".data", "ate")
     os.makedirs(d, exist_ok=True)
@@ -126,6 +129,29 @@ def main():
     print("| refuters, 10 simulations: DoWhy placebo + random common cause; kausa all four | %.3g | %.3g | %.0fx | | %s |"
           % (t_placebo + t_rcc, refute_k, (t_placebo + t_rcc) / refute_k,
              ", ".join("%s %s" % (r["name"], "pass" if r["passed"] else "FAIL") for r in k_ref["refutations"])))
+    if a.ant_python:
+        script = (
+            "import sys, time, pandas as pd, antecedent\n"
+            "from antecedent import estimators, AverageEffect\n"
+            "df = pd.read_csv(sys.argv[1]); df['v0'] = df['v0'].astype(float)\n"
+            "edges = [tuple(e) for e in __import__('json').loads(sys.argv[2])]\n"
+            "for b in (None, 399):\n"
+            "    t0 = time.perf_counter()\n"
+            "    r = antecedent.analyze(df, query=AverageEffect('v0', 'y'), graph=edges, seed=0, threads=2, refute='none',\n"
+            "                           estimator=estimators.LinearAdjustment(bootstrap=b))\n"
+            "    print('RESULT', b, time.perf_counter() - t0, r)\n")
+        import re
+        gml_text = open(gml).read()
+        edges = re.findall(r'source "([^"]+)" target "([^"]+)"', gml_text)
+        r = subprocess.run([a.ant_python, "-c", script, csv, json.dumps(edges)], capture_output=True, text=True, timeout=600)
+        lines = [l for l in r.stdout.splitlines() if l.startswith("RESULT")]
+        if len(lines) == 2:
+            t_a = [float(l.split()[2]) for l in lines]
+            print("| antecedent 2.4 `analyze` LinearAdjustment, 2 threads: point / with 399 bootstrap resamples "
+                  "(antecedent in the reference column) | %.3g / %.3g | %.3g / %.3g | %.1fx / %.1fx | | |"
+                  % (t_a[0], t_a[1], tk_lr, tk_boot, t_a[0] / tk_lr, t_a[1] / tk_boot))
+        else:
+            print("antecedent did not run: " + (r.stderr or r.stdout)[-400:], file=sys.stderr)
     if econ:
         print("| DML, gradient-boosted nuisances (EconML: its default 2 folds; kausa: 5 folds) | %.3g | %.3g | %.0fx | %.4f (EconML) | %.4f ± %.4f |"
               % (econ[1], tk_dml, econ[1] / tk_dml, econ[0], k_dml["effect"], k_dml["se"]))
