@@ -262,43 +262,34 @@ fn weighting_and_instruments_on_dowhy_data() {
 #[test]
 fn estimate_errors_name_what_is_wrong() {
     let (graph, data, _) = golden("dowhy_linear_binary_n1000_s0");
-    let (g, d) = (graph.to_str().unwrap(), data.to_str().unwrap());
-    let run = |extra: &[&str]| {
-        let mut args = vec!["estimate", "--graph", g, "--data", d];
-        args.extend_from_slice(extra);
-        kausa(&args)
-    };
-    let o = run(&["--treatment", "v9", "--outcome", "y"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("the treatment \"v9\" is not a node of the graph"), "{}", stderr(&o));
-    // A graph node with no column in the data.
     let dir = temp_dir("estimate-bad");
-    let small = write(&dir, "small.csv", "v0,y,W0\n0,1.0,0.5\n1,2.0,0.1\n0,1.5,0.3\n1,2.5,0.9\n");
-    let o =
-        kausa(&["estimate", "--graph", g, "--data", small.to_str().unwrap(), "--treatment", "v0", "--outcome", "y"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("small.csv: no column \"W1\" (adjustment set)"), "{}", stderr(&o));
-    // A treatment that never varies.
-    let flat = write(&dir, "flat.csv", "v0,y,W0\n1,1.0,0.5\n1,2.0,0.1\n1,1.5,0.3\n1,2.5,0.9\n");
-    let g3 = write(
+    // Runs `kausa estimate` on (graph, data) and returns its message, checking exit code 2.
+    let refused = |graph: &std::path::Path, data: &std::path::Path, treatment: &str, extra: &[&str]| -> String {
+        let mut args = vec!["estimate", "--graph", graph.to_str().unwrap(), "--data", data.to_str().unwrap()];
+        args.extend_from_slice(&["--treatment", treatment, "--outcome", "y"]);
+        args.extend_from_slice(extra);
+        let o = kausa(&args);
+        assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+        assert!(!stderr(&o).contains("panicked"));
+        stderr(&o)
+    };
+    let m = refused(&graph, &data, "v9", &[]);
+    assert!(m.contains("the treatment \"v9\" is not a node of the graph"), "{m}");
+    // W0 → v0 → y, W0 → y.
+    let small_graph = write(
         &dir,
-        "g3.json",
+        "g.json",
         r#"{"nodes": ["W0", "v0", "y"], "edges": [{"from": "W0", "to": "v0", "type": "-->"},
         {"from": "W0", "to": "y", "type": "-->"}, {"from": "v0", "to": "y", "type": "-->"}]}"#,
     );
-    let o = kausa(&[
-        "estimate",
-        "--graph",
-        g3.to_str().unwrap(),
-        "--data",
-        flat.to_str().unwrap(),
-        "--treatment",
-        "v0",
-        "--outcome",
-        "y",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("flat.csv: column \"v0\" (column 1) is constant"), "{}", stderr(&o));
+    // A graph node with no column in the data.
+    let small = write(&dir, "small.csv", "v0,y,W0\n0,1.0,0.5\n1,2.0,0.1\n0,1.5,0.3\n1,2.5,0.9\n");
+    let m = refused(&graph, &small, "v0", &[]);
+    assert!(m.contains("small.csv: no column \"W1\" (adjustment set)"), "{m}");
+    // A treatment that never varies.
+    let flat = write(&dir, "flat.csv", "v0,y,W0\n1,1.0,0.5\n1,2.0,0.1\n1,1.5,0.3\n1,2.5,0.9\n");
+    let m = refused(&small_graph, &flat, "v0", &[]);
+    assert!(m.contains("flat.csv: column \"v0\" (column 1) is constant"), "{m}");
     // Not identifiable: X --> Y with a latent common cause, no instrument.
     let bow = write(
         &dir,
@@ -306,9 +297,8 @@ fn estimate_errors_name_what_is_wrong() {
         r#"{"nodes": ["v0", "y"], "edges": [{"from": "v0", "to": "y", "type": "-->"},
         {"from": "v0", "to": "y", "type": "<->"}]}"#,
     );
-    let o = kausa(&["estimate", "--graph", bow.to_str().unwrap(), "--data", d, "--treatment", "v0", "--outcome", "y"]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("not identifiable from this graph"), "{}", stderr(&o));
+    let m = refused(&bow, &data, "v0", &[]);
+    assert!(m.contains("not identifiable from this graph"), "{m}");
     // No overlap: a covariate that decides the treatment.
     let mut text = String::from("v0,y,W0\n");
     for i in 0..200 {
@@ -316,26 +306,6 @@ fn estimate_errors_name_what_is_wrong() {
         text.push_str(&format!("{},{},{w}\n", (w > 10.0) as u8, w * 0.5 + (i % 7) as f64));
     }
     let sep = write(&dir, "sep.csv", &text);
-    let g2 = write(
-        &dir,
-        "g.json",
-        r#"{"nodes": ["W0", "v0", "y"], "edges": [{"from": "W0", "to": "v0", "type": "-->"},
-        {"from": "W0", "to": "y", "type": "-->"}, {"from": "v0", "to": "y", "type": "-->"}]}"#,
-    );
-    let o = kausa(&[
-        "estimate",
-        "--graph",
-        g2.to_str().unwrap(),
-        "--data",
-        sep.to_str().unwrap(),
-        "--treatment",
-        "v0",
-        "--outcome",
-        "y",
-        "--method",
-        "ipw",
-    ]);
-    assert_eq!(o.status.code(), Some(2));
-    assert!(stderr(&o).contains("no overlap"), "{}", stderr(&o));
-    assert!(!stderr(&o).contains("panicked"));
+    let m = refused(&small_graph, &sep, "v0", &["--method", "ipw"]);
+    assert!(m.contains("no overlap"), "{m}");
 }
