@@ -17,12 +17,72 @@ const PCALG_CUT: f64 = 0.9999999;
 pub struct FisherZ {
     corr: Correlation,
     semantics: Semantics,
+    /// For the last level asked about: `(alpha, inclusive, lo, hi)` with every
+    /// statistic below `lo` accepted and every one above `hi` rejected.
+    bracket: std::sync::OnceLock<(f64, bool, f64, f64)>,
 }
 
 impl FisherZ {
     /// A Fisher-z test on the given correlation matrix.
     pub fn new(corr: Correlation, semantics: Semantics) -> FisherZ {
-        FisherZ { corr, semantics }
+        FisherZ { corr, semantics, bracket: std::sync::OnceLock::new() }
+    }
+
+    /// The statistic `|z|` of `x ⟂ y | s` in this test's semantics (NaN passes through).
+    fn statistic(&self, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> Result<f64> {
+        let n = self.corr.n();
+        let k = s.len();
+        if n < k + 4 {
+            return Err(StatsError::TooFewRows { n, k, needed: k + 4 });
+        }
+        let r = self.partial_correlation(x, y, s, scratch)?;
+        let dof = ((n - k - 3) as f64).sqrt();
+        Ok(match self.semantics {
+            Semantics::Pcalg => {
+                let r = if r.is_nan() { 0.0 } else { r.abs().min(PCALG_CUT) };
+                dof * 0.5 * (2.0 * r / (1.0 - r)).ln_1p()
+            }
+            Semantics::CausalLearn => {
+                let mut r = r;
+                if r.abs() >= 1.0 {
+                    r = (1.0 - f64::EPSILON) * r.signum();
+                }
+                dof * (0.5 * ((1.0 + r) / (1.0 - r)).ln()).abs()
+            }
+        })
+    }
+
+    /// The p-value of the statistic, exactly as each reference computes it.
+    fn p_of(&self, z: f64) -> f64 {
+        match self.semantics {
+            Semantics::Pcalg => two_sided_normal_p(z),
+            // causal-learn evaluates 2 * (1 - Φ(z)); keep its rounding.
+            Semantics::CausalLearn => 2.0 * (1.0 - 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)),
+        }
+    }
+
+    /// Statistics below `lo` are accepted and above `hi` rejected at `alpha`, by
+    /// bisection on the exact decision, with a relative margin of 1e-9 on either
+    /// side (rounding in the p-value is far smaller); `None` when the decision
+    /// does not flip once between 0 and 40.
+    fn bracket(&self, alpha: f64, inclusive: bool) -> Option<(f64, f64)> {
+        let accept = |z: f64| {
+            let p = self.p_of(z);
+            if inclusive { p >= alpha } else { p > alpha }
+        };
+        if !accept(0.0) || accept(40.0) {
+            return None;
+        }
+        let (mut a, mut r) = (0.0f64, 40.0f64);
+        for _ in 0..200 {
+            let mid = 0.5 * (a + r);
+            if mid == a || mid == r {
+                break;
+            }
+            if accept(mid) { a = mid } else { r = mid }
+        }
+        let (lo, hi) = (a * (1.0 - 1e-9), r * (1.0 + 1e-9));
+        (accept(lo) && !accept(hi)).then_some((lo, hi))
     }
 
     /// The correlation matrix the test reads.
@@ -109,28 +169,36 @@ impl CiTest for FisherZ {
     }
 
     fn p_value(&self, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> Result<f64> {
-        let n = self.corr.n();
-        let k = s.len();
-        if n < k + 4 {
-            return Err(StatsError::TooFewRows { n, k, needed: k + 4 });
+        Ok(self.p_of(self.statistic(x, y, s, scratch)?))
+    }
+
+    /// Compares the statistic with the critical value, and computes the p-value
+    /// only near it: the same decisions as comparing `p_value`, without the
+    /// special function for almost every test.
+    fn accepts(
+        &self,
+        x: usize,
+        y: usize,
+        s: &[usize],
+        alpha: f64,
+        inclusive: bool,
+        scratch: &mut Scratch,
+    ) -> Result<bool> {
+        let z = self.statistic(x, y, s, scratch)?;
+        let &(a, inc, lo, hi) = self.bracket.get_or_init(|| {
+            let (lo, hi) = self.bracket(alpha, inclusive).unwrap_or((f64::NAN, f64::NAN));
+            (alpha, inclusive, lo, hi)
+        });
+        if a == alpha && inc == inclusive {
+            if z < lo {
+                return Ok(true);
+            }
+            if z > hi {
+                return Ok(false);
+            }
         }
-        let r = self.partial_correlation(x, y, s, scratch)?;
-        let dof = ((n - k - 3) as f64).sqrt();
-        Ok(match self.semantics {
-            Semantics::Pcalg => {
-                let r = if r.is_nan() { 0.0 } else { r.abs().min(PCALG_CUT) };
-                two_sided_normal_p(dof * 0.5 * (2.0 * r / (1.0 - r)).ln_1p())
-            }
-            Semantics::CausalLearn => {
-                let mut r = r;
-                if r.abs() >= 1.0 {
-                    r = (1.0 - f64::EPSILON) * r.signum();
-                }
-                let z = dof * (0.5 * ((1.0 + r) / (1.0 - r)).ln()).abs();
-                // causal-learn evaluates 2 * (1 - Φ(z)); keep its rounding.
-                2.0 * (1.0 - 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2))
-            }
-        })
+        let p = self.p_of(z);
+        Ok(if inclusive { p >= alpha } else { p > alpha })
     }
 }
 
@@ -138,6 +206,45 @@ impl CiTest for FisherZ {
 mod tests {
     use super::*;
     use kausa_core::{Par, Rng};
+
+    #[test]
+    fn accepts_decides_as_the_p_value_does() {
+        let mut rng = Rng::seed_from_u64(21);
+        let n = 300;
+        let cols: Vec<Vec<f64>> = (0..6).map(|_| (0..n).map(|_| rng.normal()).collect()).collect();
+        let mut cols = cols;
+        for i in 0..n {
+            cols[1][i] += 0.15 * cols[0][i];
+            cols[2][i] += 0.1 * cols[1][i];
+        }
+        let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
+        let corr = Correlation::from_columns(&refs, Par::Seq).unwrap();
+        let mut sc = Scratch::default();
+        for semantics in [Semantics::Pcalg, Semantics::CausalLearn] {
+            for alpha in [0.01, 0.05, 0.2] {
+                for inclusive in [true, false] {
+                    // A fresh test per level, so the fast path is the one exercised.
+                    let t = FisherZ::new(corr.clone(), semantics);
+                    for x in 0..6 {
+                        for y in x + 1..6 {
+                            for s in [vec![], vec![(y + 1) % 6], vec![(y + 1) % 6, (y + 2) % 6]] {
+                                if s.contains(&x) || s.contains(&y) {
+                                    continue;
+                                }
+                                let p = t.p_value(x, y, &s, &mut sc).unwrap();
+                                let want = if inclusive { p >= alpha } else { p > alpha };
+                                assert_eq!(t.accepts(x, y, &s, alpha, inclusive, &mut sc).unwrap(), want);
+                                // At alpha equal to this very p-value the two conventions part ways.
+                                let exact = FisherZ::new(corr.clone(), semantics);
+                                assert!(exact.accepts(x, y, &s, p, true, &mut sc).unwrap());
+                                assert!(!exact.accepts(x, y, &s, p, false, &mut sc).unwrap());
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
 
     /// Partial correlation by brute force: regress x and y on s, correlate residuals.
     fn residual_corr(cols: &[Vec<f64>], x: usize, y: usize, s: &[usize]) -> f64 {

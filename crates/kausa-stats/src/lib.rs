@@ -69,6 +69,22 @@ pub trait CiTest: Sync {
     fn n_obs(&self) -> usize;
     /// The p-value of the null hypothesis `x ⟂ y | s`.
     fn p_value(&self, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> Result<f64>;
+    /// Whether the test accepts `x ⟂ y | s` at level `alpha`: `p ≥ alpha` when
+    /// `inclusive` (pcalg), `p > alpha` otherwise (causal-learn). Always the same
+    /// answer as comparing [`CiTest::p_value`]; a test may reach it without
+    /// computing the p-value.
+    fn accepts(
+        &self,
+        x: usize,
+        y: usize,
+        s: &[usize],
+        alpha: f64,
+        inclusive: bool,
+        scratch: &mut Scratch,
+    ) -> Result<bool> {
+        let p = self.p_value(x, y, s, scratch)?;
+        Ok(if inclusive { p >= alpha } else { p > alpha })
+    }
     /// A short name (`fisherz`, `gsq`, `chisq`).
     fn name(&self) -> &'static str;
 }

@@ -86,11 +86,7 @@ fn test_pair(
     if level == 0 {
         // One test with the empty set, the same in both conventions.
         out.tests = 1;
-        let p = test.p_value(x, y, &[], &mut work.scratch)?;
-        out.removed = match params.compat {
-            Compat::Pcalg => p >= alpha,
-            Compat::CausalLearn => p > alpha,
-        };
+        out.removed = test.accepts(x, y, &[], alpha, params.compat == Compat::Pcalg, &mut work.scratch)?;
         return Ok(out);
     }
     let Workspace { scratch, buf, x_side, y_side, .. } = work;
@@ -109,7 +105,7 @@ fn test_pair(
                         return Ok(false);
                     }
                     out.tests += 1;
-                    if test.p_value(a, b, s, scratch)? >= alpha {
+                    if test.accepts(a, b, s, alpha, true, scratch)? {
                         out.removed = true;
                         out.sepset = s.to_vec();
                         return Ok(true);
@@ -129,7 +125,7 @@ fn test_pair(
                         return Ok(false);
                     }
                     out.tests += 1;
-                    if test.p_value(a, b, s, scratch)? > alpha {
+                    if test.accepts(a, b, s, alpha, false, scratch)? {
                         out.removed = true;
                         union.extend_from_slice(s);
                     }
