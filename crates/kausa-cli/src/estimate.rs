@@ -112,6 +112,33 @@ pub(crate) struct Args {
     data_args: DataArgs,
 }
 
+/// The outcome, treatment and other columns at `rows` (all rows when `None`).
+fn pick_rows(rows: Option<&[usize]>, y: &[f64], t: &[f64], others: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
+    let pick = |v: &[f64]| rows.map_or_else(|| v.to_vec(), |r| r.iter().map(|&i| v[i]).collect());
+    (pick(y), pick(t), others.iter().map(|c| pick(c)).collect())
+}
+
+/// The standard error and percentile interval of `effect` over `reps` resamples of
+/// the `n` rows, or `None` when `reps` is 0.
+fn row_bootstrap(
+    args: &Args,
+    reps: usize,
+    n: usize,
+    par: Par,
+    effect: impl Fn(&[usize]) -> kausa_estimate::Result<f64> + Sync,
+) -> Result<Option<(f64, (f64, f64))>> {
+    if reps == 0 {
+        return Ok(None);
+    }
+    let b = kausa_estimate::Bootstrap::run(n, reps, args.seed, par, |counts| {
+        let rows: Vec<usize> =
+            counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize)).collect();
+        effect(&rows)
+    })
+    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+    Ok(Some((b.se(), b.percentile_interval(args.level))))
+}
+
 /// DoWhy's effect modifiers: ancestors of the outcome that are not the treatment,
 /// not its ancestors and not on its causal paths to the outcome.
 fn effect_modifiers(g: &Admg, x: usize, y: usize) -> NodeSet {
@@ -248,9 +275,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 // One function of (rows) for the estimate and its bootstrap; inside a
                 // resample the folds run on one thread, the resamples in parallel.
                 let run = |rows: Option<&[usize]>, cf: CrossFit| -> kausa_estimate::Result<Estimate> {
-                    let pick = |v: &[f64]| rows.map_or_else(|| v.to_vec(), |r| r.iter().map(|&i| v[i]).collect());
-                    let (ys, ts) = (pick(&yv), pick(&tv));
-                    let cs: Vec<Vec<f64>> = covs.iter().map(|c| pick(c)).collect();
+                    let (ys, ts, cs) = pick_rows(rows, &yv, &tv, &covs);
                     let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
                     match method {
                         Method::Ipw => ipw(&ys, &ts, &refs, IpwParams { trim: args.trim, level: args.level }),
@@ -280,21 +305,13 @@ pub(crate) fn run(args: Args) -> Result<()> {
                          predicting folds; use the analytic (influence-function) interval, or --learner linear"
                     );
                 }
-                if reps > 0 {
-                    let one = CrossFit { par: Par::Seq, ..cf };
-                    let b = kausa_estimate::Bootstrap::run(yv.len(), reps, args.seed, par, |counts| {
-                        let rows: Vec<usize> =
-                            counts.iter().enumerate().flat_map(|(i, &c)| std::iter::repeat_n(i, c as usize)).collect();
-                        run(Some(&rows), one).map(|e| e.effect)
-                    })
-                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
-                    bootstrap = Some((b.se(), b.percentile_interval(args.level)));
-                    if method == Method::Gbt {
-                        // The plug-in has no analytic interval: report the bootstrap's.
-                        e.se = b.se();
-                        e.interval = b.percentile_interval(args.level);
-                        e.notes.push(format!("interval: bootstrap, {reps} resamples, seed {}", args.seed));
-                    }
+                let one = CrossFit { par: Par::Seq, ..cf };
+                bootstrap = row_bootstrap(&args, reps, yv.len(), par, |rows| run(Some(rows), one).map(|e| e.effect))?;
+                if let (Method::Gbt, Some((se, interval))) = (method, bootstrap) {
+                    // The plug-in has no analytic interval: report the bootstrap's.
+                    e.se = se;
+                    e.interval = interval;
+                    e.notes.push(format!("interval: bootstrap, {reps} resamples, seed {}", args.seed));
                 }
                 e
             } else {
@@ -374,9 +391,14 @@ pub(crate) fn run(args: Args) -> Result<()> {
             }
             let zs: Vec<Vec<f64>> = ivs.iter().map(|&v| col(v, "instrument")).collect::<Result<_>>()?;
             instrument_names = ivs.iter().map(|&v| names[v].clone()).collect();
-            let refs: Vec<&[f64]> = zs.iter().map(Vec::as_slice).collect();
-            two_stage_least_squares(&yv, &tv, &refs, &[], args.level)
-                .map_err(|e| anyhow!("{}: {e}", args.data.display()))?
+            let run = |rows: Option<&[usize]>| {
+                let (ys, ts, cs) = pick_rows(rows, &yv, &tv, &zs);
+                let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
+                two_stage_least_squares(&ys, &ts, &refs, &[], args.level)
+            };
+            let e = run(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+            bootstrap = row_bootstrap(&args, args.bootstrap, yv.len(), par, |rows| run(Some(rows)).map(|e| e.effect))?;
+            e
         }
         Method::Frontdoor => {
             let (m, _) = fd.as_ref().ok_or_else(|| {
@@ -384,8 +406,14 @@ pub(crate) fn run(args: Args) -> Result<()> {
             })?;
             let ms: Vec<Vec<f64>> = m.iter().map(|v| col(v, "front-door mediator")).collect::<Result<_>>()?;
             mediator_names = m.iter().map(|v| names[v].clone()).collect();
-            let refs: Vec<&[f64]> = ms.iter().map(Vec::as_slice).collect();
-            front_door_linear(&yv, &tv, &refs, args.level).map_err(|e| anyhow!("{}: {e}", args.data.display()))?
+            let run = |rows: Option<&[usize]>| {
+                let (ys, ts, cs) = pick_rows(rows, &yv, &tv, &ms);
+                let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
+                front_door_linear(&ys, &ts, &refs, args.level)
+            };
+            let e = run(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+            bootstrap = row_bootstrap(&args, args.bootstrap, yv.len(), par, |rows| run(Some(rows)).map(|e| e.effect))?;
+            e
         }
         Method::Auto => unreachable!("resolved above"),
     };

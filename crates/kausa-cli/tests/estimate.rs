@@ -125,6 +125,24 @@ fn front_door_estimate_when_the_back_door_is_shut() {
     assert_eq!(v["mediators"], serde_json::json!(["Speed"]));
     let i = &v["interval"];
     assert!(i[0].as_f64().unwrap() <= 1.2 && 1.2 <= i[1].as_f64().unwrap(), "{v}");
+    // The bootstrap interval agrees.
+    let o = kausa(&[
+        "estimate",
+        "--graph",
+        graph.to_str().unwrap(),
+        "--data",
+        data.to_str().unwrap(),
+        "--treatment",
+        "Shift",
+        "--outcome",
+        "Scrap",
+        "--bootstrap",
+        "60",
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let b = &v["bootstrap"]["interval"];
+    assert!(b[0].as_f64().unwrap() <= 1.2 && 1.2 <= b[1].as_f64().unwrap(), "{v}");
 }
 
 /// A categorical effect modifier enters as indicators, and `--by` gives the effect per level.
