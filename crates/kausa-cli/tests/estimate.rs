@@ -108,39 +108,20 @@ fn front_door_estimate_when_the_back_door_is_shut() {
         {"from": "Shift", "to": "Speed", "type": "-->"}, {"from": "Speed", "to": "Scrap", "type": "-->"},
         {"from": "Shift", "to": "Scrap", "type": "<->"}]}"#,
     );
-    let o = kausa(&[
-        "estimate",
-        "--graph",
-        graph.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--treatment",
-        "Shift",
-        "--outcome",
-        "Scrap",
-        "--json",
-    ]);
-    assert!(o.status.success(), "{}", stderr(&o));
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let mut args = vec!["estimate", "--graph", graph.to_str().unwrap(), "--data", data.to_str().unwrap()];
+        args.extend_from_slice(&["--treatment", "Shift", "--outcome", "Scrap", "--json"]);
+        args.extend_from_slice(extra);
+        let o = kausa(&args);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_str(&stdout(&o)).unwrap()
+    };
+    let v = run(&[]);
     assert_eq!(v["mediators"], serde_json::json!(["Speed"]));
     let i = &v["interval"];
     assert!(i[0].as_f64().unwrap() <= 1.2 && 1.2 <= i[1].as_f64().unwrap(), "{v}");
     // The bootstrap interval agrees.
-    let o = kausa(&[
-        "estimate",
-        "--graph",
-        graph.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--treatment",
-        "Shift",
-        "--outcome",
-        "Scrap",
-        "--bootstrap",
-        "60",
-        "--json",
-    ]);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v = run(&["--bootstrap", "60"]);
     let b = &v["bootstrap"]["interval"];
     assert!(b[0].as_f64().unwrap() <= 1.2 && 1.2 <= b[1].as_f64().unwrap(), "{v}");
 }
