@@ -8,7 +8,7 @@ use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
-    CrossFit, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, Refutation, Sensitivity, aipw,
+    CrossFit, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, Refutation, Refuter, Sensitivity, aipw,
     boosted_adjustment, dml_partially_linear, front_door_linear, ipw, linear_adjustment, overlap, refute_linear,
     sensitivity, two_stage_least_squares,
 };
@@ -36,6 +36,18 @@ pub(crate) enum Method {
     Frontdoor,
     /// Regression adjustment with gradient-boosted trees (binary treatment; bootstrap interval).
     Gbt,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum RefuterArg {
+    /// The treatment permuted: the effect must vanish.
+    Placebo,
+    /// The outcome replaced by noise: the effect must vanish.
+    DummyOutcome,
+    /// A random covariate added: the effect must not move.
+    RandomCommonCause,
+    /// Random 80% subsets: the effect must not move.
+    Subset,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -102,6 +114,9 @@ pub(crate) struct Args {
     /// Skip the refuters.
     #[arg(long)]
     no_refute: bool,
+    /// Which refuters to run (comma-separated; default: all four).
+    #[arg(long, value_enum, value_delimiter = ',')]
+    refuters: Vec<RefuterArg>,
     /// Worker threads (default: all cores; the result never depends on it).
     #[arg(long)]
     threads: Option<usize>,
@@ -375,7 +390,20 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 }
                 if !args.no_refute {
                     let t_refute = Instant::now();
-                    refutations = refute_linear(&la, e.effect, e.se, args.refute_sims, args.seed, par)
+                    let chosen: Vec<Refuter> = if args.refuters.is_empty() {
+                        Refuter::ALL.to_vec()
+                    } else {
+                        args.refuters
+                            .iter()
+                            .map(|r| match r {
+                                RefuterArg::Placebo => Refuter::PlaceboTreatment,
+                                RefuterArg::DummyOutcome => Refuter::DummyOutcome,
+                                RefuterArg::RandomCommonCause => Refuter::RandomCommonCause,
+                                RefuterArg::Subset => Refuter::DataSubset,
+                            })
+                            .collect()
+                    };
+                    refutations = refute_linear(&la, e.effect, e.se, &chosen, args.refute_sims, args.seed, par)
                         .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
                     refute_seconds = t_refute.elapsed().as_secs_f64();
                 }

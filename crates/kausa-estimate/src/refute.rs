@@ -155,12 +155,33 @@ fn mean_sd(v: &[f64]) -> (f64, f64) {
     (m, sd)
 }
 
-/// Runs the four refuters on a linear adjustment whose estimate is `effect`
-/// with analytic standard error `se`.
+/// The refuters of [`refute_linear`], in the order they are run and reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Refuter {
+    /// The treatment permuted: the effect must vanish.
+    PlaceboTreatment,
+    /// The outcome replaced by independent noise: the effect must vanish.
+    DummyOutcome,
+    /// An independent random covariate added: the effect must not move.
+    RandomCommonCause,
+    /// Random 80% subsets of the rows: the effect must not move.
+    DataSubset,
+}
+
+impl Refuter {
+    /// All four.
+    pub const ALL: [Refuter; 4] =
+        [Refuter::PlaceboTreatment, Refuter::DummyOutcome, Refuter::RandomCommonCause, Refuter::DataSubset];
+}
+
+/// Runs the given refuters on a linear adjustment whose estimate is `effect`
+/// with analytic standard error `se`. Each refuter's simulations are seeded
+/// from `(seed, refuter)`, so a refuter gives the same answer alone or with others.
 pub fn refute_linear(
     a: &LinearAdjustment<'_>,
     effect: f64,
     se: f64,
+    refuters: &[Refuter],
     sims: usize,
     seed: u64,
     par: Par,
@@ -199,7 +220,8 @@ pub fn refute_linear(
             }
         }
     };
-    let jobs: Vec<(usize, usize)> = (0..4).flat_map(|k| (0..sims).map(move |s| (k, s))).collect();
+    let kinds: Vec<usize> = refuters.iter().map(|&r| r as usize).collect();
+    let jobs: Vec<(usize, usize)> = kinds.iter().flat_map(|&k| (0..sims).map(move |s| (k, s))).collect();
     let results: Vec<Result<f64>> = match par {
         Par::Seq => jobs.iter().map(|&(k, s)| run(k, s)).collect(),
         Par::Threads(t) => rayon::ThreadPoolBuilder::new()
@@ -209,13 +231,21 @@ pub fn refute_linear(
             .install(|| jobs.par_iter().map(|&(k, s)| run(k, s)).collect()),
     };
     let values: Vec<f64> = results.into_iter().collect::<Result<_>>()?;
-    let group = |k: usize| &values[k * sims..(k + 1) * sims];
-    Ok(vec![
-        vanish("placebo treatment", "treatment permuted", group(0)),
-        vanish("dummy outcome", "outcome replaced by independent noise", group(1)),
-        stable("random common cause", "an independent random covariate added", group(2), effect, se),
-        stable("data subset", "random 80% subsets", group(3), effect, se),
-    ])
+    Ok(refuters
+        .iter()
+        .enumerate()
+        .map(|(j, r)| {
+            let v = &values[j * sims..(j + 1) * sims];
+            match r {
+                Refuter::PlaceboTreatment => vanish("placebo treatment", "treatment permuted", v),
+                Refuter::DummyOutcome => vanish("dummy outcome", "outcome replaced by independent noise", v),
+                Refuter::RandomCommonCause => {
+                    stable("random common cause", "an independent random covariate added", v, effect, se)
+                }
+                Refuter::DataSubset => stable("data subset", "random 80% subsets", v, effect, se),
+            }
+        })
+        .collect())
 }
 
 /// Passes when the simulations' mean effect is within three of its standard errors of zero.
