@@ -65,6 +65,10 @@ fn refutation_sensitivity_and_overlap_are_reported() {
     assert_eq!(v["overlap"]["adequate"], false);
     let none = estimate_json(&graph, &data, &["--no-refute"]);
     assert_eq!(none["refutations"], serde_json::json!([]));
+    // One refuter alone gives the same answer as within the full set.
+    let one = estimate_json(&graph, &data, &["--refute-sims", "10", "--refuters", "subset"]);
+    assert_eq!(one["refutations"].as_array().unwrap().len(), 1);
+    assert_eq!(one["refutations"][0], v["refutations"][3]);
 }
 
 /// Cross-fitted estimators against DoubleML 0.11 with linear learners and 5 folds on the
