@@ -24,6 +24,27 @@ impl Par {
         }
     }
 
+    /// A thread pool of this setting's size (`None` for `Seq`), or why none could start.
+    pub fn pool(self) -> Result<Option<rayon::ThreadPool>, String> {
+        match self {
+            Par::Seq => Ok(None),
+            Par::Threads(n) => rayon::ThreadPoolBuilder::new()
+                .num_threads(n.get())
+                .build()
+                .map(Some)
+                .map_err(|e| format!("cannot start threads: {e}")),
+        }
+    }
+
+    /// `(0..n).map(f)` collected in index order, on this setting's threads.
+    pub fn map<T: Send>(self, n: usize, f: impl Fn(usize) -> T + Sync) -> Result<Vec<T>, String> {
+        use rayon::prelude::*;
+        Ok(match self.pool()? {
+            None => (0..n).map(f).collect(),
+            Some(pool) => pool.install(|| (0..n).into_par_iter().map(&f).collect()),
+        })
+    }
+
     /// The number of threads this setting allows.
     pub fn degree(self) -> usize {
         match self {

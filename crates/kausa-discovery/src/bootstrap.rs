@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 
 use kausa_core::{Dataset, Par, Rng};
 use kausa_graph::{EdgeType, Graph};
-use rayon::prelude::*;
 
 use crate::{Error, Result};
 
@@ -63,14 +62,7 @@ pub fn bootstrap<E: std::fmt::Display>(
         let sample = data.select_rows(&rows).map_err(|e| e.to_string())?;
         method(&sample).map_err(|e| e.to_string())
     };
-    let graphs: Vec<std::result::Result<Graph, String>> = match par {
-        Par::Seq => (0..resamples).map(run).collect(),
-        Par::Threads(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t.get())
-            .build()
-            .map_err(|e| Error::Internal(format!("thread pool: {e}")))?
-            .install(|| (0..resamples).into_par_iter().map(run).collect()),
-    };
+    let graphs: Vec<std::result::Result<Graph, String>> = par.map(resamples, run).map_err(Error::Internal)?;
     let failed = graphs.iter().filter(|g| g.is_err()).count();
     let first_failure = graphs.iter().find_map(|g| g.as_ref().err().cloned());
     let ok: Vec<&Graph> = graphs.iter().filter_map(|g| g.as_ref().ok()).collect();

@@ -310,15 +310,7 @@ pub fn direct_lingam_with_progress(columns: &[&[f64]], par: Par, progress: &dyn 
     if n <= p + 1 {
         return Err(Error::Param(format!("LiNGAM needs more rows than variables + 1 ({n} rows, {p} variables)")));
     }
-    let pool = match par {
-        Par::Seq => None,
-        Par::Threads(t) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t.get())
-                .build()
-                .map_err(|e| Error::Internal(format!("thread pool: {e}")))?,
-        ),
-    };
+    let pool = par.pool().map_err(Error::Internal)?;
     progress.stage("LiNGAM causal order", Some(p as u64));
     let mut x: Vec<Vec<f64>> = columns.iter().map(|c| c.to_vec()).collect();
     let mut u: Vec<usize> = (0..p).collect();

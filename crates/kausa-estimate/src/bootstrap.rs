@@ -6,7 +6,6 @@
 //! lets estimators work on weighted sufficient statistics instead of copies.
 
 use kausa_core::{Par, Rng};
-use rayon::prelude::*;
 
 use crate::{EstimateError, Result};
 
@@ -30,14 +29,7 @@ impl Bootstrap {
             return Err(EstimateError::Data("the bootstrap needs at least one resample".into()));
         }
         let one = |b: usize| -> Result<f64> { f(&resample_counts(n, seed, b)) };
-        let estimates: Vec<Result<f64>> = match par {
-            Par::Seq => (0..reps).map(one).collect(),
-            Par::Threads(t) => rayon::ThreadPoolBuilder::new()
-                .num_threads(t.get())
-                .build()
-                .map_err(|e| EstimateError::Data(format!("cannot start threads: {e}")))?
-                .install(|| (0..reps).into_par_iter().map(one).collect()),
-        };
+        let estimates = par.map(reps, one).map_err(EstimateError::Data)?;
         Ok(Bootstrap { estimates: estimates.into_iter().collect::<Result<Vec<f64>>>()? })
     }
 

@@ -15,7 +15,6 @@
 use kausa_core::{Par, Rng};
 use kausa_stats::gbdt::{Gbdt, GbdtParams, Loss};
 use kausa_stats::regression::{logistic_fit, ols_fit};
-use rayon::prelude::*;
 
 use crate::{Estimate, EstimateError, Result, z_interval};
 
@@ -109,15 +108,7 @@ fn predict_out_of_fold(
 
 /// Runs `f` for every fold, in parallel when `cf.par` allows; results in fold order.
 fn per_fold(cf: CrossFit, f: impl Fn(usize) -> Result<Vec<Vec<f64>>> + Sync) -> Result<Vec<Vec<Vec<f64>>>> {
-    let out: Vec<Result<Vec<Vec<f64>>>> = match cf.par {
-        Par::Seq => (0..cf.folds).map(&f).collect(),
-        Par::Threads(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t.get())
-            .build()
-            .map_err(|e| EstimateError::Data(format!("cannot start threads: {e}")))?
-            .install(|| (0..cf.folds).into_par_iter().map(&f).collect()),
-    };
-    out.into_iter().collect()
+    cf.par.map(cf.folds, f).map_err(EstimateError::Data)?.into_iter().collect()
 }
 
 fn check(y: &[f64], t: &[f64], x: &[&[f64]], cf: &CrossFit) -> Result<usize> {

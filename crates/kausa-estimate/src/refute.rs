@@ -19,7 +19,6 @@
 use kausa_core::{Par, Rng};
 use kausa_stats::regression::{dot, mean, solve_spd, weighted_gram};
 use kausa_stats::special::student_t_quantile;
-use rayon::prelude::*;
 
 use crate::{EstimateError, LinearAdjustment, Result};
 
@@ -222,14 +221,7 @@ pub fn refute_linear(
     };
     let kinds: Vec<usize> = refuters.iter().map(|&r| r as usize).collect();
     let jobs: Vec<(usize, usize)> = kinds.iter().flat_map(|&k| (0..sims).map(move |s| (k, s))).collect();
-    let results: Vec<Result<f64>> = match par {
-        Par::Seq => jobs.iter().map(|&(k, s)| run(k, s)).collect(),
-        Par::Threads(t) => rayon::ThreadPoolBuilder::new()
-            .num_threads(t.get())
-            .build()
-            .map_err(|e| EstimateError::Data(format!("cannot start threads: {e}")))?
-            .install(|| jobs.par_iter().map(|&(k, s)| run(k, s)).collect()),
-    };
+    let results = par.map(jobs.len(), |j| run(jobs[j].0, jobs[j].1)).map_err(EstimateError::Data)?;
     let values: Vec<f64> = results.into_iter().collect::<Result<_>>()?;
     Ok(refuters
         .iter()

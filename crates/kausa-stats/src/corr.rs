@@ -38,15 +38,7 @@ impl Correlation {
                 return Err(StatsError::Internal(format!("column {j} has {} rows, expected {n}", col.len())));
             }
         }
-        let pool = match par {
-            Par::Seq => None,
-            Par::Threads(t) => Some(
-                rayon::ThreadPoolBuilder::new()
-                    .num_threads(t.get())
-                    .build()
-                    .map_err(|e| StatsError::Internal(format!("thread pool: {e}")))?,
-            ),
-        };
+        let pool = par.pool().map_err(StatsError::Internal)?;
         // Centred copy, column-major, scaled by 1/norm so the Gram matrix is the correlation.
         // Each column is one task, so the bits do not depend on threads.
         let mut x = vec![0.0f64; n * p];

@@ -459,15 +459,7 @@ pub fn ges_with_progress(
     const FLOOR: f64 = -1e7;
     let p = score.n_vars();
     let cache = Cache { score, maps: (0..p).map(|_| Mutex::new(HashMap::new())).collect() };
-    let pool = match par {
-        Par::Seq => None,
-        Par::Threads(t) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t.get())
-                .build()
-                .map_err(|e| Error::Internal(format!("thread pool: {e}")))?,
-        ),
-    };
+    let pool = par.pool().map_err(Error::Internal)?;
     let mut pd = Pdag::empty(p);
     let mut total = 0.0;
     for j in 0..p {

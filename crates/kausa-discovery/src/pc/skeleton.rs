@@ -168,15 +168,7 @@ pub(crate) fn run(
             }
         }
     }
-    let pool = match par {
-        Par::Seq => None,
-        Par::Threads(t) => Some(
-            rayon::ThreadPoolBuilder::new()
-                .num_threads(t.get())
-                .build()
-                .map_err(|e| Error::Internal(format!("thread pool: {e}")))?,
-        ),
-    };
+    let pool = par.pool().map_err(Error::Internal)?;
     let mut degree: Vec<usize> = (0..p).map(|x| (0..p).filter(|&y| adj[x * p + y]).count()).collect();
     let mut sepsets = SepSets::new(p);
     let mut n_tests = 0u64;

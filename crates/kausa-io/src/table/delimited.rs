@@ -317,16 +317,7 @@ fn map_chunks<'a, C: Sync + ?Sized, T: Send>(
     chunks: &[&'a C],
     f: impl Fn(&'a C) -> T + Sync,
 ) -> Result<Vec<T>, String> {
-    match par {
-        Par::Threads(t) if chunks.len() > 1 => {
-            let pool = rayon::ThreadPoolBuilder::new()
-                .num_threads(t.get())
-                .build()
-                .map_err(|e| format!("cannot start threads: {e}"))?;
-            Ok(pool.install(|| chunks.par_iter().map(|c| f(c)).collect()))
-        }
-        _ => Ok(chunks.iter().map(|c| f(c)).collect()),
-    }
+    if chunks.len() > 1 { par.map(chunks.len(), |i| f(chunks[i])) } else { Ok(chunks.iter().map(|c| f(c)).collect()) }
 }
 
 /// Reads delimited text; returns the raw table and the delimiter used.
@@ -409,13 +400,9 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(R
             let work: Vec<(&str, Values<'_>)> =
                 pieces.iter().copied().zip(parts.into_iter().map(Values::Fill)).collect();
             let scan = |(text, mut values): (&str, Values<'_>)| scan_chunk(text, &layout, &mut values);
-            match opts.par {
-                Par::Threads(t) if t.get() > 1 => rayon::ThreadPoolBuilder::new()
-                    .num_threads(t.get())
-                    .build()
-                    .map_err(|e| internal(format!("cannot start threads: {e}")))?
-                    .install(|| work.into_par_iter().map(scan).collect()),
-                _ => work.into_iter().map(scan).collect(),
+            match opts.par.pool().map_err(internal)? {
+                Some(pool) => pool.install(|| work.into_par_iter().map(scan).collect()),
+                None => work.into_iter().map(scan).collect(),
             }
         }
         _ => {
