@@ -6,8 +6,7 @@ use crate::util::{kausa, repo_root, stderr, stdout, temp_dir, write};
 
 fn golden(case: &str) -> (PathBuf, PathBuf, serde_json::Value) {
     let dir = repo_root().join("golden/estimate");
-    let want: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join(format!("{case}.json"))).unwrap()).unwrap();
+    let want = crate::util::read_json(&dir.join(format!("{case}.json")));
     (dir.join(format!("{case}.gml")), dir.join(format!("{case}.csv.gz")), want)
 }
 
@@ -179,62 +178,33 @@ fn conditional_effects_by_subgroup() {
     let ate = 1.0 + 2.0 * share_sued;
     assert!(i[0].as_f64().unwrap() <= ate && ate <= i[1].as_f64().unwrap(), "{v}");
     // The other consistent estimators of the average effect, with analytic and bootstrap intervals, cover it too.
-    let run = |extra: &[&str]| -> serde_json::Value {
-        let mut args = vec![
-            "estimate",
-            "--graph",
-            graph.to_str().unwrap(),
-            "--data",
-            data.to_str().unwrap(),
-            "--treatment",
-            "T",
-            "--outcome",
-            "Y",
-            "--bootstrap",
-            "40",
-            "--no-refute",
-            "--json",
-        ];
+    let call = |extra: &[&str]| {
+        let mut args = vec!["estimate", "--graph", graph.to_str().unwrap(), "--data", data.to_str().unwrap()];
+        args.extend_from_slice(&["--treatment", "T", "--outcome", "Y", "--no-refute", "--json"]);
         args.extend_from_slice(extra);
-        let o = kausa(&args);
+        kausa(&args)
+    };
+    let run = |extra: &[&str]| -> serde_json::Value {
+        let o = call(extra);
         assert!(o.status.success(), "{extra:?}: {}", stderr(&o));
         serde_json::from_str(&stdout(&o)).unwrap()
     };
-    for extra in [&["--method", "aipw"][..], &["--method", "ipw"]] {
+    for extra in [&["--method", "aipw", "--bootstrap", "40"][..], &["--method", "ipw", "--bootstrap", "40"]] {
         let v = run(extra);
         for i in [&v["interval"], &v["bootstrap"]["interval"]] {
             assert!(i[0].as_f64().unwrap() <= ate && ate <= i[1].as_f64().unwrap(), "{extra:?}: {v}");
         }
     }
     // With boosted nuisances the interval is the influence function's; the bootstrap is refused.
-    let mut args = vec![
-        "estimate",
-        "--graph",
-        graph.to_str().unwrap(),
-        "--data",
-        data.to_str().unwrap(),
-        "--treatment",
-        "T",
-        "--outcome",
-        "Y",
-        "--method",
-        "aipw",
-        "--learner",
-        "gbt",
-        "--no-refute",
-        "--json",
-    ];
-    let o = kausa(&args);
-    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let v = run(&["--method", "aipw", "--learner", "gbt"]);
     let i = &v["interval"];
     assert!(i[0].as_f64().unwrap() <= ate && ate <= i[1].as_f64().unwrap(), "boosted AIPW: {v}");
-    args.extend_from_slice(&["--bootstrap", "10"]);
-    let o = kausa(&args);
+    let o = call(&["--method", "aipw", "--learner", "gbt", "--bootstrap", "10"]);
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("analytic (influence-function) interval"), "{}", stderr(&o));
     // The boosted plug-in (one model per arm) carries the trees' smoothing bias, which its bootstrap
     // interval does not show (as the README says): it lands near the effect, not necessarily around it.
-    let v = run(&["--method", "gbt"]);
+    let v = run(&["--method", "gbt", "--bootstrap", "40"]);
     assert!((v["effect"].as_f64().unwrap() - ate).abs() < 0.1 * ate, "{v}");
     assert!(v["interval"][0].as_f64().unwrap() < v["interval"][1].as_f64().unwrap());
 }

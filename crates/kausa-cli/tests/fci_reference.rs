@@ -109,14 +109,12 @@ fn fci_matches_causal_learn_reference_pags() {
 #[test]
 fn fci_matches_causal_learn_with_hidden_variables() {
     let dir = crate::util::repo_root().join("golden/fci");
-    let cases: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("cases.json")).unwrap()).unwrap();
+    let cases = crate::util::read_json(&dir.join("cases.json"));
     let cases = cases.as_array().unwrap();
     assert!(cases.len() >= 10);
     for case in cases {
         let name = case["name"].as_str().unwrap();
-        let want: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("expected/{name}.json"))).unwrap()).unwrap();
+        let want = crate::util::read_json(&dir.join(format!("expected/{name}.json")));
         let mut want = edge_strings(&want);
         want.sort();
         let data = dir.join(format!("data/{name}.csv.gz"));

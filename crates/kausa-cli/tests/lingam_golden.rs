@@ -7,14 +7,12 @@ use crate::util::{kausa, repo_root, stderr};
 #[test]
 fn lingam_matches_the_lingam_package() {
     let dir = repo_root().join("golden/lingam");
-    let cases: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(dir.join("cases.json")).unwrap()).unwrap();
+    let cases = crate::util::read_json(&dir.join("cases.json"));
     let cases = cases.as_array().unwrap();
     assert!(cases.len() >= 10);
     for case in cases {
         let name = case["name"].as_str().unwrap();
-        let want: serde_json::Value =
-            serde_json::from_str(&std::fs::read_to_string(dir.join(format!("expected/{name}.json"))).unwrap()).unwrap();
+        let want = crate::util::read_json(&dir.join(format!("expected/{name}.json")));
         let data = dir.join(format!("data/{name}.csv.gz"));
         let o = kausa(&["discover", data.to_str().unwrap(), "--method", "lingam", "--json"]);
         assert!(o.status.success(), "{name}: {}", stderr(&o));

@@ -27,6 +27,11 @@ pub(crate) fn write(dir: &Path, name: &str, text: &str) -> PathBuf {
     p
 }
 
+/// A JSON file, parsed.
+pub(crate) fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 /// The repository root.
 pub(crate) fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../..").canonicalize().unwrap()
