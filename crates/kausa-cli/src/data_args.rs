@@ -60,6 +60,8 @@ impl DataArgs {
             discrete: self.discrete.clone(),
             continuous: self.continuous.clone(),
             ignore: self.ignore.clone(),
+            only: None,
+            allow_constant: false,
             missing: match self.missing {
                 MissingArg::Error => Missing::Error,
                 MissingArg::DropRows => Missing::DropRows,

@@ -9,6 +9,7 @@ mod graph_cmd;
 mod identify;
 mod progress;
 mod sample;
+mod scm_cmd;
 
 use std::process::ExitCode;
 
@@ -30,7 +31,7 @@ enum Command {
     Discover(Box<discover::Args>),
     /// Compare a learned graph with a reference graph (SHD, precision, recall).
     Compare(compare::Args),
-    /// Draw data from a known model: a Bayesian network (BIF) or a linear SEM (graph JSON).
+    /// Draw data from a model: a fitted model file (with interventions), a Bayesian network (BIF) or a linear SEM.
     Sample(sample::Args),
     /// The true equivalence class of a known model (DAG, CPDAG, or PAG with hidden variables).
     Graph(graph_cmd::Args),
@@ -38,6 +39,14 @@ enum Command {
     Identify(identify::Args),
     /// Estimate the effect of a treatment on an outcome from a causal graph and data, with an interval.
     Estimate(Box<estimate::Args>),
+    /// Fit a structural causal model (one mechanism per node of a DAG) and save it as a model file.
+    Fit(Box<scm_cmd::FitArgs>),
+    /// The interventional mean difference E[Y | do(a)] - E[Y | do(b)] under a fitted model.
+    Effect(Box<scm_cmd::EffectArgs>),
+    /// What observed rows would have been under an intervention (abduction, action, prediction).
+    Counterfactual(Box<scm_cmd::CounterfactualArgs>),
+    /// Root causes: of anomalous rows, or of a change between two data sets.
+    Attribute(scm_cmd::AttributeArgs),
 }
 
 fn main() -> ExitCode {
@@ -50,6 +59,10 @@ fn main() -> ExitCode {
         Command::Graph(a) => graph_cmd::run(a),
         Command::Identify(a) => identify::run(a),
         Command::Estimate(a) => estimate::run(*a),
+        Command::Fit(a) => scm_cmd::fit(*a),
+        Command::Effect(a) => scm_cmd::effect_cmd(*a),
+        Command::Counterfactual(a) => scm_cmd::counterfactual_cmd(*a),
+        Command::Attribute(a) => scm_cmd::attribute(a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,4 +1,5 @@
-//! `kausa sample`: data from a known model (a BIF Bayesian network or a linear SEM in graph JSON).
+//! `kausa sample`: data from a model: a fitted model file (`kausa fit`), observational or
+//! under interventions, a BIF Bayesian network, or a linear SEM in graph JSON.
 
 use std::path::PathBuf;
 
@@ -23,8 +24,8 @@ pub(crate) enum NoiseArg {
 /// Arguments of `kausa sample`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The model: a Bayesian network in BIF (.bif or .bif.gz), or a linear SEM as
-    /// graph JSON whose edges carry weights.
+    /// The model: a model file from `kausa fit`, a Bayesian network in BIF (.bif or
+    /// .bif.gz), or a linear SEM as graph JSON whose edges carry weights.
     model: PathBuf,
     /// Number of rows.
     #[arg(long)]
@@ -38,6 +39,15 @@ pub(crate) struct Args {
     /// Write the CSV here instead of standard output.
     #[arg(long)]
     out: Option<PathBuf>,
+    /// Model files: atomic interventions `NAME=VALUE` (repeatable).
+    #[arg(long = "do")]
+    set: Vec<String>,
+    /// Model files: soft interventions `NAME+D`, `NAME-D`, `NAME*F` on the value the mechanism gives (repeatable).
+    #[arg(long)]
+    shift: Vec<String>,
+    /// Model files: worker threads (default: all cores; the draws never depend on it).
+    #[arg(long)]
+    threads: Option<usize>,
 }
 
 fn is_bif(path: &std::path::Path) -> bool {
@@ -50,7 +60,22 @@ pub(crate) fn run(args: Args) -> Result<()> {
         bail!("--n must be at least 1");
     }
     let mut rng = Rng::seed_from_u64(args.seed);
-    let data: Dataset = if is_bif(&args.model) {
+    let model_file = kausa_io::is_model_file(&args.model);
+    if !model_file && (!args.set.is_empty() || !args.shift.is_empty()) {
+        bail!("--do and --shift apply to model files (from `kausa fit`)");
+    }
+    let data: Dataset = if model_file {
+        if args.noise != NoiseArg::Gaussian {
+            bail!("--noise applies to linear SEMs; a fitted model carries its own noise distributions");
+        }
+        let file = kausa_io::read_model(&args.model)?;
+        let scm = &file.model;
+        let interventions = crate::scm_cmd::parse_interventions(scm, &args.set, &args.shift)?;
+        let par = crate::scm_cmd::par_of(args.threads)?;
+        let cols =
+            kausa_scm::sample(scm, args.n, &interventions, args.seed, par).map_err(|e| anyhow::anyhow!("{e}"))?;
+        crate::scm_cmd::columns_to_dataset(scm, cols)?
+    } else if is_bif(&args.model) {
         if args.noise != NoiseArg::Gaussian {
             bail!("--noise applies to linear models, not to a Bayesian network");
         }

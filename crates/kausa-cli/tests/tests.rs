@@ -23,3 +23,5 @@ mod lingam_golden;
 mod oracle_networks;
 /// `kausa sample`: BIF and linear models, back through discovery.
 mod sample;
+/// Structural causal models: `kausa fit` and its queries against DoWhy gcm; model files; errors.
+mod scm;

@@ -72,6 +72,49 @@ impl GraphJson {
         })
     }
 
+    /// Reads a directed edge list: a CSV file with a header and one `cause,effect`
+    /// pair per line (names may contain spaces). Nodes are listed in order of appearance.
+    pub fn read_edge_list(path: &Path) -> Result<GraphJson> {
+        let mut reader = csv::ReaderBuilder::new()
+            .has_headers(true)
+            .trim(csv::Trim::All)
+            .from_path(path)
+            .map_err(|e| Error::invalid(path, e.to_string()))?;
+        let mut nodes: Vec<String> = Vec::new();
+        let mut edges = Vec::new();
+        for (i, record) in reader.records().enumerate() {
+            let line = i as u64 + 2;
+            let record =
+                record.map_err(|e| Error::Parse { path: path.into(), line, column: None, message: e.to_string() })?;
+            if record.len() != 2 || record.iter().any(str::is_empty) {
+                return Err(Error::Parse {
+                    path: path.into(),
+                    line,
+                    column: None,
+                    message: format!(
+                        "an edge list line holds two names, cause and effect; found {} fields",
+                        record.len()
+                    ),
+                });
+            }
+            for name in record.iter() {
+                if !nodes.iter().any(|n| n == name) {
+                    nodes.push(name.to_string());
+                }
+            }
+            edges.push(JsonEdge {
+                from: record[0].to_string(),
+                to: record[1].to_string(),
+                kind: "-->".into(),
+                weight: None,
+            });
+        }
+        if edges.is_empty() {
+            return Err(Error::invalid(path, "the edge list has no edges"));
+        }
+        Ok(GraphJson { nodes, edges, meta: None })
+    }
+
     /// The graph, with nodes in `self.nodes` order.
     pub fn to_graph(&self) -> Result<Graph, String> {
         let index: HashMap<&str, usize> = self.nodes.iter().enumerate().map(|(i, n)| (n.as_str(), i)).collect();

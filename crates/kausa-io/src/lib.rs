@@ -10,6 +10,8 @@
 //!   and [`to_dot`] for Graphviz.
 //! - [`read_bif`]: discrete Bayesian networks in BIF; [`read_linear_sem`]: linear
 //!   structural equation models as graph JSON with weights.
+//! - [`write_model`] / [`read_model`]: fitted structural causal models, versioned
+//!   and checksummed.
 //!
 //! Every error names the file and, where there is one, the line and column.
 //! This is the only kausa library crate that touches the file system.
@@ -21,6 +23,7 @@ mod graph_gml;
 mod graph_json;
 mod knowledge;
 mod model;
+mod model_file;
 mod table;
 
 pub use bif::read_bif;
@@ -29,4 +32,8 @@ pub use graph_gml::read_gml;
 pub use graph_json::{GraphJson, JsonEdge, to_dot};
 pub use knowledge::read_knowledge;
 pub use model::{read_linear_sem, write_csv};
+pub use model_file::{
+    DataFingerprint, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile, Provenance, file_blake3, fingerprint,
+    is_model_file, model_columns, read_model, write_model,
+};
 pub use table::{Format, Missing, ReadOptions, Table, read_table};

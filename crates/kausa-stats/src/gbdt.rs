@@ -8,6 +8,8 @@
 //! Newton step). Training is deterministic: per-node histograms are summed in
 //! row order, splits compared with ties broken towards the lower feature and bin.
 
+use serde::{Deserialize, Serialize};
+
 use crate::{Result, StatsError};
 
 /// Settings of the booster.
@@ -30,7 +32,7 @@ impl Default for GbdtParams {
 }
 
 /// The loss a booster minimises.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Loss {
     /// Squared error: predicts the mean.
     Squared,
@@ -38,14 +40,14 @@ pub enum Loss {
     Logistic,
 }
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 enum Node {
     Split { feature: usize, bin: u8, left: usize, right: usize },
     Leaf(f64),
 }
 
-/// A fitted booster.
-#[derive(Debug, Clone, PartialEq)]
+/// A fitted booster (serialisable, so a fitted model can be saved and loaded).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Gbdt {
     loss: Loss,
     base: f64,

@@ -358,7 +358,7 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(R
     .map_err(|(_, m)| Error::Parse { path: path.into(), line: header_line, column: None, message: m })?;
     check_names(path, &names, At::Line(header_line))?;
     check_named_columns(path, &names, opts)?;
-    let kept: Vec<usize> = (0..names.len()).filter(|&j| !opts.ignore.contains(&names[j])).collect();
+    let kept: Vec<usize> = (0..names.len()).filter(|&j| opts.keeps(&names[j])).collect();
     let splitter = if body_bytes.contains(&b'"') { Splitter::Quoted(delimiter) } else { Splitter::Plain(delimiter) };
     let layout = Layout { width: names.len(), kept: &kept, splitter, decimal_comma: opts.decimal_comma };
     let internal = |m: String| Error::invalid(path, m);

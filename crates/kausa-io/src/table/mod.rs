@@ -37,6 +37,10 @@ pub struct ReadOptions {
     pub continuous: Vec<String>,
     /// Columns left out (identifiers, time stamps, free text).
     pub ignore: Vec<String>,
+    /// When given, only these columns are read (each must exist); the rest are left out as if ignored.
+    pub only: Option<Vec<String>>,
+    /// Accept constant columns (rows to be scored or explained, not data to learn from).
+    pub allow_constant: bool,
     /// Missing-value policy.
     pub missing: Missing,
     /// A numeric column whose values are all integers with at most this many
@@ -120,6 +124,13 @@ pub(crate) fn cell_error(path: &Path, at: At, column: String, message: String) -
     }
 }
 
+impl ReadOptions {
+    /// Whether the column called `name` is read.
+    pub(crate) fn keeps(&self, name: &str) -> bool {
+        !self.ignore.iter().any(|i| i == name) && self.only.as_ref().is_none_or(|o| o.iter().any(|c| c == name))
+    }
+}
+
 /// Checks that every column named in the options exists; `names` are the file's columns.
 pub(crate) fn check_named_columns(path: &Path, names: &[String], opts: &ReadOptions) -> Result<()> {
     for (flag, list) in [("--discrete", &opts.discrete), ("--continuous", &opts.continuous), ("--ignore", &opts.ignore)]
@@ -131,6 +142,11 @@ pub(crate) fn check_named_columns(path: &Path, names: &[String], opts: &ReadOpti
                     format!("column {wanted:?} named by {flag} is not in the file's columns"),
                 ));
             }
+        }
+    }
+    for wanted in opts.only.iter().flatten() {
+        if !names.contains(wanted) {
+            return Err(Error::invalid(path, format!("no column {wanted:?}, which is needed here")));
         }
     }
     if let Some(both) = opts.discrete.iter().find(|d| opts.continuous.contains(d)) {
@@ -281,7 +297,7 @@ fn finish(path: &Path, raw: RawTable, opts: &ReadOptions) -> Result<Dataset> {
                 }
             }
         };
-        if column.is_constant() {
+        if column.is_constant() && !opts.allow_constant {
             let first = match &column {
                 Column::Continuous { values, .. } => format!("{}", values[0]),
                 Column::Discrete { levels, .. } => levels[0].clone(),

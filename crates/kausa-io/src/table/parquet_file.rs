@@ -60,7 +60,7 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<Ra
     }
     check_names(path, &names, At::Row(0))?;
     check_named_columns(path, &names, opts)?;
-    let kept: Vec<usize> = (0..names.len()).filter(|&j| !opts.ignore.contains(&names[j])).collect();
+    let kept: Vec<usize> = (0..names.len()).filter(|&j| opts.keeps(&names[j])).collect();
     let mut readings = Vec::with_capacity(kept.len());
     for &j in &kept {
         let field = schema.field(j);

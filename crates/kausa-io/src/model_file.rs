@@ -1,0 +1,204 @@
+//! The model file: a fitted structural causal model with its provenance,
+//! versioned and checksummed.
+//!
+//! ```text
+//! { "format": "kausa-model", "format_version": 1, "kausa_version": "0.1.0",
+//!   "checksum": "blake3:<hex>",            ← of the compact JSON of "body"
+//!   "body": { "provenance": {…}, "model": {…} } }
+//! ```
+//!
+//! The checksum covers the body as re-serialised (keys sorted, numbers in
+//! shortest round-trip form), so reformatting the file keeps it valid and any
+//! change to a value breaks it.
+
+use std::path::Path;
+
+use kausa_core::Dataset;
+use kausa_scm::Scm;
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// The `format` field of every model file.
+pub const MODEL_FORMAT: &str = "kausa-model";
+/// The model format version this kausa writes and reads.
+pub const MODEL_FORMAT_VERSION: u32 = 1;
+
+/// Where a model came from.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Provenance {
+    /// The kausa version that fitted it.
+    pub kausa_version: String,
+    /// The seed of the fit (cross-validation folds, subsamples).
+    pub seed: u64,
+    /// The random generator the seed drives.
+    pub rng: String,
+    /// The training data.
+    pub data: DataFingerprint,
+    /// The graph file.
+    pub graph: String,
+    /// How each node's mechanism was chosen (free-form, for people and reports).
+    pub fit_report: serde_json::Value,
+}
+
+/// What identifies the training data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataFingerprint {
+    /// The file as given.
+    pub file: String,
+    /// Rows used.
+    pub rows: usize,
+    /// The columns used, in model order.
+    pub columns: Vec<String>,
+    /// BLAKE3 of the columns used (names, then values as little-endian f64 bits), hex.
+    pub blake3: String,
+}
+
+/// A model with its provenance.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelFile {
+    /// Where it came from.
+    pub provenance: Provenance,
+    /// The model.
+    pub model: Scm,
+}
+
+/// The fingerprint of the node columns `columns` named `names`.
+pub fn fingerprint(file: &str, names: &[String], columns: &[Vec<f64>]) -> DataFingerprint {
+    let mut h = blake3::Hasher::new();
+    for name in names {
+        h.update(&(name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+    }
+    for c in columns {
+        for v in c {
+            h.update(&v.to_le_bytes());
+        }
+    }
+    DataFingerprint {
+        file: file.to_string(),
+        rows: columns.first().map_or(0, Vec::len),
+        columns: names.to_vec(),
+        blake3: h.finalize().to_hex().to_string(),
+    }
+}
+
+/// BLAKE3 of a file's bytes, hex.
+pub fn file_blake3(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    Ok(blake3::hash(&bytes).to_hex().to_string())
+}
+
+fn checksum(body: &serde_json::Value) -> String {
+    let bytes = serde_json::to_vec(body).expect("a JSON value serialises");
+    format!("blake3:{}", blake3::hash(&bytes).to_hex())
+}
+
+/// Writes `model` to `path`.
+pub fn write_model(path: &Path, model: &ModelFile) -> Result<()> {
+    let body =
+        serde_json::to_value(model).map_err(|e| Error::invalid(path, format!("cannot encode the model: {e}")))?;
+    // The header first, so the format is visible at the top of the file.
+    let text = format!(
+        "{{\"format\":{},\"format_version\":{},\"kausa_version\":{},\"checksum\":{},\"body\":{}}}",
+        serde_json::Value::from(MODEL_FORMAT),
+        MODEL_FORMAT_VERSION,
+        serde_json::Value::from(model.provenance.kausa_version.as_str()),
+        serde_json::Value::from(checksum(&body)),
+        body
+    );
+    std::fs::write(path, text + "\n").map_err(|e| Error::io(path, e))
+}
+
+/// Reads a model file, checking its format, version and checksum.
+pub fn read_model(path: &Path) -> Result<ModelFile> {
+    let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let not_model = || Error::invalid(path, "not a kausa model file (write one with `kausa fit`)");
+    let value: serde_json::Value = serde_json::from_slice(&text).map_err(|e| {
+        if text.starts_with(b"{\"format\":\"kausa-model\"") {
+            Error::Parse {
+                path: path.into(),
+                line: e.line() as u64,
+                column: None,
+                message: format!("the model file is damaged (column {}: {e}); refit it", e.column()),
+            }
+        } else {
+            not_model()
+        }
+    })?;
+    if value.get("format").and_then(|f| f.as_str()) != Some(MODEL_FORMAT) {
+        return Err(not_model());
+    }
+    let version = value.get("format_version").and_then(|v| v.as_u64());
+    let written_by = value.get("kausa_version").and_then(|v| v.as_str()).unwrap_or("an unknown version");
+    if version != Some(u64::from(MODEL_FORMAT_VERSION)) {
+        let v = version.map_or("an unknown".to_string(), |v| v.to_string());
+        return Err(Error::invalid(
+            path,
+            format!(
+                "model format version {v} (written by kausa {written_by}); this kausa {} reads version {MODEL_FORMAT_VERSION}: refit the model with this version",
+                env!("CARGO_PKG_VERSION")
+            ),
+        ));
+    }
+    let body = value.get("body").ok_or_else(not_model)?;
+    let stored = value.get("checksum").and_then(|c| c.as_str()).unwrap_or("");
+    if stored != checksum(body) {
+        return Err(Error::invalid(
+            path,
+            "checksum mismatch: the model was changed after kausa wrote it (or is damaged); refit it",
+        ));
+    }
+    let file: ModelFile = serde_json::from_value(body.clone())
+        .map_err(|e| Error::invalid(path, format!("the model body is not valid: {e}")))?;
+    let model = file.model.validated().map_err(|e| Error::invalid(path, format!("the model is not valid: {e}")))?;
+    Ok(ModelFile { model, ..file })
+}
+
+/// Whether the file at `path` looks like a model file (starts with its format tag).
+pub fn is_model_file(path: &Path) -> bool {
+    use std::io::Read;
+    let mut head = [0u8; 64];
+    let Ok(mut f) = std::fs::File::open(path) else { return false };
+    let n = f.read(&mut head).unwrap_or(0);
+    String::from_utf8_lossy(&head[..n]).contains(MODEL_FORMAT)
+}
+
+/// The node columns of `data` for a model's nodes, with the model's kinds
+/// (categorical codes follow the model's levels, by label).
+pub fn model_columns(path: &Path, data: &Dataset, model: &Scm) -> Result<Vec<Vec<f64>>> {
+    use kausa_core::Column;
+    use kausa_scm::NodeKind;
+    let mut out = Vec::with_capacity(model.nodes().len());
+    for node in model.nodes() {
+        let j = data
+            .index_of(&node.name)
+            .ok_or_else(|| Error::invalid(path, format!("no column {:?} (a node of the model)", node.name)))?;
+        let col = data.column(j);
+        match &node.kind {
+            NodeKind::Continuous => out.push(col.to_f64().ok_or_else(|| {
+                Error::invalid(path, format!("column {:?} holds labels; the model's node is continuous", node.name))
+            })?),
+            NodeKind::Categorical { levels } => {
+                let labels: Vec<String> = match col {
+                    Column::Discrete { codes, levels: own, .. } => {
+                        codes.iter().map(|&c| own[c as usize].clone()).collect()
+                    }
+                    Column::Continuous { values, .. } => values.iter().map(|v| v.to_string()).collect(),
+                };
+                let mut codes = Vec::with_capacity(labels.len());
+                for (row, label) in labels.iter().enumerate() {
+                    let code = levels.iter().position(|l| l == label).ok_or_else(|| Error::Cell {
+                        path: path.to_path_buf(),
+                        row: row + 1,
+                        column: node.name.clone(),
+                        message: format!("level {label:?} is not one of the model's levels {levels:?}"),
+                    })?;
+                    codes.push(code as f64);
+                }
+                out.push(codes);
+            }
+        }
+    }
+    Ok(out)
+}
