@@ -45,8 +45,10 @@ enum Command {
     Effect(Box<scm_cmd::EffectArgs>),
     /// What observed rows would have been under an intervention (abduction, action, prediction).
     Counterfactual(Box<scm_cmd::CounterfactualArgs>),
-    /// Root causes: of anomalous rows, or of a change between two data sets.
+    /// Root causes (anomalous rows, a change between two data sets) and causal influence.
     Attribute(scm_cmd::AttributeArgs),
+    /// Check a fitted model against data: each mechanism's fit and a falsification test of its graph.
+    Validate(Box<scm_cmd::ValidateArgs>),
 }
 
 fn main() -> ExitCode {
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Effect(a) => scm_cmd::effect_cmd(*a),
         Command::Counterfactual(a) => scm_cmd::counterfactual_cmd(*a),
         Command::Attribute(a) => scm_cmd::attribute(a),
+        Command::Validate(a) => scm_cmd::validate(*a),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -48,6 +48,10 @@ pub(crate) struct Args {
     /// Model files: worker threads (default: all cores; the draws never depend on it).
     #[arg(long)]
     threads: Option<usize>,
+    /// Print a JSON summary of each column (mean, sd, 5/50/95% quantiles; level shares of a
+    /// categorical node) instead of the rows; --out still writes the rows.
+    #[arg(long)]
+    json: bool,
 }
 
 fn is_bif(path: &std::path::Path) -> bool {
@@ -56,6 +60,7 @@ fn is_bif(path: &std::path::Path) -> bool {
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
+    let started = std::time::Instant::now();
     if args.n == 0 {
         bail!("--n must be at least 1");
     }
@@ -90,12 +95,47 @@ pub(crate) fn run(args: Args) -> Result<()> {
         let (names, sem) = read_linear_sem(&args.model, noise)?;
         Dataset::from_continuous(&names, sem.sample(args.n, &mut rng)).context("building the data set")?
     };
+    let sampled = started.elapsed().as_secs_f64();
     match &args.out {
         Some(path) => {
             let mut file = std::fs::File::create(path).with_context(|| format!("cannot write {}", path.display()))?;
             write_csv(&mut file, &data).with_context(|| format!("cannot write {}", path.display()))?;
         }
+        None if args.json => {}
         None => write_csv(&mut std::io::stdout().lock(), &data).context("cannot write to standard output")?,
     }
+    if args.json {
+        let out = serde_json::json!({
+            "rows": args.n, "seed": args.seed, "do": args.set, "shift": args.shift,
+            "columns": data.columns().iter().map(summary).collect::<Vec<_>>(),
+            "seconds": started.elapsed().as_secs_f64(), "sample_seconds": sampled,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
     Ok(())
+}
+
+/// Mean, standard deviation and quantiles of a continuous column; level shares of a discrete one.
+fn summary(column: &kausa_core::Column) -> serde_json::Value {
+    match column {
+        kausa_core::Column::Continuous { name, values } => {
+            let n = values.len() as f64;
+            let mean = values.iter().sum::<f64>() / n;
+            let sd = (values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
+            let mut sorted = values.clone();
+            sorted.sort_by(f64::total_cmp);
+            let q = |p: f64| sorted[((p * (sorted.len() - 1) as f64).round() as usize).min(sorted.len() - 1)];
+            serde_json::json!({"name": name, "mean": mean, "sd": sd, "q05": q(0.05), "q50": q(0.5), "q95": q(0.95)})
+        }
+        kausa_core::Column::Discrete { name, codes, levels, .. } => {
+            let mut counts = vec![0usize; levels.len()];
+            codes.iter().for_each(|&c| counts[c as usize] += 1);
+            let shares: serde_json::Map<String, serde_json::Value> = levels
+                .iter()
+                .zip(&counts)
+                .map(|(l, &c)| (l.clone(), serde_json::json!(c as f64 / codes.len() as f64)))
+                .collect();
+            serde_json::json!({"name": name, "shares": shares})
+        }
+    }
 }

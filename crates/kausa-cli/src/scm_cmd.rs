@@ -10,8 +10,9 @@ use clap::ValueEnum;
 use kausa_core::{Column, Dataset, Par, Rng};
 use kausa_io::{GraphJson, ModelFile, Provenance, fingerprint, model_columns, read_model, read_table, write_model};
 use kausa_scm::{
-    Action, AnomalyParams, ChangeParams, EffectParams, FitParams, Intervention, NodeKind, RegressorChoice, Scm,
-    attribute_anomalies, counterfactual, distribution_change, effect, fit as fit_scm, node_columns,
+    Action, AnomalyParams, ChangeParams, EffectParams, FitParams, InfluenceParams, Intervention, NodeKind,
+    RegressorChoice, Scm, arrow_strength, attribute_anomalies, counterfactual, distribution_change, effect,
+    fit as fit_scm, intrinsic_influence, node_columns,
 };
 
 use crate::data_args::DataArgs;
@@ -396,6 +397,7 @@ pub(crate) fn effect_cmd(args: EffectArgs) -> Result<()> {
         bail!("--level must lie strictly between 0 and 1");
     }
     let file = load(&args.model)?;
+    let load_seconds = started.elapsed().as_secs_f64();
     let scm = &file.model;
     let target = target_of(scm, &args.target)?;
     let a = parse_interventions(scm, &args.set, &[])?;
@@ -418,7 +420,7 @@ pub(crate) fn effect_cmd(args: EffectArgs) -> Result<()> {
             "interval": r.interval.map(|(lo, hi)| [lo, hi]), "level": args.level,
             "bootstrap": if training.is_some() { args.bootstrap } else { 0 },
             "data_is_training_data": same_data,
-            "samples": args.samples, "seed": args.seed, "seconds": seconds,
+            "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -470,7 +472,9 @@ pub(crate) struct CounterfactualArgs {
 }
 
 pub(crate) fn counterfactual_cmd(args: CounterfactualArgs) -> Result<()> {
+    let started = Instant::now();
     let file = load(&args.model)?;
+    let load_seconds = started.elapsed().as_secs_f64();
     let scm = &file.model;
     let interventions = parse_interventions(scm, &args.set, &args.shift)?;
     if interventions.is_empty() {
@@ -492,7 +496,10 @@ pub(crate) fn counterfactual_cmd(args: CounterfactualArgs) -> Result<()> {
                 (scm.nodes()[j].name.clone(), serde_json::json!({"factual": observed[j], "counterfactual": cf[j]}))
             })
             .collect();
-        let out = serde_json::json!({"interventions": describe(scm, &interventions), "rows": rows, "changed": nodes});
+        let out = serde_json::json!({
+            "interventions": describe(scm, &interventions), "rows": rows, "changed": nodes,
+            "seconds": started.elapsed().as_secs_f64(), "model_load_seconds": load_seconds,
+        });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
     }
@@ -534,6 +541,35 @@ enum AttributeKind {
     Anomaly(AnomalyArgs),
     /// Which mechanisms changed between two data sets, and how much of the change in the target each explains.
     Change(ChangeArgs),
+    /// The strength of each arrow into the target (how much its distribution changes when the arrow is cut).
+    Arrows(InfluenceArgs),
+    /// The intrinsic causal influence of each upstream node on the target (Shapley share of its variance).
+    Intrinsic(InfluenceArgs),
+}
+
+/// Arguments of `kausa attribute arrows` and `kausa attribute intrinsic`.
+#[derive(Debug, clap::Args)]
+struct InfluenceArgs {
+    /// The model file (from `kausa fit`).
+    model: PathBuf,
+    /// The node whose causes are measured.
+    #[arg(long)]
+    target: String,
+    /// Outer draws (default: 1,000 parent configurations for arrows, 20,000 noise draws for intrinsic).
+    #[arg(long)]
+    outer: Option<usize>,
+    /// Inner draws per outer draw (default: 500 for arrows, 5 for intrinsic).
+    #[arg(long)]
+    inner: Option<usize>,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads (default: all cores; the result never depends on it).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 /// Arguments of `kausa attribute anomaly`.
@@ -609,7 +645,69 @@ pub(crate) fn attribute(args: AttributeArgs) -> Result<()> {
     match args.kind {
         AttributeKind::Anomaly(a) => anomaly(a),
         AttributeKind::Change(c) => change(c),
+        AttributeKind::Arrows(a) => influence(a, false),
+        AttributeKind::Intrinsic(a) => influence(a, true),
     }
+}
+
+fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
+    let started = Instant::now();
+    let par = par_of(args.threads)?;
+    let file = load(&args.model)?;
+    let scm = &file.model;
+    let target = target_of(scm, &args.target)?;
+    let base = if intrinsic { InfluenceParams::intrinsic() } else { InfluenceParams::default() };
+    let params = InfluenceParams {
+        outer: args.outer.unwrap_or(base.outer),
+        inner: args.inner.unwrap_or(base.inner),
+        seed: args.seed,
+        par,
+        ..base
+    };
+    if params.outer < 2 || params.inner < 2 {
+        bail!("--outer and --inner must be at least 2");
+    }
+    let result =
+        if intrinsic { intrinsic_influence(scm, target, &params) } else { arrow_strength(scm, target, &params) }
+            .map_err(|e| anyhow!("{e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let name = |j: usize| scm.nodes()[j].name.clone();
+    let what = if intrinsic { "intrinsic causal influence" } else { "arrow strength" };
+    if args.json {
+        let values: serde_json::Map<String, serde_json::Value> = result
+            .iter()
+            .map(|&(j, v)| {
+                (if intrinsic { name(j) } else { format!("{} -> {}", name(j), args.target) }, serde_json::json!(v))
+            })
+            .collect();
+        let out = serde_json::json!({
+            "target": args.target, "measure": what, "values": values,
+            "outer": params.outer, "inner": params.inner, "seed": args.seed, "seconds": seconds,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    let unit = match (&scm.nodes()[target].kind, intrinsic) {
+        (NodeKind::Categorical { .. }, false) => {
+            "Kullback-Leibler divergence of the class probabilities when the arrow is cut"
+        }
+        (_, false) => "increase of the conditional variance when the arrow is cut",
+        (_, true) => "Shapley share of the target's variance explained by each node's own noise",
+    };
+    println!("{} on {} ({unit})", what[..1].to_uppercase() + &what[1..], args.target);
+    let width = result.iter().map(|&(j, _)| scm.nodes()[j].name.len()).max().unwrap_or(4).max(4);
+    let mut order: Vec<usize> = (0..result.len()).collect();
+    order.sort_by(|&a, &b| result[b].1.total_cmp(&result[a].1).then(a.cmp(&b)));
+    for i in order {
+        let (j, v) = result[i];
+        let label = if intrinsic { name(j) } else { format!("{} -> {}", name(j), args.target) };
+        println!("  {label:width$}  {v:>12.6}", width = if intrinsic { width } else { width + args.target.len() + 4 });
+    }
+    if intrinsic {
+        println!("  (sum {:.6}: the model's variance of {})", result.iter().map(|r| r.1).sum::<f64>(), args.target);
+    }
+    println!("({seconds:.3} s)");
+    Ok(())
 }
 
 fn anomaly(args: AnomalyArgs) -> Result<()> {
@@ -619,6 +717,7 @@ fn anomaly(args: AnomalyArgs) -> Result<()> {
         bail!("--samples must be at least 1");
     }
     let file = load(&args.model)?;
+    let load_seconds = started.elapsed().as_secs_f64();
     let scm = &file.model;
     let target = target_of(scm, &args.target)?;
     let rows = read_rows(&args.rows, scm, &args.data_args, par, false)?;
@@ -633,7 +732,7 @@ fn anomaly(args: AnomalyArgs) -> Result<()> {
                 "score": s,
                 "contributions": r.nodes.iter().zip(c).map(|(&j, v)| (name(j), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
             })).collect::<Vec<_>>(),
-            "samples": args.samples, "seed": args.seed, "seconds": seconds,
+            "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -669,6 +768,7 @@ fn change(args: ChangeArgs) -> Result<()> {
         bail!("--alpha and --level must lie strictly between 0 and 1");
     }
     let file = load(&args.model)?;
+    let load_seconds = started.elapsed().as_secs_f64();
     let scm = &file.model;
     let target = target_of(scm, &args.target)?;
     let before = read_rows(&args.before, scm, &args.data_args, par, true)?;
@@ -706,7 +806,7 @@ fn change(args: ChangeArgs) -> Result<()> {
         let out = serde_json::json!({
             "target": args.target, "observed_change": r.observed_change, "attributed_change": total,
             "nodes": nodes, "level": args.level, "bootstrap": args.bootstrap,
-            "samples": args.samples, "seed": args.seed, "seconds": seconds,
+            "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
         println!("{}", serde_json::to_string_pretty(&out)?);
         return Ok(());
@@ -738,6 +838,133 @@ fn change(args: ChangeArgs) -> Result<()> {
             String::new()
         }
     );
+    println!("({seconds:.3} s)");
+    Ok(())
+}
+
+/// Arguments of `kausa validate`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ValidateArgs {
+    /// The model file (from `kausa fit`).
+    model: PathBuf,
+    /// Data to check it against (the training data, or newer data), a column per model node.
+    data: PathBuf,
+    /// Level of each conditional-independence test of the graph.
+    #[arg(long, default_value_t = 0.05)]
+    alpha: f64,
+    /// Graphs with permuted node labels to compare the graph with.
+    #[arg(long, default_value_t = 100)]
+    permutations: usize,
+    /// Seed.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Worker threads (default: all cores; the result never depends on it).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    data_args: DataArgs,
+}
+
+pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
+    let started = Instant::now();
+    let par = par_of(args.threads)?;
+    if !(args.alpha > 0.0 && args.alpha < 1.0) {
+        bail!("--alpha must lie strictly between 0 and 1");
+    }
+    let file = load(&args.model)?;
+    let scm = &file.model;
+    let columns = read_rows(&args.data, scm, &args.data_args, par, true)?;
+    let metrics = kausa_scm::fit_metrics(scm, &columns, args.seed);
+    let data = columns_to_dataset(scm, columns.clone())?;
+    let test: Box<dyn kausa_stats::CiTest> = if scm.nodes().iter().all(|n| n.kind == NodeKind::Continuous) {
+        let cols: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
+        let corr = kausa_stats::Correlation::from_columns(&cols, par)
+            .map_err(|e| anyhow!("{}: cannot test the graph: {e}", args.data.display()))?;
+        Box::new(kausa_stats::FisherZ::new(corr, kausa_stats::Semantics::Pcalg))
+    } else {
+        let emb = kausa_stats::Embedding::new(&data, par)
+            .map_err(|e| anyhow!("{}: cannot test the graph: {e}", args.data.display()))?;
+        Box::new(kausa_stats::DegenerateGaussianTest::new(emb))
+    };
+    let params = kausa_scm::FalsifyParams { alpha: args.alpha, permutations: args.permutations, seed: args.seed, par };
+    let f = kausa_scm::falsify(scm, test.as_ref(), &params).map_err(|e| anyhow!("{e}"))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let name = |j: usize| scm.nodes()[j].name.clone();
+    let falsified = f.p_value > args.alpha;
+    let metric_json = |m: &kausa_scm::FitMetric| match m {
+        kausa_scm::FitMetric::Distribution { ks, p_value } => serde_json::json!({"ks": ks, "p_value": p_value}),
+        kausa_scm::FitMetric::Regression { r2, rmse } => serde_json::json!({"r2": r2, "rmse": rmse}),
+        kausa_scm::FitMetric::Classification { accuracy, log_loss } => {
+            serde_json::json!({"accuracy": accuracy, "log_loss": log_loss})
+        }
+    };
+    if args.json {
+        let out = serde_json::json!({
+            "rows": data.n_rows(),
+            "mechanisms": scm.nodes().iter().zip(&metrics).map(|(n, m)| serde_json::json!({
+                "node": n.name, "mechanism": n.mechanism.name(), "fit": metric_json(m),
+            })).collect::<Vec<_>>(),
+            "graph": {
+                "test": test.name(), "alpha": args.alpha, "local_markov_conditions": f.tests,
+                "violations": f.violations,
+                "violated": f.violated.iter().map(|&(x, y)| format!("{} _||_ {} | parents({})", name(x), name(y), name(x))).collect::<Vec<_>>(),
+                "permutations": f.permuted_shares.len(), "p_value": f.p_value,
+                "markov_equivalent_share": f.equivalent_share, "falsified": falsified,
+            },
+            "seconds": seconds,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(());
+    }
+    println!("Validation of {} on {} ({} rows)", args.model.display(), args.data.display(), data.n_rows());
+    let width = scm.nodes().iter().map(|n| n.name.len()).max().unwrap_or(4).max(4);
+    println!("Mechanisms:");
+    for (node, m) in scm.nodes().iter().zip(&metrics) {
+        let text = match m {
+            kausa_scm::FitMetric::Distribution { ks, p_value } => {
+                format!("Kolmogorov-Smirnov distance to the model {ks:.4} (p {p_value:.3})")
+            }
+            kausa_scm::FitMetric::Regression { r2, rmse } => format!("R² {r2:.4}, RMSE {rmse:.4}"),
+            kausa_scm::FitMetric::Classification { accuracy, log_loss } => {
+                format!("accuracy {accuracy:.4}, log loss {log_loss:.4}")
+            }
+        };
+        println!("  {:width$}  {:<18}  {text}", node.name, node.mechanism.name());
+    }
+    println!("Graph (local Markov conditions, {} test at alpha {}):", test.name(), args.alpha);
+    println!("  {} of {} conditions violated", f.violations, f.tests);
+    for &(x, y) in f.violated.iter().take(10) {
+        println!("    {} is not independent of {} given its parents", name(x), name(y));
+    }
+    if f.violated.len() > 10 {
+        println!("    ... {} more (see --json)", f.violated.len() - 10);
+    }
+    let mut shares = f.permuted_shares.clone();
+    shares.sort_by(f64::total_cmp);
+    let median = shares.get(shares.len() / 2).copied().unwrap_or(0.0);
+    println!(
+        "  {} graphs with permuted node labels violate a median {:.0}% of their conditions; p = {:.3}",
+        shares.len(),
+        median * 100.0,
+        f.p_value
+    );
+    println!(
+        "  {}",
+        if falsified {
+            "Falsified: the graph explains the data's independences no better than random relabellings."
+        } else {
+            "Not falsified: the graph explains the data's independences better than random relabellings."
+        }
+    );
+    if f.equivalent_share > 0.0 {
+        println!(
+            "  ({:.0}% of the permutations are Markov equivalent to the graph: data cannot tell those apart.)",
+            f.equivalent_share * 100.0
+        );
+    }
     println!("({seconds:.3} s)");
     Ok(())
 }

@@ -157,6 +157,27 @@ fn interventions_and_counterfactuals_agree_with_dowhy() {
     assert!((effect - chain).abs() < 1e-9, "{effect} vs {chain}");
 }
 
+/// Arrow strength and intrinsic causal influence near DoWhy's (which sit within a
+/// few per cent of the linear model's exact values; kausa's unit tests check those).
+#[test]
+fn causal_influence_agrees_with_dowhy() {
+    let Some(data) = data_root("causal_influence_agrees_with_dowhy") else { return };
+    let dir = temp_dir("scm-influence");
+    let (_, _, model, _) = supply_chain(&dir, &data);
+    let want = golden("supply_chain");
+    let arrows = json_of(&["attribute", "arrows", s(&model), "--target", "received", "--json"]);
+    let (got, dowhy) = (
+        arrows["values"]["confirmed -> received"].as_f64().unwrap(),
+        want["arrow_strength"]["confirmed->received"].as_f64().unwrap(),
+    );
+    assert!((got - dowhy).abs() < 0.05 * dowhy, "arrow strength {got} vs DoWhy {dowhy}");
+    let icc = json_of(&["attribute", "intrinsic", s(&model), "--target", "received", "--json"]);
+    for (node, dowhy) in want["intrinsic_causal_influence"].as_object().unwrap() {
+        let (got, dowhy) = (icc["values"][node].as_f64().unwrap(), dowhy.as_f64().unwrap());
+        assert!((got - dowhy).abs() < 0.1 * dowhy + 0.05, "{node}: {got} vs DoWhy {dowhy}");
+    }
+}
+
 /// Mean over seeds of each node's anomaly attribution, within four combined
 /// standard errors of DoWhy's mean over its seeds.
 fn anomaly_agrees(model: &Path, target: &str, rows: &Path, want: &serde_json::Value, seeds: u64) -> String {
@@ -225,6 +246,39 @@ fn anomaly_attribution_finds_the_caching_service() {
     assert!(o.status.success(), "{}", stderr(&o));
     let rows = folder.join("rca_microservice_architecture_anomaly.csv");
     assert_eq!(anomaly_agrees(&model, "Website", &rows, &golden("microservice"), 3), "Caching Service");
+}
+
+/// `kausa validate`: the true microservice graph explains the data's independences
+/// better than random relabellings; the graph with every edge reversed does not.
+#[test]
+fn validate_falsifies_a_reversed_graph_but_not_the_true_one() {
+    let Some(data) = data_root("validate_falsifies_a_reversed_graph_but_not_the_true_one") else { return };
+    let dir = temp_dir("scm-validate");
+    let folder = data.join("dowhy-rca/microservice-latency");
+    let rows = folder.join("rca_microservice_architecture_latencies.csv.gz");
+    let edges = std::fs::read_to_string(folder.join("true_graph_edges.csv")).unwrap();
+    let reversed: String = edges
+        .lines()
+        .enumerate()
+        .map(|(i, l)| if i == 0 { format!("{l}\n") } else { l.split(',').rev().collect::<Vec<_>>().join(",") + "\n" })
+        .collect();
+    let mut violations = Vec::new();
+    for (name, graph) in
+        [("true", folder.join("true_graph_edges.csv")), ("reversed", write(&dir, "reversed.csv", &reversed))]
+    {
+        let model = dir.join(format!("{name}.kausa"));
+        let o = kausa(&["fit", "--graph", s(&graph), "--data", s(&rows), "--out", s(&model), "--mechanisms", "linear"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v = json_of(&["validate", s(&model), s(&rows), "--json"]);
+        assert_eq!(v["graph"]["falsified"].as_bool().unwrap(), name == "reversed", "{name}: {v}");
+        violations.push(v["graph"]["violations"].as_u64().unwrap());
+        let r2 =
+            v["mechanisms"].as_array().unwrap().iter().find(|m| m["node"] == "Website").unwrap()["fit"]["r2"].as_f64();
+        if name == "true" {
+            assert!(r2.unwrap() > 0.9, "{v}");
+        }
+    }
+    assert!(violations[0] < violations[1], "{violations:?}");
 }
 
 /// A small model with a categorical node, for the error cases.

@@ -10,6 +10,8 @@
 //!            ──counterfactual──▶ abduction, action, prediction per row
 //!            ──attribute_anomalies──▶ anomaly score, Shapley over upstream noise
 //!            ──distribution_change──▶ mechanism-change tests, Shapley over mechanisms
+//!            ──arrow_strength / intrinsic_influence──▶ how strongly causes act
+//!            ──fit_metrics / falsify──▶ does the model fit data; does the graph?
 //! ```
 //!
 //! Algorithms take node columns (`&[Vec<f64>]`, codes for categorical nodes),
@@ -20,17 +22,22 @@
 
 mod anomaly;
 mod change;
+mod f64s;
 mod fit;
+mod influence;
 mod model;
 mod query;
 mod shapley;
+mod validate;
 
 pub use anomaly::{AnomalyAttribution, AnomalyParams, anomaly_scores, attribute_anomalies};
 pub use change::{ChangeAttribution, ChangeParams, MechanismTest, benjamini_hochberg, distribution_change};
 pub use fit::{Candidate, Family, FitParams, NodeFit, RegressorChoice, fit, node_columns, refit};
+pub use influence::{InfluenceParams, arrow_strength, intrinsic_influence};
 pub use model::{Action, Classifier, Intervention, Mechanism, Node, NodeKind, Regressor, Scm};
 pub use query::{Effect, EffectParams, counterfactual, effect, interventional_mean, sample};
 pub use shapley::shapley;
+pub use validate::{Falsification, FalsifyParams, FitMetric, falsify, fit_metrics};
 
 /// Why a model cannot be built or queried.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -83,6 +83,7 @@ pub enum Mechanism {
     /// A root drawn from its observed values.
     Empirical {
         /// The observed values (codes for a categorical node).
+        #[serde(with = "crate::f64s")]
         values: Vec<f64>,
     },
     /// A root drawn from a normal distribution.
@@ -97,6 +98,7 @@ pub enum Mechanism {
         /// `f`.
         regressor: Regressor,
         /// The training residuals, in row order.
+        #[serde(with = "crate::f64s")]
         residuals: Vec<f64>,
     },
     /// A categorical node drawn from its predicted class probabilities.

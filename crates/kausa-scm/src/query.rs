@@ -68,7 +68,8 @@ pub fn interventional_mean(
 pub struct EffectParams {
     /// Model draws per evaluation (paired across the two interventions).
     pub samples: usize,
-    /// Bootstrap refits of the model (0: none); needs the training columns.
+    /// Bootstrap refits of the model (0: none); needs the training columns. Each
+    /// replicate draws `min(samples, 20,000)` pairs.
     pub bootstrap: usize,
     /// Interval level.
     pub level: f64,
@@ -137,7 +138,9 @@ pub fn effect(
         && params.bootstrap > 0
     {
         let n = columns[0].len();
-        let inner = EffectParams { par: Par::Seq, ..params.clone() };
+        // Each replicate draws at most 20,000 pairs: its Monte-Carlo error then joins the
+        // interval (it is small beside the refit's for all but tiny effects).
+        let inner = EffectParams { samples: params.samples.min(20_000), par: Par::Seq, ..params.clone() };
         let reps = params
             .par
             .map(params.bootstrap, |r| -> Result<f64> {
@@ -157,6 +160,11 @@ pub fn effect(
 pub(crate) fn resample(n: usize, seed: u64, r: usize) -> Vec<usize> {
     let mut rng = Rng::stream(seed ^ 0x5eed_b007, r as u64);
     (0..n).map(|_| rng.index(n as u64) as usize).collect()
+}
+
+/// The median (the middle of the [`percentile_interval`] of level 0).
+pub(crate) fn median(values: &[f64]) -> f64 {
+    percentile_interval(values, 0.0).0
 }
 
 /// The `(1 − level)/2` and `(1 + level)/2` quantiles (linear interpolation, as NumPy's default).

@@ -209,3 +209,32 @@ fn anomaly_attribution_blames_the_node_whose_noise_was_perturbed() {
         .unwrap();
     assert_eq!(r, two);
 }
+
+#[test]
+fn arrow_strength_and_intrinsic_influence_of_a_linear_model_are_its_variance_terms() {
+    let (names, parents, cols) = chain(20_000, 12);
+    let scm = linear_fit(&names, &parents, &cols);
+    let var = |v: &[f64]| {
+        let m = v.iter().sum::<f64>() / v.len() as f64;
+        v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64
+    };
+    let residual_var = |j: usize| match &scm.nodes()[j].mechanism {
+        Mechanism::Additive { residuals, .. } => var(residuals),
+        _ => unreachable!(),
+    };
+    let b = coef(&scm, 1)[0];
+    let params = InfluenceParams { par: Par::threads(2), ..InfluenceParams::default() };
+    // Cutting a → b adds b₁² Var(a) to b's conditional variance.
+    let s = arrow_strength(&scm, 1, &params).unwrap();
+    let want = b * b * var(&cols[0]);
+    assert_eq!(s[0].0, 0);
+    assert!((s[0].1 - want).abs() < 0.05 * want, "{s:?} vs {want}");
+    // Var(b) = b₁² Var(a) + Var(ε_b), split between a's noise and b's own.
+    let params = InfluenceParams { par: Par::threads(2), ..InfluenceParams::intrinsic() };
+    let icc = intrinsic_influence(&scm, 1, &params).unwrap();
+    assert_eq!(icc.iter().map(|x| x.0).collect::<Vec<_>>(), vec![0, 1]);
+    assert!((icc[0].1 - want).abs() < 0.05 * want, "{icc:?} vs {want}");
+    assert!((icc[1].1 - residual_var(1)).abs() < 0.05 * residual_var(1), "{icc:?}");
+    assert_eq!(icc, intrinsic_influence(&scm, 1, &InfluenceParams::intrinsic()).unwrap());
+    assert!(matches!(arrow_strength(&scm, 0, &params), Err(ScmError::Invalid(_))));
+}
