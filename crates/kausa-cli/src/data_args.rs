@@ -61,6 +61,7 @@ impl DataArgs {
             continuous: self.continuous.clone(),
             ignore: self.ignore.clone(),
             only: None,
+            also: Vec::new(),
             allow_constant: false,
             missing: match self.missing {
                 MissingArg::Error => Missing::Error,

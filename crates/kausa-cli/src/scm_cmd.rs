@@ -12,7 +12,7 @@ use kausa_io::{GraphJson, ModelFile, Provenance, fingerprint, model_columns, rea
 use kausa_scm::{
     Action, AnomalyParams, ChangeParams, EffectParams, FitParams, InfluenceParams, Intervention, NodeKind,
     RegressorChoice, Scm, arrow_strength, attribute_anomalies, counterfactual, distribution_change, effect,
-    fit as fit_scm, intrinsic_influence, node_columns,
+    intrinsic_influence, node_columns,
 };
 
 use crate::data_args::DataArgs;
@@ -72,6 +72,9 @@ pub(crate) struct FitArgs {
     /// Treat these numeric columns as categorical (label columns always are).
     #[arg(long, value_delimiter = ',')]
     categorical: Vec<String>,
+    /// Domain equations (TOML): nodes given by known rules instead of learned ones.
+    #[arg(long)]
+    equations: Option<PathBuf>,
     /// Seed of the cross-validation folds.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -129,11 +132,99 @@ fn read_dag(path: &Path) -> Result<(Vec<String>, Vec<Vec<usize>>)> {
 pub(crate) fn fit(args: FitArgs) -> Result<()> {
     let started = Instant::now();
     let par = par_of(args.threads)?;
-    let (names, parents) = read_dag(&args.graph)?;
-    let opts = kausa_io::ReadOptions { only: Some(names.clone()), ..args.data_args.options(par)? };
+    let (mut names, mut parents) = read_dag(&args.graph)?;
+    let specs = match &args.equations {
+        Some(path) => kausa_io::read_equations(path)?,
+        None => Vec::new(),
+    };
+    for spec in &specs {
+        if !names.contains(&spec.node) {
+            names.push(spec.node.clone());
+            parents.push(Vec::new());
+        }
+    }
+    let mut spec_of: Vec<Option<&kausa_io::EquationSpec>> = vec![None; names.len()];
+    for spec in &specs {
+        let at = || {
+            format!("{}:{}", args.equations.as_deref().map(|p| p.display().to_string()).unwrap_or_default(), spec.line)
+        };
+        let j = names.iter().position(|n| *n == spec.node).expect("added above");
+        let ps = kausa_scm::equation_parents(&spec.expr, &names)
+            .map_err(|m| anyhow!("{}: the equation of {:?}: {m}", at(), spec.node))?;
+        let sorted = |v: &[usize]| {
+            let mut v = v.to_vec();
+            v.sort_unstable();
+            v
+        };
+        if !parents[j].is_empty() && sorted(&parents[j]) != sorted(&ps) {
+            let show = |v: &[usize]| v.iter().map(|&p| names[p].clone()).collect::<Vec<_>>().join(", ");
+            bail!(
+                "{}: the graph gives {:?} the parents [{}], but its equation reads [{}]",
+                at(),
+                spec.node,
+                show(&parents[j]),
+                show(&ps)
+            );
+        }
+        parents[j] = ps;
+        spec_of[j] = Some(spec);
+    }
+    // Equation nodes may be absent from the data: their values come from their equations.
+    let learned: Vec<String> =
+        names.iter().zip(&spec_of).filter(|(_, s)| s.is_none()).map(|(n, _)| n.clone()).collect();
+    let given: Vec<String> = specs.iter().map(|s| s.node.clone()).collect();
+    let opts = kausa_io::ReadOptions { only: Some(learned), also: given, ..args.data_args.options(par)? };
     let table = read_table(&args.data, &opts)?;
-    let (kinds, columns) =
-        node_columns(&table.data, &names, &args.categorical).with_context(|| format!("{}", args.data.display()))?;
+    let present: Vec<String> = names.iter().filter(|n| table.data.index_of(n).is_some()).cloned().collect();
+    let (present_kinds, present_columns) =
+        node_columns(&table.data, &present, &args.categorical).with_context(|| format!("{}", args.data.display()))?;
+    let mut kinds = vec![NodeKind::Continuous; names.len()];
+    let mut columns: Vec<Option<Vec<f64>>> = vec![None; names.len()];
+    for ((name, kind), col) in present.iter().zip(present_kinds).zip(present_columns) {
+        let j = names.iter().position(|n| n == name).expect("a node");
+        kinds[j] = kind;
+        columns[j] = Some(col);
+    }
+    // Absent equation nodes, each once its parents are known (a cycle is reported by the fit).
+    loop {
+        let ready =
+            (0..names.len()).find(|&j| columns[j].is_none() && parents[j].iter().all(|&p| columns[p].is_some()));
+        let Some(j) = ready else { break };
+        let spec = spec_of[j].expect("only equation nodes can be absent");
+        let program = kausa_scm::Program::compile(&spec.expr).map_err(|e| anyhow!("{e}"))?;
+        let inputs: Vec<&[f64]> = parents[j].iter().map(|&p| columns[p].as_deref().expect("ready")).collect();
+        let mut out = vec![0.0; table.data.n_rows()];
+        program.eval(&inputs, &mut out);
+        if let Some(i) = out.iter().position(|v| !v.is_finite()) {
+            bail!("the equation of {:?} is not finite on data row {} of {}", spec.node, i + 1, args.data.display());
+        }
+        columns[j] = Some(out);
+    }
+    if let Some(j) = columns.iter().position(Option::is_none) {
+        bail!("{}: cannot compute {:?} from its equation: its inputs form a cycle", args.graph.display(), names[j]);
+    }
+    let columns: Vec<Vec<f64>> = columns.into_iter().map(|c| c.expect("filled")).collect();
+    let equations: Vec<Option<(String, kausa_scm::EquationNoise)>> = spec_of
+        .iter()
+        .zip(&names)
+        .map(|(spec, name)| -> Result<_> {
+            let Some(spec) = spec else { return Ok(None) };
+            let has_column = table.data.index_of(name).is_some();
+            let noise = match spec.noise {
+                kausa_io::NoiseSpec::None => kausa_scm::EquationNoise::None,
+                kausa_io::NoiseSpec::Normal(sd) => kausa_scm::EquationNoise::Normal { sd },
+                kausa_io::NoiseSpec::Residuals | kausa_io::NoiseSpec::Default if has_column => {
+                    kausa_scm::EquationNoise::Residuals { residuals: Vec::new() }
+                }
+                kausa_io::NoiseSpec::Default => kausa_scm::EquationNoise::None,
+                kausa_io::NoiseSpec::Residuals => bail!(
+                    "the equation of {name:?} asks for residual noise, but {} has no column {name:?}",
+                    args.data.display()
+                ),
+            };
+            Ok(Some((spec.expr.clone(), noise)))
+        })
+        .collect::<Result<_>>()?;
     let params = FitParams {
         regressor: match args.mechanisms {
             MechanismArg::Auto => RegressorChoice::Auto,
@@ -151,8 +242,8 @@ pub(crate) fn fit(args: FitArgs) -> Result<()> {
         par,
         ..FitParams::default()
     };
-    let (scm, reports) =
-        fit_scm(&names, &kinds, &parents, &columns, &params).map_err(|e| anyhow!("{}: {e}", args.graph.display()))?;
+    let (scm, reports) = kausa_scm::fit_with_equations(&names, &kinds, &parents, &columns, &equations, &params)
+        .map_err(|e| anyhow!("{}: {e}", args.graph.display()))?;
     let report_json: Vec<serde_json::Value> = reports
         .iter()
         .map(|r| {
@@ -324,9 +415,21 @@ fn target_of(scm: &Scm, name: &str) -> Result<usize> {
 /// Rows of a data file as the model's node columns; `learn` refuses constant
 /// columns (data to fit on), otherwise they are fine (rows to explain).
 fn read_rows(path: &Path, scm: &Scm, data_args: &DataArgs, par: Par, learn: bool) -> Result<Vec<Vec<f64>>> {
-    let opts = kausa_io::ReadOptions { only: Some(scm.names()), allow_constant: !learn, ..data_args.options(par)? };
+    // Noise-free equation nodes may be absent: they follow from their inputs.
+    let derived = |n: &kausa_scm::Node| {
+        matches!(n.mechanism, kausa_scm::Mechanism::Equation { noise: kausa_scm::EquationNoise::None, .. })
+    };
+    let (also, only): (Vec<&kausa_scm::Node>, Vec<&kausa_scm::Node>) = scm.nodes().iter().partition(|n| derived(n));
+    let opts = kausa_io::ReadOptions {
+        only: Some(only.iter().map(|n| n.name.clone()).collect()),
+        also: also.iter().map(|n| n.name.clone()).collect(),
+        allow_constant: !learn,
+        ..data_args.options(par)?
+    };
     let table = read_table(path, &opts)?;
-    Ok(model_columns(path, &table.data, scm)?)
+    let mut columns = model_columns(path, &table.data, scm)?;
+    scm.fill_equations(&mut columns);
+    Ok(columns)
 }
 
 /// A data set of node columns, categorical nodes written as their labels.

@@ -281,6 +281,89 @@ fn validate_falsifies_a_reversed_graph_but_not_the_true_one() {
     assert!(violations[0] < violations[1], "{violations:?}");
 }
 
+/// Domain equations: a business rule beside the learned mechanisms, through every query.
+#[test]
+fn domain_equations_join_the_model() {
+    let Some(data) = data_root("domain_equations_join_the_model") else { return };
+    let dir = temp_dir("scm-equations");
+    let (w1, w2, _, graph) = supply_chain(&dir, &data);
+    let eq = write(&dir, "rules.toml", "[[equation]]\nnode = \"revenue\"\nexpr = \"received * 12.5\"\n");
+    let model = dir.join("rules.kausa");
+    let o = kausa(&[
+        "fit",
+        "--graph",
+        s(&graph),
+        "--data",
+        s(&w1),
+        "--equations",
+        s(&eq),
+        "--out",
+        s(&model),
+        "--mechanisms",
+        "linear",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("revenue     equation"), "{}", stdout(&o));
+    let effect = |target: &str| {
+        json_of(&["effect", s(&model), "--do", "demand=5", "--vs", "demand=4", "--target", target, "--json"])["effect"]
+            .as_f64()
+            .unwrap()
+    };
+    let (revenue, received) = (effect("revenue"), effect("received"));
+    assert!((revenue - 12.5 * received).abs() < 1e-9, "{revenue} vs 12.5 × {received}");
+    // Row files need no revenue column: the rule computes it.
+    let change = json_of(&[
+        "attribute",
+        "change",
+        s(&model),
+        "--target",
+        "revenue",
+        "--before",
+        s(&w1),
+        "--after",
+        s(&w2),
+        "--bootstrap",
+        "0",
+        "--json",
+    ]);
+    let changed: Vec<&str> = change["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["mechanism_changed"] == true)
+        .map(|n| n["node"].as_str().unwrap())
+        .collect();
+    assert_eq!(changed, vec!["demand", "confirmed"]);
+    let bad = |name: &str, toml: &str, needles: &[&str]| {
+        let eq = write(&dir, name, toml);
+        fails_with(
+            &["fit", "--graph", s(&graph), "--data", s(&w1), "--equations", s(&eq), "--out", s(&dir.join("x.kausa"))],
+            needles,
+        );
+    };
+    bad("syntax.toml", "[[equation]]\nnode = \"x\"\nexpr = \"demand * (2\"\n", &["syntax.toml:2", "expected ')'"]);
+    bad(
+        "unknown.toml",
+        "\n[[equation]]\nnode = \"x\"\nexpr = \"demnd * 2\"\n",
+        &["unknown.toml:3", "\"demnd\"", "not a node"],
+    );
+    bad(
+        "parents.toml",
+        "[[equation]]\nnode = \"received\"\nexpr = \"submitted\"\n",
+        &["parents.toml:2", "[confirmed]", "[submitted]"],
+    );
+    bad(
+        "noise.toml",
+        "[[equation]]\nnode = \"x\"\nexpr = \"demand\"\nnoise = \"normal\"\n",
+        &["noise.toml:2", "needs sd"],
+    );
+    bad(
+        "twice.toml",
+        "[[equation]]\nnode = \"x\"\nexpr = \"demand\"\n[[equation]]\nnode = \"x\"\nexpr = \"1\"\n",
+        &["twice.toml:5", "already has an equation"],
+    );
+}
+
 /// A small model with a categorical node, for the error cases.
 fn small_model(dir: &Path) -> PathBuf {
     let mut csv = String::from("x,shift,y\n");

@@ -10,6 +10,7 @@
 //!   and [`to_dot`] for Graphviz.
 //! - [`read_bif`]: discrete Bayesian networks in BIF; [`read_linear_sem`]: linear
 //!   structural equation models as graph JSON with weights.
+//! - [`read_equations`]: domain equations (TOML) for structural causal models.
 //! - [`write_model`] / [`read_model`]: fitted structural causal models, versioned
 //!   and checksummed.
 //!
@@ -18,6 +19,7 @@
 #![deny(missing_docs)]
 
 mod bif;
+mod equations;
 mod error;
 mod graph_gml;
 mod graph_json;
@@ -27,6 +29,7 @@ mod model_file;
 mod table;
 
 pub use bif::read_bif;
+pub use equations::{EquationSpec, NoiseSpec, read_equations};
 pub use error::{Error, Result};
 pub use graph_gml::read_gml;
 pub use graph_json::{GraphJson, JsonEdge, to_dot};

@@ -172,15 +172,22 @@ pub fn is_model_file(path: &Path) -> bool {
 }
 
 /// The node columns of `data` for a model's nodes, with the model's kinds
-/// (categorical codes follow the model's levels, by label).
+/// (categorical codes follow the model's levels, by label). A noise-free
+/// equation node may be absent: its column is left empty, for
+/// [`kausa_scm::Scm::fill_equations`].
 pub fn model_columns(path: &Path, data: &Dataset, model: &Scm) -> Result<Vec<Vec<f64>>> {
     use kausa_core::Column;
     use kausa_scm::NodeKind;
     let mut out = Vec::with_capacity(model.nodes().len());
     for node in model.nodes() {
-        let j = data
-            .index_of(&node.name)
-            .ok_or_else(|| Error::invalid(path, format!("no column {:?} (a node of the model)", node.name)))?;
+        let Some(j) = data.index_of(&node.name) else {
+            // A noise-free equation's values follow from its inputs: the caller fills them in.
+            if matches!(node.mechanism, kausa_scm::Mechanism::Equation { noise: kausa_scm::EquationNoise::None, .. }) {
+                out.push(Vec::new());
+                continue;
+            }
+            return Err(Error::invalid(path, format!("no column {:?} (a node of the model)", node.name)));
+        };
         let col = data.column(j);
         match &node.kind {
             NodeKind::Continuous => out.push(col.to_f64().ok_or_else(|| {

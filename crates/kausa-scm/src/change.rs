@@ -28,6 +28,7 @@ use kausa_core::{Par, Rng};
 use kausa_stats::regression::{logistic_fit, ols_fit, solve_spd, weighted_gram};
 use kausa_stats::special::{chi2_sf, f_sf, ks_two_sample};
 
+use crate::equation::EquationNoise;
 use crate::fit::refit_node;
 use crate::model::{Classifier, Mechanism, NodeKind, Regressor, Scm, design};
 use crate::query::{CHUNK, median, percentile_interval, resample};
@@ -471,8 +472,12 @@ fn mechanism_test(
         let df = (targets.len() * (x.len() + 1)) as f64;
         return Ok(("logistic_lr", chi2_sf(lr.max(0.0), df)));
     }
-    let Mechanism::Additive { residuals, .. } = refit_node(scm, j, pooled)? else {
-        return Err(fail("a continuous non-root node needs an additive-noise mechanism".into()));
+    let residuals = match refit_node(scm, j, pooled)? {
+        Mechanism::Additive { residuals, .. } => residuals,
+        Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => residuals,
+        // A rule given without data noise is not learned, so it cannot change.
+        Mechanism::Equation { .. } => return Ok(("equation (given)", 1.0)),
+        _ => return Err(fail("a continuous non-root node needs an additive-noise mechanism".into())),
     };
     let rss = |cols: &[&[f64]]| -> Result<(f64, usize)> {
         let fit = ols_fit(cols, &residuals, true).map_err(|e| fail(format!("mechanism-change test: {e}")))?;

@@ -6,6 +6,7 @@ use kausa_core::{Column, Dataset, Par, Rng};
 use kausa_stats::gbdt::{Gbdt, GbdtParams, Loss};
 use kausa_stats::regression::{logistic_fit, ols_fit, solve_spd};
 
+use crate::equation::EquationNoise;
 use crate::model::{Classifier, Mechanism, Node, NodeKind, Regressor, Scm, design, topological_order};
 use crate::{Result, ScmError};
 
@@ -26,6 +27,8 @@ pub enum Family {
     Logistic,
     /// Categorical: gradient-boosted trees with the log loss.
     BoostedClassifier,
+    /// A domain equation (its noise residuals, if it has them, refitted).
+    Equation,
 }
 
 impl Family {
@@ -39,6 +42,7 @@ impl Family {
             Mechanism::Additive { regressor: Regressor::Boosted { .. }, .. } => Family::Boosted,
             Mechanism::Classifier { classifier: Classifier::Logistic { .. } } => Family::Logistic,
             Mechanism::Classifier { classifier: Classifier::Boosted { .. } } => Family::BoostedClassifier,
+            Mechanism::Equation { .. } => Family::Equation,
         }
     }
 
@@ -51,6 +55,7 @@ impl Family {
             Family::Boosted => "boosted",
             Family::Logistic => "logistic",
             Family::BoostedClassifier => "boosted_classifier",
+            Family::Equation => "equation",
         }
     }
 }
@@ -166,8 +171,43 @@ pub fn fit(
     columns: &[Vec<f64>],
     params: &FitParams,
 ) -> Result<(Scm, Vec<NodeFit>)> {
+    fit_with_equations(names, kinds, parents, columns, &vec![None; names.len()], params)
+}
+
+/// [`fit`], with some nodes given by domain equations: `equations[j]` is the
+/// expression and noise of node `j`, whose parents must be the expression's
+/// variables in order of first use (see [`equation_parents`]). Residual noise is
+/// computed from the node's column; the other nodes are fitted as usual.
+pub fn fit_with_equations(
+    names: &[String],
+    kinds: &[NodeKind],
+    parents: &[Vec<usize>],
+    columns: &[Vec<f64>],
+    equations: &[Option<(String, EquationNoise)>],
+    params: &FitParams,
+) -> Result<(Scm, Vec<NodeFit>)> {
     topological_order(names, parents)?;
-    let shell = shell(names, kinds, parents);
+    let mut shell = shell(names, kinds, parents);
+    for (j, eq) in equations.iter().enumerate() {
+        if let Some((expr, noise)) = eq {
+            if let Some(&p) = parents[j].iter().find(|&&p| !matches!(kinds[p], NodeKind::Continuous)) {
+                return Err(ScmError::Fit {
+                    node: names[j].clone(),
+                    reason: format!("an equation cannot read the categorical node {:?}", names[p]),
+                });
+            }
+            if !matches!(kinds[j], NodeKind::Continuous) {
+                return Err(ScmError::Fit {
+                    node: names[j].clone(),
+                    reason: "an equation node must be continuous".into(),
+                });
+            }
+            let program = crate::equation::Program::compile(expr)
+                .map_err(|e| ScmError::Fit { node: names[j].clone(), reason: e.to_string() })?;
+            shell[j].mechanism = Mechanism::Equation { expr: expr.clone(), noise: noise.clone(), program };
+        }
+    }
+    let shell = shell;
     let fits = params.par.map(names.len(), |j| fit_node(&shell, j, columns, params)).map_err(ScmError::Threads)?;
     let mut nodes = shell;
     let mut reports = Vec::with_capacity(names.len());
@@ -218,6 +258,16 @@ fn shell(names: &[String], kinds: &[NodeKind], parents: &[Vec<usize>]) -> Vec<No
 }
 
 fn fit_node(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) -> Result<(Mechanism, NodeFit)> {
+    if matches!(nodes[j].mechanism, Mechanism::Equation { .. }) {
+        let mechanism = fit_family(nodes, j, columns, Family::Equation, &params.boosting)?;
+        let r2 = match &mechanism {
+            Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => {
+                Some(r_squared(&columns[j], residuals))
+            }
+            _ => None,
+        };
+        return Ok((mechanism, NodeFit { node: j, family: "equation", metric: "", candidates: Vec::new(), r2 }));
+    }
     let categorical = matches!(nodes[j].kind, NodeKind::Categorical { .. });
     let root = nodes[j].parents.is_empty();
     let (families, metric): (Vec<Family>, &'static str) = if root {
@@ -263,17 +313,31 @@ fn fit_node(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) 
     }
     let mechanism = fit_family(nodes, j, columns, family, &params.boosting)?;
     let r2 = match &mechanism {
-        Mechanism::Additive { residuals, .. } => {
-            let y = &columns[j];
-            let m = y.iter().sum::<f64>() / y.len() as f64;
-            let tss: f64 = y.iter().map(|v| (v - m) * (v - m)).sum();
-            let rss: f64 = residuals.iter().map(|r| r * r).sum();
-            Some(1.0 - rss / tss)
-        }
+        Mechanism::Additive { residuals, .. } => Some(r_squared(&columns[j], residuals)),
         _ => None,
     };
     let family = mechanism.name();
     Ok((mechanism, NodeFit { node: j, family, metric, candidates, r2 }))
+}
+
+/// `1 − Σr² / Σ(y − ȳ)²`.
+fn r_squared(y: &[f64], residuals: &[f64]) -> f64 {
+    let m = y.iter().sum::<f64>() / y.len() as f64;
+    let tss: f64 = y.iter().map(|v| (v - m) * (v - m)).sum();
+    1.0 - residuals.iter().map(|r| r * r).sum::<f64>() / tss
+}
+
+/// The parents of an equation node: the expression's variables, in order of first
+/// use, as indices into `names`; an unknown name is an error naming it.
+pub fn equation_parents(expr: &str, names: &[String]) -> std::result::Result<Vec<usize>, String> {
+    let program = crate::equation::Program::compile(expr).map_err(|e| e.to_string())?;
+    program
+        .variables
+        .iter()
+        .map(|v| {
+            names.iter().position(|n| n == v).ok_or_else(|| format!("{v:?} in {expr:?} is not a node of the graph"))
+        })
+        .collect()
 }
 
 /// Fits node `j` in `family` on the node columns.
@@ -305,6 +369,27 @@ pub(crate) fn fit_family(
             regressor.predict(&features, &mut residuals);
             residuals.iter_mut().zip(y).for_each(|(r, v)| *r = v - *r);
             Mechanism::Additive { regressor, residuals }
+        }
+        Family::Equation => {
+            let Mechanism::Equation { expr, noise, program } = &nodes[j].mechanism else {
+                return Err(err("not an equation node".into()));
+            };
+            let noise = match noise {
+                EquationNoise::Residuals { .. } => {
+                    let mut pred = vec![0.0; y.len()];
+                    program.eval(&x, &mut pred);
+                    let residuals: Vec<f64> = y.iter().zip(&pred).map(|(v, p)| v - p).collect();
+                    if let Some(i) = residuals.iter().position(|r| !r.is_finite()) {
+                        return Err(err(format!(
+                            "the equation is not finite on data row {} (a log or square root of a negative number, or a division by zero?)",
+                            i + 1
+                        )));
+                    }
+                    EquationNoise::Residuals { residuals }
+                }
+                other => other.clone(),
+            };
+            Mechanism::Equation { expr: expr.clone(), noise, program: program.clone() }
         }
         Family::Logistic | Family::BoostedClassifier => {
             let NodeKind::Categorical { levels } = &nodes[j].kind else {

@@ -22,6 +22,7 @@
 
 mod anomaly;
 mod change;
+mod equation;
 mod f64s;
 mod fit;
 mod influence;
@@ -32,7 +33,11 @@ mod validate;
 
 pub use anomaly::{AnomalyAttribution, AnomalyParams, anomaly_scores, attribute_anomalies};
 pub use change::{ChangeAttribution, ChangeParams, MechanismTest, benjamini_hochberg, distribution_change};
-pub use fit::{Candidate, Family, FitParams, NodeFit, RegressorChoice, fit, node_columns, refit};
+pub use equation::{EquationNoise, ExprError, Program};
+pub use fit::{
+    Candidate, Family, FitParams, NodeFit, RegressorChoice, equation_parents, fit, fit_with_equations, node_columns,
+    refit,
+};
 pub use influence::{InfluenceParams, arrow_strength, intrinsic_influence};
 pub use model::{Action, Classifier, Intervention, Mechanism, Node, NodeKind, Regressor, Scm};
 pub use query::{Effect, EffectParams, counterfactual, effect, interventional_mean, sample};

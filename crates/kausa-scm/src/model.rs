@@ -15,6 +15,7 @@ use kausa_stats::gbdt::Gbdt;
 use kausa_stats::special::normal_quantile;
 use serde::{Deserialize, Serialize};
 
+use crate::equation::{EquationNoise, Program};
 use crate::{Result, ScmError};
 
 /// What values a node takes.
@@ -106,6 +107,16 @@ pub enum Mechanism {
         /// The classifier.
         classifier: Classifier,
     },
+    /// A domain equation of the parents (in the order of its variables), plus noise.
+    Equation {
+        /// The expression, as written.
+        expr: String,
+        /// Its noise.
+        noise: EquationNoise,
+        /// The compiled expression (rebuilt from `expr` by [`Scm::new`]).
+        #[serde(skip)]
+        program: Program,
+    },
 }
 
 impl Mechanism {
@@ -119,6 +130,7 @@ impl Mechanism {
             Mechanism::Additive { regressor: Regressor::Boosted { .. }, .. } => "boosted",
             Mechanism::Classifier { classifier: Classifier::Logistic { .. } } => "logistic",
             Mechanism::Classifier { classifier: Classifier::Boosted { .. } } => "boosted_classifier",
+            Mechanism::Equation { .. } => "equation",
         }
     }
 
@@ -138,6 +150,15 @@ impl Mechanism {
                 out.iter_mut().zip(u).for_each(|(o, &u)| *o = mean + sd * normal_quantile(u.max(f64::MIN_POSITIVE)))
             }
             Mechanism::Classifier { .. } => out.copy_from_slice(u),
+            Mechanism::Equation { noise, .. } => match noise {
+                EquationNoise::None => out.fill(0.0),
+                EquationNoise::Residuals { residuals } => {
+                    out.iter_mut().zip(u).for_each(|(o, &u)| *o = pick(residuals, u))
+                }
+                EquationNoise::Normal { sd } => {
+                    out.iter_mut().zip(u).for_each(|(o, &u)| *o = sd * normal_quantile(u.max(f64::MIN_POSITIVE)))
+                }
+            },
         }
     }
 
@@ -156,6 +177,11 @@ impl Mechanism {
                     *o = inverse_cdf(&probs, noise[i]) as f64;
                 }
             }
+            Mechanism::Equation { program, .. } => {
+                let inputs: Vec<&[f64]> = features.iter().map(|f| &f[..]).collect();
+                program.eval(&inputs, out);
+                out.iter_mut().zip(noise).for_each(|(o, e)| *o += e);
+            }
         }
     }
 
@@ -171,6 +197,13 @@ impl Mechanism {
                 Some(out)
             }
             Mechanism::Classifier { .. } => None,
+            Mechanism::Equation { program, .. } => {
+                let inputs: Vec<&[f64]> = features.iter().map(|f| &f[..]).collect();
+                let mut out = vec![0.0; x.len()];
+                program.eval(&inputs, &mut out);
+                out.iter_mut().zip(x).for_each(|(o, v)| *o = v - *o);
+                Some(out)
+            }
         }
     }
 }
@@ -306,8 +339,23 @@ pub struct Scm {
 }
 
 impl Scm {
-    /// A model from its nodes, after checking the invariants.
-    pub fn new(nodes: Vec<Node>) -> Result<Scm> {
+    /// A model from its nodes, after checking the invariants (and compiling equations).
+    pub fn new(mut nodes: Vec<Node>) -> Result<Scm> {
+        let names: Vec<String> = nodes.iter().map(|n| n.name.clone()).collect();
+        for node in nodes.iter_mut() {
+            if let Mechanism::Equation { expr, program, .. } = &mut node.mechanism {
+                let compiled = Program::compile(expr)
+                    .map_err(|e| ScmError::Invalid(format!("the equation of {:?}: {e}", node.name)))?;
+                let parents: Vec<&String> = node.parents.iter().filter_map(|&p| names.get(p)).collect();
+                if compiled.variables.iter().collect::<Vec<_>>() != parents {
+                    return Err(ScmError::Invalid(format!(
+                        "the equation of {:?} uses {:?} but the node's parents are {:?}",
+                        node.name, compiled.variables, parents
+                    )));
+                }
+                *program = compiled;
+            }
+        }
         for (j, node) in nodes.iter().enumerate() {
             if let Some(k) = nodes[..j].iter().position(|n| n.name == node.name) {
                 return Err(ScmError::Invalid(format!(
@@ -413,6 +461,22 @@ impl Scm {
                 out.iter_mut().for_each(|x| *x = action.apply(*x));
             }
             values[j] = out;
+        }
+    }
+
+    /// Fills the empty columns of noise-free equation nodes from their equations
+    /// (in topological order, so equations of equations work).
+    pub fn fill_equations(&self, columns: &mut [Vec<f64>]) {
+        let n = columns.iter().map(Vec::len).max().unwrap_or(0);
+        for &j in &self.order {
+            if columns[j].is_empty() && matches!(self.nodes[j].mechanism, Mechanism::Equation { .. }) {
+                let mut out = vec![0.0; n];
+                {
+                    let features = design(&self.nodes, j, |p| &columns[p]);
+                    self.nodes[j].mechanism.evaluate(&features, &vec![0.0; n], &mut out);
+                }
+                columns[j] = out;
+            }
         }
     }
 

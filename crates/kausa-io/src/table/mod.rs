@@ -37,8 +37,11 @@ pub struct ReadOptions {
     pub continuous: Vec<String>,
     /// Columns left out (identifiers, time stamps, free text).
     pub ignore: Vec<String>,
-    /// When given, only these columns are read (each must exist); the rest are left out as if ignored.
+    /// When given, only these columns are read (each must exist), with those of
+    /// `also` that exist; the rest are left out as if ignored.
     pub only: Option<Vec<String>>,
+    /// With `only`: columns read when the file has them.
+    pub also: Vec<String>,
     /// Accept constant columns (rows to be scored or explained, not data to learn from).
     pub allow_constant: bool,
     /// Missing-value policy.
@@ -127,7 +130,8 @@ pub(crate) fn cell_error(path: &Path, at: At, column: String, message: String) -
 impl ReadOptions {
     /// Whether the column called `name` is read.
     pub(crate) fn keeps(&self, name: &str) -> bool {
-        !self.ignore.iter().any(|i| i == name) && self.only.as_ref().is_none_or(|o| o.iter().any(|c| c == name))
+        !self.ignore.iter().any(|i| i == name)
+            && self.only.as_ref().is_none_or(|o| o.iter().chain(&self.also).any(|c| c == name))
     }
 }
 
