@@ -75,6 +75,10 @@ pub(crate) struct FitArgs {
     /// Domain equations (TOML): nodes given by known rules instead of learned ones.
     #[arg(long)]
     equations: Option<PathBuf>,
+    /// Fit these continuous nodes on the log scale, `x = exp(f(parents) + noise)`: multiplicative,
+    /// invertible noise for positive quantities (lead times, latencies, prices).
+    #[arg(long, value_delimiter = ',')]
+    log: Vec<String>,
     /// Seed of the cross-validation folds.
     #[arg(long, default_value_t = 0)]
     seed: u64,
@@ -240,6 +244,11 @@ pub(crate) fn fit(args: FitArgs) -> Result<()> {
         },
         seed: args.seed,
         par,
+        log_nodes: args
+            .log
+            .iter()
+            .map(|n| names.iter().position(|m| m == n).ok_or_else(|| anyhow!("--log {n:?} is not a node of the graph")))
+            .collect::<Result<_>>()?,
         ..FitParams::default()
     };
     let (scm, reports) = kausa_scm::fit_with_equations(&names, &kinds, &parents, &columns, &equations, &params)
@@ -300,7 +309,11 @@ pub(crate) fn fit(args: FitArgs) -> Result<()> {
             .collect::<Vec<_>>()
             .join(", ");
         let cands = if cands.is_empty() { String::new() } else { format!("{} ({})", cands, r.metric) };
-        println!("  {:width$}  {:<18}  {:>6}  {}", node.name, r.family, r2, cands);
+        let family = match &node.mechanism {
+            kausa_scm::Mechanism::Additive { link: kausa_scm::Link::Log, .. } => format!("{} (log)", r.family),
+            _ => r.family.to_string(),
+        };
+        println!("  {:width$}  {:<18}  {:>6}  {}", node.name, family, r2, cands);
     }
     println!("Model written to {}", args.out.display());
     Ok(())

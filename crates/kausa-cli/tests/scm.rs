@@ -457,6 +457,14 @@ fn bad_graphs_data_and_interventions_get_clear_errors() {
     fails_with(&["effect", m, "--do", "shift=evening", "--target", "y"], &["categorical", "\"evening\"", "day"]);
     fails_with(&["sample", m, "--n", "5", "--shift", "shift*2"], &["categorical", "only be set"]);
     fails_with(&["effect", m, "--do", "x=1", "--target", "q"], &["--target \"q\""]);
+    // A log link needs positive values (x starts at 0) and a node with parents.
+    let graph = dir.join("small.csv.edges.csv");
+    let out = dir.join("log.kausa");
+    fails_with(
+        &["fit", "--graph", s(&graph), "--data", s(&data), "--out", s(&out), "--log", "x"],
+        &["\"x\"", "log link"],
+    );
+    fails_with(&["fit", "--graph", s(&graph), "--data", s(&data), "--out", s(&out), "--log", "z"], &["--log \"z\""]);
     // The categorical node's classifier has no recoverable noise.
     let rows = write(&dir, "rows.csv", "x,shift,y\n1,day,2\n");
     fails_with(&["counterfactual", m, "--rows", s(&rows), "--do", "x=2"], &["\"shift\"", "not invertible"]);

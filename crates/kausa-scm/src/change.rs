@@ -30,7 +30,7 @@ use kausa_stats::special::{chi2_sf, f_sf, ks_two_sample};
 
 use crate::equation::EquationNoise;
 use crate::fit::refit_node;
-use crate::model::{Classifier, Mechanism, NodeKind, Regressor, Scm, design};
+use crate::model::{Classifier, Link, Mechanism, NodeKind, Regressor, Scm, design};
 use crate::query::{CHUNK, median, percentile_interval, resample};
 use crate::shapley::shapley;
 use crate::{Result, ScmError};
@@ -135,7 +135,7 @@ pub fn distribution_change(
         let packs: Vec<Option<[Packed; 2]>> = nodes
             .iter()
             .map(|&j| match &scm.nodes()[j].mechanism {
-                Mechanism::Additive { regressor: Regressor::Linear { .. }, .. } => {
+                Mechanism::Additive { regressor: Regressor::Linear { .. }, link: Link::Identity, .. } => {
                     Some([Packed::new(scm, j, before), Packed::new(scm, j, after)])
                 }
                 _ => None,
@@ -333,6 +333,7 @@ fn replicate_sources(
                 let mech = |beta: &[f64]| Mechanism::Additive {
                     regressor: Regressor::Linear { intercept: beta[0], coef: beta[1..].to_vec() },
                     residuals: Vec::new(),
+                    link: Link::Identity,
                 };
                 let noise = |d: Option<usize>, beta: &[f64]| {
                     let res =

@@ -7,7 +7,7 @@ use kausa_stats::gbdt::{Gbdt, GbdtParams, Loss};
 use kausa_stats::regression::{logistic_fit, ols_fit, solve_spd};
 
 use crate::equation::EquationNoise;
-use crate::model::{Classifier, Mechanism, Node, NodeKind, Regressor, Scm, design, topological_order};
+use crate::model::{Classifier, Link, Mechanism, Node, NodeKind, Regressor, Scm, design, topological_order};
 use crate::{Result, ScmError};
 
 /// The mechanism family of a node: what `fit` fits and what a refit repeats.
@@ -92,6 +92,9 @@ pub struct FitParams {
     pub seed: u64,
     /// Threads (nodes are fitted in parallel).
     pub par: Par,
+    /// Continuous nodes with parents fitted on the log scale: `x = exp(f(parents) + ε)`,
+    /// a post-nonlinear model with multiplicative noise (positive values only).
+    pub log_nodes: Vec<usize>,
 }
 
 impl Default for FitParams {
@@ -105,6 +108,7 @@ impl Default for FitParams {
             cv_rows: 20_000,
             seed: 0,
             par: Par::Seq,
+            log_nodes: Vec::new(),
         }
     }
 }
@@ -207,6 +211,20 @@ pub fn fit_with_equations(
             shell[j].mechanism = Mechanism::Equation { expr: expr.clone(), noise: noise.clone(), program };
         }
     }
+    for &j in &params.log_nodes {
+        if parents[j].is_empty() || !matches!(kinds[j], NodeKind::Continuous) || equations[j].is_some() {
+            return Err(ScmError::Fit {
+                node: names[j].clone(),
+                reason: "a log link applies to a continuous node with parents, learned (not an equation)".into(),
+            });
+        }
+        // A placeholder that carries the link into fitting and cross-validation.
+        shell[j].mechanism = Mechanism::Additive {
+            regressor: Regressor::Linear { intercept: 0.0, coef: Vec::new() },
+            residuals: Vec::new(),
+            link: Link::Log,
+        };
+    }
     let shell = shell;
     let fits = params.par.map(names.len(), |j| fit_node(&shell, j, columns, params)).map_err(ScmError::Threads)?;
     let mut nodes = shell;
@@ -268,6 +286,8 @@ fn fit_node(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) 
         };
         return Ok((mechanism, NodeFit { node: j, family: "equation", metric: "", candidates: Vec::new(), r2 }));
     }
+    on_link_scale(&columns[j], link_of(&nodes[j]))
+        .map_err(|reason| ScmError::Fit { node: nodes[j].name.clone(), reason })?;
     let categorical = matches!(nodes[j].kind, NodeKind::Categorical { .. });
     let root = nodes[j].parents.is_empty();
     let (families, metric): (Vec<Family>, &'static str) = if root {
@@ -313,11 +333,33 @@ fn fit_node(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) 
     }
     let mechanism = fit_family(nodes, j, columns, family, &params.boosting)?;
     let r2 = match &mechanism {
-        Mechanism::Additive { residuals, .. } => Some(r_squared(&columns[j], residuals)),
+        Mechanism::Additive { residuals, link, .. } => {
+            on_link_scale(&columns[j], *link).ok().map(|y| r_squared(&y, residuals))
+        }
         _ => None,
     };
     let family = mechanism.name();
     Ok((mechanism, NodeFit { node: j, family, metric, candidates, r2 }))
+}
+
+/// The link of a node's (placeholder or fitted) additive mechanism.
+fn link_of(node: &Node) -> Link {
+    match node.mechanism {
+        Mechanism::Additive { link, .. } => link,
+        _ => Link::Identity,
+    }
+}
+
+/// `y` on the link's scale (`log y` for the log link), or why it cannot be.
+fn on_link_scale(y: &[f64], link: Link) -> std::result::Result<Cow<'_, [f64]>, String> {
+    if link.is_identity() {
+        return Ok(Cow::Borrowed(y));
+    }
+    let t: Vec<f64> = y.iter().map(|&v| link.invert(v)).collect();
+    match t.iter().position(|v| !v.is_finite()) {
+        Some(i) => Err(format!("a log link needs positive values, and row {} holds {}", i + 1, y[i])),
+        None => Ok(Cow::Owned(t)),
+    }
 }
 
 /// `1 − Σr² / Σ(y − ȳ)²`.
@@ -364,11 +406,13 @@ pub(crate) fn fit_family(
             Mechanism::Gaussian { mean, sd }
         }
         Family::Linear | Family::Ridge(_) | Family::Boosted => {
-            let regressor = fit_regressor(&x, y, family, boosting).map_err(err)?;
+            let link = link_of(&nodes[j]);
+            let y = on_link_scale(y, link).map_err(err)?;
+            let regressor = fit_regressor(&x, &y, family, boosting).map_err(err)?;
             let mut residuals = vec![0.0; y.len()];
             regressor.predict(&features, &mut residuals);
-            residuals.iter_mut().zip(y).for_each(|(r, v)| *r = v - *r);
-            Mechanism::Additive { regressor, residuals }
+            residuals.iter_mut().zip(y.iter()).for_each(|(r, v)| *r = v - *r);
+            Mechanism::Additive { regressor, residuals, link }
         }
         Family::Equation => {
             let Mechanism::Equation { expr, noise, program } = &nodes[j].mechanism else {
@@ -525,10 +569,11 @@ fn cross_validate(nodes: &[Node], j: usize, columns: &[Vec<f64>], family: Family
 /// Summed squared error (regressors) or log loss (classifiers) on held-out rows.
 fn held_out_loss(m: &Mechanism, features: &[Cow<'_, [f64]>], y: &[f64]) -> Option<f64> {
     match m {
-        Mechanism::Additive { regressor, .. } => {
+        Mechanism::Additive { regressor, link, .. } => {
             let mut pred = vec![0.0; y.len()];
             regressor.predict(features, &mut pred);
-            Some(pred.iter().zip(y).map(|(p, v)| (p - v) * (p - v)).sum())
+            let y = on_link_scale(y, *link).ok()?;
+            Some(pred.iter().zip(y.iter()).map(|(p, v)| (p - v) * (p - v)).sum())
         }
         Mechanism::Classifier { classifier } => {
             let mut probs = vec![0.0; classifier.levels()];

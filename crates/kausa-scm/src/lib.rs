@@ -39,7 +39,7 @@ pub use fit::{
     refit,
 };
 pub use influence::{InfluenceParams, arrow_strength, intrinsic_influence};
-pub use model::{Action, Classifier, Intervention, Mechanism, Node, NodeKind, Regressor, Scm};
+pub use model::{Action, Classifier, Intervention, Link, Mechanism, Node, NodeKind, Regressor, Scm};
 pub use query::{Effect, EffectParams, counterfactual, effect, interventional_mean, sample};
 pub use shapley::shapley;
 pub use validate::{Falsification, FalsifyParams, FitMetric, falsify, fit_metrics};

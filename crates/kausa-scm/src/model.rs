@@ -58,6 +58,41 @@ pub enum Regressor {
     },
 }
 
+/// The invertible outer function `g` of a post-nonlinear mechanism `x = g(f + ε)`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Link {
+    /// `g(z) = z`.
+    #[default]
+    Identity,
+    /// `g(z) = exp(z)`: `log x` is additive in the parents and the noise.
+    Log,
+}
+
+impl Link {
+    /// Whether it is the identity.
+    pub fn is_identity(&self) -> bool {
+        *self == Link::Identity
+    }
+
+    /// `g(z)`.
+    pub fn apply(self, z: f64) -> f64 {
+        match self {
+            Link::Identity => z,
+            Link::Log => z.exp(),
+        }
+    }
+
+    /// `g⁻¹(x)`; NaN where `x` is outside `g`'s range.
+    pub fn invert(self, x: f64) -> f64 {
+        match self {
+            Link::Identity => x,
+            Link::Log if x > 0.0 => x.ln(),
+            Link::Log => f64::NAN,
+        }
+    }
+}
+
 /// A classifier `P(level | parents)` of a categorical node.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -94,13 +129,18 @@ pub enum Mechanism {
         /// Standard deviation.
         sd: f64,
     },
-    /// `x = f(parents) + ε`, with `ε` drawn from the training residuals.
+    /// `x = g(f(parents) + ε)`, with `ε` drawn from the training residuals and
+    /// `g` the link: the identity (an additive-noise model) or `exp` (a
+    /// post-nonlinear model with multiplicative noise, for positive quantities).
     Additive {
         /// `f`.
         regressor: Regressor,
-        /// The training residuals, in row order.
+        /// The training residuals (on the link's scale), in row order.
         #[serde(with = "crate::f64s")]
         residuals: Vec<f64>,
+        /// `g`.
+        #[serde(default, skip_serializing_if = "Link::is_identity")]
+        link: Link,
     },
     /// A categorical node drawn from its predicted class probabilities.
     Classifier {
@@ -166,9 +206,9 @@ impl Mechanism {
     pub fn evaluate(&self, features: &[Cow<'_, [f64]>], noise: &[f64], out: &mut [f64]) {
         match self {
             Mechanism::Empirical { .. } | Mechanism::Gaussian { .. } => out.copy_from_slice(noise),
-            Mechanism::Additive { regressor, .. } => {
+            Mechanism::Additive { regressor, link, .. } => {
                 regressor.predict(features, out);
-                out.iter_mut().zip(noise).for_each(|(o, e)| *o += e);
+                out.iter_mut().zip(noise).for_each(|(o, e)| *o = link.apply(*o + e));
             }
             Mechanism::Classifier { classifier } => {
                 let mut probs = vec![0.0; classifier.levels()];
@@ -190,10 +230,10 @@ impl Mechanism {
     pub fn abduct(&self, features: &[Cow<'_, [f64]>], x: &[f64]) -> Option<Vec<f64>> {
         match self {
             Mechanism::Empirical { .. } | Mechanism::Gaussian { .. } => Some(x.to_vec()),
-            Mechanism::Additive { regressor, .. } => {
+            Mechanism::Additive { regressor, link, .. } => {
                 let mut out = vec![0.0; x.len()];
                 regressor.predict(features, &mut out);
-                out.iter_mut().zip(x).for_each(|(o, v)| *o = v - *o);
+                out.iter_mut().zip(x).for_each(|(o, v)| *o = link.invert(*v) - *o);
                 Some(out)
             }
             Mechanism::Classifier { .. } => None,

@@ -293,3 +293,41 @@ fn domain_equations_sit_beside_learned_mechanisms() {
     scm.fill_equations(&mut partial);
     assert_eq!(partial[2], rows[2]);
 }
+
+#[test]
+fn a_log_link_gives_invertible_multiplicative_mechanisms() {
+    // y = exp(0.5 x + ε): counterfactual y scales by exp(0.5 Δx), whatever the row's noise.
+    let mut rng = Rng::seed_from_u64(15);
+    let n = 4000;
+    let x: Vec<f64> = (0..n).map(|_| rng.uniform_in(0.0, 4.0)).collect();
+    let y: Vec<f64> = x.iter().map(|v| (0.5 * v + 0.3 * rng.normal()).exp()).collect();
+    let names = vec!["x".to_string(), "y".into()];
+    let kinds = vec![NodeKind::Continuous; 2];
+    let params = FitParams { regressor: RegressorChoice::Linear, log_nodes: vec![1], ..FitParams::default() };
+    let (scm, report) = fit(&names, &kinds, &[vec![], vec![0]], &[x.clone(), y.clone()], &params).unwrap();
+    let Mechanism::Additive { regressor: Regressor::Linear { coef, .. }, link: Link::Log, .. } =
+        &scm.nodes()[1].mechanism
+    else {
+        panic!("{:?}", scm.nodes()[1].mechanism)
+    };
+    assert!((coef[0] - 0.5).abs() < 0.02, "{coef:?}");
+    assert!(report[1].r2.unwrap() > 0.7, "{:?}", report[1]); // 0.33 / (0.33 + 0.09) on the log scale
+    let rows = vec![x[..5].to_vec(), y[..5].to_vec()];
+    let cf = counterfactual(&scm, &rows, &[Intervention { node: 0, action: Action::Shift(2.0) }]).unwrap();
+    for i in 0..5 {
+        assert!((cf[1][i] / rows[1][i] - (2.0 * coef[0]).exp()).abs() < 1e-9);
+    }
+    // Draws stay positive and their median follows exp(f).
+    let draws = sample(&scm, 20_000, &[Intervention { node: 0, action: Action::Set(2.0) }], 3, Par::Seq).unwrap();
+    assert!(draws[1].iter().all(|&v| v > 0.0));
+    let mut d = draws[1].clone();
+    d.sort_by(f64::total_cmp);
+    assert!((d[d.len() / 2].ln() - 1.0).abs() < 0.03, "{}", d[d.len() / 2]);
+    // Non-positive values cannot take a log link; neither can a root.
+    let mut bad = y.clone();
+    bad[7] = 0.0;
+    let err = fit(&names, &kinds, &[vec![], vec![0]], &[x.clone(), bad], &params).unwrap_err();
+    assert!(matches!(&err, ScmError::Fit { reason, .. } if reason.contains("row 8")), "{err:?}");
+    let root = FitParams { log_nodes: vec![0], ..params };
+    assert!(fit(&names, &kinds, &[vec![], vec![0]], &[x, y], &root).is_err());
+}

@@ -63,10 +63,8 @@ pub fn fit_metrics(scm: &Scm, columns: &[Vec<f64>], seed: u64) -> Vec<FitMetric>
                     // The noise-free prediction: the mechanism at zero noise.
                     let mut pred = vec![0.0; n];
                     let zero = vec![0.0; n];
-                    match &node.mechanism {
-                        Mechanism::Additive { regressor, .. } => regressor.predict(&features, &mut pred),
-                        m => m.evaluate(&features, &zero, &mut pred),
-                    }
+                    // (With a log link, the prediction at zero noise is the conditional median.)
+                    node.mechanism.evaluate(&features, &zero, &mut pred);
                     let mean = y.iter().sum::<f64>() / n as f64;
                     let tss: f64 = y.iter().map(|v| (v - mean) * (v - mean)).sum();
                     let rss: f64 = y.iter().zip(&pred).map(|(v, p)| (v - p) * (v - p)).sum();
