@@ -92,6 +92,9 @@ pub struct FitParams {
     pub seed: u64,
     /// Threads (nodes are fitted in parallel).
     pub par: Par,
+    /// Empirical distributions (root values, residuals) of more values than this keep
+    /// this many quantiles (0: keep all).
+    pub max_values: usize,
     /// Continuous nodes with parents fitted on the log scale: `x = exp(f(parents) + ε)`,
     /// a post-nonlinear model with multiplicative noise (positive values only).
     pub log_nodes: Vec<usize>,
@@ -109,6 +112,7 @@ impl Default for FitParams {
             seed: 0,
             par: Par::Seq,
             log_nodes: Vec::new(),
+            max_values: 10_000,
         }
     }
 }
@@ -277,13 +281,14 @@ fn shell(names: &[String], kinds: &[NodeKind], parents: &[Vec<usize>]) -> Vec<No
 
 fn fit_node(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) -> Result<(Mechanism, NodeFit)> {
     if matches!(nodes[j].mechanism, Mechanism::Equation { .. }) {
-        let mechanism = fit_family(nodes, j, columns, Family::Equation, &params.boosting)?;
+        let mut mechanism = fit_family(nodes, j, columns, Family::Equation, &params.boosting)?;
         let r2 = match &mechanism {
             Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => {
                 Some(r_squared(&columns[j], residuals))
             }
             _ => None,
         };
+        compress(&mut mechanism, params.max_values);
         return Ok((mechanism, NodeFit { node: j, family: "equation", metric: "", candidates: Vec::new(), r2 }));
     }
     on_link_scale(&columns[j], link_of(&nodes[j]))
@@ -331,7 +336,7 @@ fn fit_node(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) 
     if family == Family::Ridge(None) {
         family = Family::Ridge(Some(ridge_cv(nodes, j, columns, params).map_or(1e-3, |(_, alpha)| alpha)));
     }
-    let mechanism = fit_family(nodes, j, columns, family, &params.boosting)?;
+    let mut mechanism = fit_family(nodes, j, columns, family, &params.boosting)?;
     let r2 = match &mechanism {
         Mechanism::Additive { residuals, link, .. } => {
             on_link_scale(&columns[j], *link).ok().map(|y| r_squared(&y, residuals))
@@ -339,7 +344,29 @@ fn fit_node(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) 
         _ => None,
     };
     let family = mechanism.name();
+    compress(&mut mechanism, params.max_values);
     Ok((mechanism, NodeFit { node: j, family, metric, candidates, r2 }))
+}
+
+/// Replaces an empirical distribution of more than `max` values by its `max`
+/// mid-quantiles (the `(k + ½)/max` quantiles, `k = 0..max`), sorted: the
+/// distribution moves by at most `1/max` in Kolmogorov distance, and a model of
+/// 100,000 rows loads ten times faster (level codes of a categorical root keep
+/// their shares to within `1/max` too).
+fn compress(m: &mut Mechanism, max: usize) {
+    let values = match m {
+        Mechanism::Additive { residuals, .. } => residuals,
+        Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => residuals,
+        Mechanism::Empirical { values } => values,
+        _ => return,
+    };
+    if max == 0 || values.len() <= max {
+        return;
+    }
+    let mut sorted = values.clone();
+    sorted.sort_by(f64::total_cmp);
+    let n = sorted.len();
+    *values = (0..max).map(|k| sorted[(((2 * k + 1) * n) / (2 * max)).min(n - 1)]).collect();
 }
 
 /// The link of a node's (placeholder or fitted) additive mechanism.

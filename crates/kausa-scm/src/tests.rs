@@ -331,3 +331,22 @@ fn a_log_link_gives_invertible_multiplicative_mechanisms() {
     let root = FitParams { log_nodes: vec![0], ..params };
     assert!(fit(&names, &kinds, &[vec![], vec![0]], &[x, y], &root).is_err());
 }
+
+#[test]
+fn large_empirical_distributions_keep_their_quantiles() {
+    let (names, parents, cols) = chain(25_000, 16);
+    let kinds = vec![NodeKind::Continuous; 3];
+    let params = FitParams { regressor: RegressorChoice::Linear, max_values: 1000, ..FitParams::default() };
+    let (scm, _) = fit(&names, &kinds, &parents, &cols, &params).unwrap();
+    let Mechanism::Empirical { values } = &scm.nodes()[0].mechanism else { panic!() };
+    assert_eq!(values.len(), 1000);
+    assert!(values.windows(2).all(|w| w[0] <= w[1]));
+    let (d, _) = kausa_stats::special::ks_two_sample(values, &cols[0]);
+    assert!(d <= 1.0 / 1000.0 + 1e-12, "{d}");
+    let Mechanism::Additive { residuals, .. } = &scm.nodes()[2].mechanism else { panic!() };
+    assert_eq!(residuals.len(), 1000);
+    // The same model, all values kept, answers the same up to Monte-Carlo error.
+    let full = fit(&names, &kinds, &parents, &cols, &FitParams { max_values: 0, ..params }).unwrap().0;
+    let m = |s: &Scm| interventional_mean(s, 2, &[], 100_000, 5, Par::Seq).unwrap();
+    assert!((m(&scm) - m(&full)).abs() < 0.01);
+}
