@@ -364,7 +364,7 @@ fn compress(m: &mut Mechanism, max: usize) {
         return;
     }
     let mut sorted = values.clone();
-    sorted.sort_by(f64::total_cmp);
+    sorted.sort_unstable_by(f64::total_cmp);
     let n = sorted.len();
     *values = (0..max).map(|k| sorted[(((2 * k + 1) * n) / (2 * max)).min(n - 1)]).collect();
 }
