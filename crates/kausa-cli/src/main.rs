@@ -1,5 +1,6 @@
 //! The `kausa` command-line tool: glue between the command line and the library crates.
 
+mod audit_cmd;
 mod compare;
 mod data_args;
 mod demo;
@@ -19,6 +20,13 @@ use clap::{Parser, Subcommand};
 #[derive(Debug, Parser)]
 #[command(name = "kausa", version, about, long_about = None, propagate_version = true)]
 struct Cli {
+    /// The audit log (default: $KAUSA_AUDIT, `audit` in ~/.config/kausa/config.toml, or
+    /// ~/.local/share/kausa/audit.sqlite).
+    #[arg(long, global = true, value_name = "PATH")]
+    audit: Option<std::path::PathBuf>,
+    /// Do not record this command; the next record shows that an unrecorded run happened.
+    #[arg(long, global = true)]
+    no_audit: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -49,10 +57,28 @@ enum Command {
     Attribute(scm_cmd::AttributeArgs),
     /// Check a fitted model against data: each mechanism's fit and a falsification test of its graph.
     Validate(Box<scm_cmd::ValidateArgs>),
+    /// The audit log: verify its hash chain, list and show records.
+    Audit(audit_cmd::AuditArgs),
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    // Every command but `audit` itself is recorded; the log is opened first, so a
+    // broken log stops the command before it runs.
+    let recorded = !matches!(cli.command, Command::Audit(_));
+    let mut log = None;
+    if recorded {
+        match audit_cmd::open_for_command(cli.audit.as_deref(), cli.no_audit) {
+            Ok(l) => log = l,
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let capture = log.as_ref().map(|_| audit_cmd::Capture::before(&argv));
+    let audit_flag = cli.audit.clone();
     let result = match cli.command {
         Command::Demo(a) => demo::run(a),
         Command::Discover(a) => discover::run(*a),
@@ -66,21 +92,37 @@ fn main() -> ExitCode {
         Command::Counterfactual(a) => scm_cmd::counterfactual_cmd(*a),
         Command::Attribute(a) => scm_cmd::attribute(a),
         Command::Validate(a) => scm_cmd::validate(*a),
+        Command::Audit(a) => audit_cmd::run(a, audit_flag.as_deref()),
     };
+    let code: u8 = if result.is_ok() { 0 } else { 2 };
+    if let (Some(mut log), Some(capture)) = (log, capture) {
+        let record = capture.finish(result.as_ref().map(|_| ()), i32::from(code));
+        if let Err(e) = log.append(&record) {
+            if let Err(err) = &result {
+                eprintln!("error: {}", error_message(err));
+            }
+            eprintln!("error: the command ran but could not be recorded: {e}");
+            return ExitCode::from(3);
+        }
+    }
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            // Library errors often repeat their cause in their own message; print each part once.
-            let mut message = e.to_string();
-            for cause in e.chain().skip(1) {
-                let cause = cause.to_string();
-                if !message.contains(&cause) {
-                    message.push_str(": ");
-                    message.push_str(&cause);
-                }
-            }
-            eprintln!("error: {message}");
+            eprintln!("error: {}", error_message(&e));
             ExitCode::from(2)
         }
     }
+}
+
+/// An error with its causes, each part once (library errors often repeat their cause).
+pub(crate) fn error_message(e: &anyhow::Error) -> String {
+    let mut message = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.contains(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    message
 }

@@ -3,6 +3,8 @@
 /// Shared helpers: the binary, temporary files, the shared data folder.
 mod util;
 
+/// The audit log: records, tampering, SIGKILL and concurrent writers.
+mod audit;
 /// Bad input: each case exits with code 2, names the file and place, writes no output.
 mod bad_input;
 /// The commands end to end: demo, discover options, formats, compare.

@@ -1,8 +1,23 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+/// Runs kausa, recording into one audit log per test run (in the temporary
+/// folder, so tests never write the user's own log; many tests in parallel also
+/// exercise concurrent appends).
 pub(crate) fn kausa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_kausa")).args(args).output().expect("run kausa")
+    kausa_command(args).output().expect("run kausa")
+}
+
+/// The kausa command with the test run's audit log.
+pub(crate) fn kausa_command(args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_kausa"));
+    c.args(args).env("KAUSA_AUDIT", test_audit_log());
+    c
+}
+
+/// The audit log of this test run.
+pub(crate) fn test_audit_log() -> PathBuf {
+    std::env::temp_dir().join(format!("kausa-it-{}-audit.sqlite", std::process::id()))
 }
 
 pub(crate) fn stdout(o: &Output) -> String {

@@ -1,0 +1,167 @@
+//! The audit log end to end: what a record holds, `--no-audit`, tampering found
+//! by `kausa audit verify`, and a log that survives SIGKILL and concurrent writers.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use kausa_audit::AuditLog;
+
+use crate::util::{kausa, stderr, stdout, temp_dir, write};
+
+fn s(p: &Path) -> &str {
+    p.to_str().unwrap()
+}
+
+/// kausa with an explicit audit log.
+fn run(log: &Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["--audit", s(log)];
+    all.extend_from_slice(args);
+    kausa(&all)
+}
+
+/// A small linear SEM and data drawn from it.
+fn small_data(dir: &Path, log: &Path) -> (PathBuf, PathBuf) {
+    let sem = write(
+        dir,
+        "sem.json",
+        r#"{"nodes":["a","b","c"],"edges":[{"from":"a","to":"b","type":"-->","weight":1.5},{"from":"b","to":"c","type":"-->","weight":-0.7}]}"#,
+    );
+    let data = dir.join("data.csv");
+    let o = run(log, &["sample", s(&sem), "--n", "500", "--seed", "4", "--out", s(&data)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    (sem, data)
+}
+
+#[test]
+fn records_hold_inputs_outputs_and_outcome() {
+    let dir = temp_dir("audit-records");
+    let log = dir.join("audit.sqlite");
+    let (sem, data) = small_data(&dir, &log);
+    let graph = dir.join("graph.json");
+    assert!(
+        run(&log, &["discover", s(&data), "--alpha", "0.01", "--out", s(&graph), "--threads", "1"]).status.success()
+    );
+    let bad = run(&log, &["discover", s(&dir.join("missing.csv"))]);
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(run(&log, &["--no-audit", "discover", s(&data)]).status.success());
+    assert!(run(&log, &["--no-audit", "graph", s(&sem)]).status.success());
+    assert!(run(&log, &["graph", s(&sem)]).status.success());
+    let audit = AuditLog::open(&log).unwrap();
+    let records = audit.list(0).unwrap();
+    assert_eq!(records.len(), 4, "sample, discover, failed discover, graph");
+    let sample = &records[0].record;
+    assert_eq!(sample.command[..3], ["--audit", s(&log), "sample"], "the command line as given");
+    assert_eq!(sample.seed, Some(4));
+    assert_eq!(sample.inputs.len(), 1);
+    assert_eq!(sample.inputs[0].path, s(&sem));
+    assert_eq!(sample.inputs[0].blake3, blake3::hash(&std::fs::read(&sem).unwrap()).to_hex().to_string());
+    assert_eq!(sample.outputs.len(), 1);
+    assert_eq!(sample.outputs[0].blake3, blake3::hash(&std::fs::read(&data).unwrap()).to_hex().to_string());
+    let discover = &records[1].record;
+    assert_eq!((discover.threads, discover.outcome.status.as_str()), (Some(1), "success"));
+    assert_eq!(discover.inputs[0].blake3, sample.outputs[0].blake3, "the data file links the two records");
+    let failed = &records[2].record;
+    assert_eq!((failed.outcome.status.as_str(), failed.outcome.exit_code), ("error", 2));
+    assert!(failed.outcome.error.as_deref().unwrap().contains("missing.csv"));
+    assert_eq!(records[3].record.unaudited_runs_before, 2, "--no-audit runs are counted in the next record");
+    assert!(!records[3].record.user.is_empty() && records[3].record.duration_ms > 0.0);
+    // `audit list`, `show` and `verify` read it; the audit commands themselves are not recorded.
+    let list = run(&log, &["audit", "list"]);
+    assert!(stdout(&list).contains("(+2 unaudited before)"), "{}", stdout(&list));
+    let show = run(&log, &["audit", "show", "2"]);
+    let shown: serde_json::Value = serde_json::from_str(&stdout(&show)).unwrap();
+    assert_eq!(shown["record"]["command"][2], "discover");
+    let verify = run(&log, &["audit", "verify"]);
+    assert!(verify.status.success() && stdout(&verify).contains("4 records, chain intact"), "{}", stdout(&verify));
+    assert_eq!(AuditLog::open(&log).unwrap().list(0).unwrap().len(), 4);
+}
+
+#[test]
+fn verify_names_the_first_tampered_record() {
+    let dir = temp_dir("audit-tamper");
+    let log = dir.join("audit.sqlite");
+    let (sem, _) = small_data(&dir, &log);
+    for _ in 0..4 {
+        assert!(run(&log, &["graph", s(&sem)]).status.success());
+    }
+    AuditLog::open(&log)
+        .unwrap()
+        .execute_raw("UPDATE records SET body = replace(body, 'graph', 'grapH') WHERE id = 3")
+        .unwrap();
+    let o = run(&log, &["audit", "verify"]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("record 3") && stderr(&o).contains("changed"), "{}", stderr(&o));
+    AuditLog::open(&log).unwrap().execute_raw("DELETE FROM records WHERE id = 2").unwrap();
+    let o = run(&log, &["audit", "verify", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!((v["ok"].as_bool(), v["first_bad"]["id"].as_u64()), (Some(false), Some(2)), "{v}");
+}
+
+#[test]
+fn foreign_or_broken_logs_stop_commands_with_a_clear_message() {
+    let dir = temp_dir("audit-foreign");
+    let text = write(&dir, "notes.txt", "not a database\n");
+    let o = kausa(&["--audit", s(&text), "graph", s(&dir.join("x.json"))]);
+    assert_eq!(o.status.code(), Some(2));
+    let e = stderr(&o);
+    assert!(e.contains("notes.txt") && e.contains("not a kausa audit log") && e.contains("--no-audit"), "{e}");
+    // --no-audit is the way out (with a warning that the run was not counted).
+    let sem = write(&dir, "sem.json", r#"{"nodes":["a","b"],"edges":[{"from":"a","to":"b","type":"-->","weight":1}]}"#);
+    let o = kausa(&["--audit", s(&text), "--no-audit", "graph", s(&sem)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stderr(&o).contains("warning") && stderr(&o).contains("not counted"), "{}", stderr(&o));
+    let o = kausa(&["--audit", s(&dir.join("none.sqlite")), "audit", "verify"]);
+    assert!(stderr(&o).contains("no audit log here yet"), "{}", stderr(&o));
+}
+
+#[test]
+fn sigkill_at_any_moment_leaves_a_verifiable_log() {
+    let dir = temp_dir("audit-kill");
+    let log = dir.join("audit.sqlite");
+    let (sem, _) = small_data(&dir, &log);
+    let out = dir.join("big.csv");
+    let mut finished = 1; // small_data's sample
+    for i in 0..30u64 {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_kausa"))
+            .args(["--audit", s(&log), "sample", s(&sem), "--n", "200000", "--seed", &i.to_string(), "--out", s(&out)])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        // Kill somewhere between start-up and the end of the run (about 60-150 ms here).
+        std::thread::sleep(std::time::Duration::from_millis((i * 37) % 160));
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        if status.success() {
+            finished += 1;
+        }
+        let v = AuditLog::open(&log).unwrap().verify().unwrap();
+        assert_eq!(v.first_bad, None, "after kill {i}");
+    }
+    let records = AuditLog::open(&log).unwrap().list(0).unwrap();
+    // Every finished run is recorded; a killed run leaves a whole record or none.
+    assert!(records.len() >= finished, "{} records, {finished} finished", records.len());
+    assert!(records.iter().all(|r| r.record.outcome.status == "success"));
+}
+
+#[test]
+fn concurrent_commands_lose_no_record() {
+    let dir = temp_dir("audit-concurrent");
+    let log = dir.join("audit.sqlite");
+    let (sem, _) = small_data(&dir, &log);
+    let children: Vec<_> = (0..12)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_kausa"))
+                .args(["--audit", s(&log), "graph", s(&sem)])
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for mut c in children {
+        assert!(c.wait().unwrap().success());
+    }
+    let audit = AuditLog::open(&log).unwrap();
+    assert_eq!(audit.verify().unwrap().first_bad, None);
+    assert_eq!(audit.list(0).unwrap().len(), 13);
+}
