@@ -113,9 +113,9 @@ pub struct Record {
     pub inputs: Vec<FileHash>,
     /// Files written.
     pub outputs: Vec<FileHash>,
-    /// BLAKE3 of what the command printed on standard output, when it was captured.
+    /// BLAKE3 of the `--json` result the command printed, timings removed (see `kausa audit replay`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub stdout_blake3: Option<String>,
+    pub result_blake3: Option<String>,
     /// The seed given on the command line (`None`: the command's default).
     pub seed: Option<u64>,
     /// The random generator.

@@ -25,7 +25,7 @@ fn record(i: u64) -> Record {
             kind: "data".into(),
         }],
         outputs: Vec::new(),
-        stdout_blake3: None,
+        result_blake3: None,
         seed: Some(i),
         rng: "xoshiro256++/splitmix64".into(),
         threads: None,

@@ -156,7 +156,7 @@ impl Capture {
             cwd: std::env::current_dir().map_or_else(|_| String::new(), |d| d.display().to_string()),
             inputs: self.inputs,
             outputs,
-            stdout_blake3: None,
+            result_blake3: crate::output::result_digest(),
             seed: parse("--seed"),
             rng: kausa_core::Rng::NAME.to_string(),
             threads: parse("--threads").map(|t| t as usize),
@@ -220,6 +220,18 @@ enum AuditKind {
         /// Its id (from `kausa audit list`).
         id: u64,
     },
+    /// Re-run a recorded command on its recorded inputs and check that its outputs
+    /// (files written, and the `--json` result without timings) are byte-identical.
+    Replay {
+        /// The record's id.
+        id: u64,
+        /// Run with this many threads instead of the recorded setting (results never depend on it).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub(crate) fn run(args: AuditArgs, flag: Option<&Path>) -> Result<()> {
@@ -278,6 +290,7 @@ pub(crate) fn run(args: AuditArgs, flag: Option<&Path>) -> Result<()> {
             }
             Ok(())
         }
+        AuditKind::Replay { id, threads, json } => replay(&log, &path, id, threads, json),
         AuditKind::Show { id } => {
             let s = log.get(id)?;
             let out = serde_json::json!({"id": s.id, "prev_hash": s.prev_hash, "hash": s.hash, "record": s.record});
@@ -285,4 +298,123 @@ pub(crate) fn run(args: AuditArgs, flag: Option<&Path>) -> Result<()> {
             Ok(())
         }
     }
+}
+
+/// The command line of a record, made to replay: without audit flags, outputs
+/// sent to `dir`, threads replaced when asked. Returns it with (recorded output,
+/// replayed output) pairs.
+fn replay_command(argv: &[String], dir: &Path, threads: Option<usize>) -> (Vec<String>, Vec<(String, PathBuf)>) {
+    let mut out = Vec::new();
+    let mut outputs = Vec::new();
+    let mut i = 0;
+    while i < argv.len() {
+        let a = &argv[i];
+        let redirect = |value: &str, outputs: &mut Vec<(String, PathBuf)>| {
+            let name = Path::new(value).file_name().map_or_else(|| "output".into(), |n| n.to_owned());
+            let target = dir.join(format!("{}-{}", outputs.len(), name.to_string_lossy()));
+            outputs.push((value.to_string(), target.clone()));
+            target.display().to_string()
+        };
+        match a.as_str() {
+            "--no-audit" => {}
+            "--audit" | "--threads" => i += 1,
+            _ if a.starts_with("--audit=") || a.starts_with("--threads=") => {}
+            f if OUTPUT_FLAGS.contains(&f) && i + 1 < argv.len() => {
+                out.push(a.clone());
+                out.push(redirect(&argv[i + 1], &mut outputs));
+                i += 1;
+            }
+            _ => match a.split_once('=') {
+                Some((key, value)) if OUTPUT_FLAGS.contains(&key) => {
+                    out.push(format!("{key}={}", redirect(value, &mut outputs)))
+                }
+                _ => out.push(a.clone()),
+            },
+        }
+        i += 1;
+    }
+    let recorded_threads = flag_values(argv, "--threads").last().map(|t| t.to_string());
+    if let Some(t) = threads.map(|t| t.to_string()).or(recorded_threads) {
+        // Global position: clap accepts --threads after the subcommand's other arguments.
+        out.push("--threads".into());
+        out.push(t);
+    }
+    (out, outputs)
+}
+
+fn replay(log: &AuditLog, log_path: &Path, id: u64, threads: Option<usize>, json: bool) -> Result<()> {
+    let stored = log.get(id)?;
+    let r = &stored.record;
+    if r.outcome.status != "success" {
+        bail!("record {id} ended in an error; there is no result to reproduce");
+    }
+    if r.kausa_version != env!("CARGO_PKG_VERSION") {
+        eprintln!(
+            "note: record {id} was made by kausa {}, this is kausa {}",
+            r.kausa_version,
+            env!("CARGO_PKG_VERSION")
+        );
+    }
+    let cwd = PathBuf::from(&r.cwd);
+    for input in &r.inputs {
+        let path = input.absolute.as_ref().map(PathBuf::from).unwrap_or_else(|| cwd.join(&input.path));
+        let Some(now) = hash_file(&input.path, &path) else {
+            bail!("record {id} read {}, which is gone", path.display());
+        };
+        if now.blake3 != input.blake3 {
+            bail!(
+                "{} changed since record {id} (BLAKE3 {} then, {} now): a replay would not use the recorded inputs",
+                path.display(),
+                &input.blake3[..16],
+                &now.blake3[..16]
+            );
+        }
+    }
+    let dir = std::env::temp_dir().join(format!("kausa-replay-{}-{id}", std::process::id()));
+    std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let (argv, outputs) = replay_command(&r.command, &dir, threads);
+    if outputs.is_empty() && r.result_blake3.is_none() {
+        bail!("record {id} wrote no file and printed no --json result: there is nothing to compare");
+    }
+    let exe = std::env::current_exe().context("cannot find the kausa executable")?;
+    let run = std::process::Command::new(exe)
+        .arg("--audit")
+        .arg(log_path)
+        .args(&argv)
+        .current_dir(&cwd)
+        .output()
+        .with_context(|| format!("cannot run the replay in {}", cwd.display()))?;
+    let mut checks: Vec<(String, bool)> = Vec::new();
+    if run.status.success() {
+        for ((given, replayed), recorded) in outputs.iter().zip(&r.outputs) {
+            let same = hash_file(given, replayed).is_some_and(|h| h.blake3 == recorded.blake3);
+            checks.push((format!("file {given}"), same));
+        }
+        if let Some(want) = &r.result_blake3 {
+            let got = serde_json::from_slice::<serde_json::Value>(&run.stdout).ok().map(|v| crate::output::digest(&v));
+            checks.push(("--json result (timings removed)".into(), got.as_deref() == Some(want.as_str())));
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    if !run.status.success() {
+        bail!("the replay of record {id} failed: {}", String::from_utf8_lossy(&run.stderr).trim());
+    }
+    let identical = checks.iter().all(|c| c.1);
+    if json {
+        let out = serde_json::json!({
+            "record": id, "identical": identical,
+            "checks": checks.iter().map(|(what, same)| serde_json::json!({"what": what, "identical": same})).collect::<Vec<_>>(),
+            "command": argv,
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        println!("Replay of record {id}: kausa {}", argv.join(" "));
+        for (what, same) in &checks {
+            println!("  {what}: {}", if *same { "byte-identical" } else { "DIFFERENT" });
+        }
+    }
+    if !identical {
+        bail!("the replay of record {id} did not reproduce its outputs");
+    }
+    Ok(())
 }

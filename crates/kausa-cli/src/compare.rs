@@ -51,7 +51,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let l = learned.reorder(&truth.nodes).map_err(|e| anyhow!("{}: {e}", args.learned.display()))?;
     let c = compare(&l, &t);
     if args.json {
-        println!("{}", comparison_json(&c));
+        crate::output::json(&comparison_json(&c))?;
     } else {
         println!("{} against {}", args.learned.display(), args.truth.display());
         println!("{}", comparison_text(&c));

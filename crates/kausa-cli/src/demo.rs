@@ -54,7 +54,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             "comparison": comparison_json(&c),
             "seconds": t0.elapsed().as_secs_f64(),
         });
-        println!("{doc}");
+        crate::output::json(&doc)?;
         return Ok(());
     }
     println!(

@@ -706,7 +706,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
         if let Some(b) = &boot {
             doc["bootstrap"] = bootstrap_json(b, &names, args.seed);
         }
-        println!("{doc}");
+        crate::output::json(&doc)?;
     } else if args.out.is_none() && args.format.is_some() {
         print!("{rendered}");
     } else {

@@ -482,7 +482,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             "seconds": seconds,
             "refute_seconds": refute_seconds,
         });
-        println!("{out}");
+        crate::output::json(&out)?;
         return Ok(());
     }
     println!("Effect of {} on {} ({} rows of {})", args.treatment, args.outcome, estimate.n, args.data.display());

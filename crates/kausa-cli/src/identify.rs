@@ -95,7 +95,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             "recommended": recommended,
             "seconds": seconds,
         });
-        println!("{out}");
+        crate::output::json(&out)?;
         return Ok(());
     }
     let (tx, ty) = (show(names, &x), show(names, &y));

@@ -8,6 +8,7 @@ mod discover;
 mod estimate;
 mod graph_cmd;
 mod identify;
+mod output;
 mod progress;
 mod sample;
 mod scm_cmd;

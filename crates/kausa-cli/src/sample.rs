@@ -110,7 +110,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             "columns": data.columns().iter().map(summary).collect::<Vec<_>>(),
             "seconds": started.elapsed().as_secs_f64(), "sample_seconds": sampled,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::output::json(&out)?;
     }
     Ok(())
 }

@@ -289,7 +289,7 @@ pub(crate) fn fit(args: FitArgs) -> Result<()> {
             "nodes": report_json,
             "seconds": seconds,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::output::json(&out)?;
         return Ok(());
     }
     println!(
@@ -538,7 +538,7 @@ pub(crate) fn effect_cmd(args: EffectArgs) -> Result<()> {
             "data_is_training_data": same_data,
             "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::output::json(&out)?;
         return Ok(());
     }
     println!("Effect on {} of {da} versus {db} ({} paired model draws, seed {})", args.target, args.samples, args.seed);
@@ -616,7 +616,7 @@ pub(crate) fn counterfactual_cmd(args: CounterfactualArgs) -> Result<()> {
             "interventions": describe(scm, &interventions), "rows": rows, "changed": nodes,
             "seconds": started.elapsed().as_secs_f64(), "model_load_seconds": load_seconds,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::output::json(&out)?;
         return Ok(());
     }
     println!(
@@ -800,7 +800,7 @@ fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
             "target": args.target, "measure": what, "values": values,
             "outer": params.outer, "inner": params.inner, "seed": args.seed, "seconds": seconds,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::output::json(&out)?;
         return Ok(());
     }
     let unit = match (&scm.nodes()[target].kind, intrinsic) {
@@ -850,7 +850,7 @@ fn anomaly(args: AnomalyArgs) -> Result<()> {
             })).collect::<Vec<_>>(),
             "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::output::json(&out)?;
         return Ok(());
     }
     println!(
@@ -924,7 +924,7 @@ fn change(args: ChangeArgs) -> Result<()> {
             "nodes": nodes, "level": args.level, "bootstrap": args.bootstrap,
             "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::output::json(&out)?;
         return Ok(());
     }
     println!(
@@ -1032,7 +1032,7 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
             },
             "seconds": seconds,
         });
-        println!("{}", serde_json::to_string_pretty(&out)?);
+        crate::output::json(&out)?;
         return Ok(());
     }
     println!("Validation of {} on {} ({} rows)", args.model.display(), args.data.display(), data.n_rows());
