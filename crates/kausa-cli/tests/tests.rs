@@ -27,3 +27,5 @@ mod oracle_networks;
 mod sample;
 /// Structural causal models: `kausa fit` and its queries against DoWhy gcm; model files; errors.
 mod scm;
+/// Data never leave the machine: no network namespace needed, no internet socket opened.
+mod sovereignty;
