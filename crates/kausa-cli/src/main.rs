@@ -10,6 +10,7 @@ mod graph_cmd;
 mod identify;
 mod output;
 mod progress;
+mod report;
 mod sample;
 mod scm_cmd;
 
@@ -58,8 +59,10 @@ enum Command {
     Attribute(scm_cmd::AttributeArgs),
     /// Check a fitted model against data: each mechanism's fit and a falsification test of its graph.
     Validate(Box<scm_cmd::ValidateArgs>),
-    /// The audit log: verify its hash chain, list and show records.
+    /// The audit log: verify its hash chain, list and show records, replay one.
     Audit(audit_cmd::AuditArgs),
+    /// A model card: a self-contained HTML (or Markdown) report on a fitted model.
+    Report(Box<report::Args>),
 }
 
 fn main() -> ExitCode {
@@ -94,6 +97,7 @@ fn main() -> ExitCode {
         Command::Attribute(a) => scm_cmd::attribute(a),
         Command::Validate(a) => scm_cmd::validate(*a),
         Command::Audit(a) => audit_cmd::run(a, audit_flag.as_deref()),
+        Command::Report(a) => report::run(*a),
     };
     let code: u8 = if result.is_ok() { 0 } else { 2 };
     if let (Some(mut log), Some(capture)) = (log, capture) {

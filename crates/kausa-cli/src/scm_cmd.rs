@@ -101,11 +101,17 @@ pub(crate) fn par_of(threads: Option<usize>) -> Result<Par> {
 }
 
 /// The DAG of a graph file as node names and parent lists.
-fn read_dag(path: &Path) -> Result<(Vec<String>, Vec<Vec<usize>>)> {
+fn read_dag(path: &Path) -> Result<(Vec<String>, Vec<Vec<usize>>, String)> {
     let gj = if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("csv")) {
         GraphJson::read_edge_list(path)?
     } else {
         read_causal_graph(path)?
+    };
+    let meta = gj.meta.as_ref();
+    let origin = match (meta.and_then(|m| m["tool"].as_str()), meta.and_then(|m| m["method"].as_str())) {
+        (Some("kausa"), Some(method)) => format!("learned by kausa discover (method {method})"),
+        (Some(tool), _) => format!("from {tool}"),
+        _ => "given (written by people or another tool)".to_string(),
     };
     let names = gj.nodes.clone();
     let mut parents = vec![Vec::new(); names.len()];
@@ -130,13 +136,13 @@ fn read_dag(path: &Path) -> Result<(Vec<String>, Vec<Vec<usize>>)> {
             parents[b].push(a);
         }
     }
-    Ok((names, parents))
+    Ok((names, parents, origin))
 }
 
 pub(crate) fn fit(args: FitArgs) -> Result<()> {
     let started = Instant::now();
     let par = par_of(args.threads)?;
-    let (mut names, mut parents) = read_dag(&args.graph)?;
+    let (mut names, mut parents, graph_origin) = read_dag(&args.graph)?;
     let specs = match &args.equations {
         Some(path) => kausa_io::read_equations(path)?,
         None => Vec::new(),
@@ -275,6 +281,12 @@ pub(crate) fn fit(args: FitArgs) -> Result<()> {
             rng: Rng::NAME.to_string(),
             data: fingerprint(&args.data.display().to_string(), &names, &columns),
             graph: args.graph.display().to_string(),
+            graph_origin,
+            graph_blake3: kausa_io::file_blake3(&args.graph)?,
+            equations: match &args.equations {
+                Some(p) => Some((p.display().to_string(), kausa_io::file_blake3(p)?)),
+                None => None,
+            },
             fit_report: serde_json::Value::Array(report_json.clone()),
         },
         model: scm,
@@ -427,7 +439,7 @@ fn target_of(scm: &Scm, name: &str) -> Result<usize> {
 
 /// Rows of a data file as the model's node columns; `learn` refuses constant
 /// columns (data to fit on), otherwise they are fine (rows to explain).
-fn read_rows(path: &Path, scm: &Scm, data_args: &DataArgs, par: Par, learn: bool) -> Result<Vec<Vec<f64>>> {
+pub(crate) fn read_rows(path: &Path, scm: &Scm, data_args: &DataArgs, par: Par, learn: bool) -> Result<Vec<Vec<f64>>> {
     // Noise-free equation nodes may be absent: they follow from their inputs.
     let derived = |n: &kausa_scm::Node| {
         matches!(n.mechanism, kausa_scm::Mechanism::Equation { noise: kausa_scm::EquationNoise::None, .. })
@@ -995,16 +1007,8 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     let columns = read_rows(&args.data, scm, &args.data_args, par, true)?;
     let metrics = kausa_scm::fit_metrics(scm, &columns, args.seed);
     let data = columns_to_dataset(scm, columns.clone())?;
-    let test: Box<dyn kausa_stats::CiTest> = if scm.nodes().iter().all(|n| n.kind == NodeKind::Continuous) {
-        let cols: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
-        let corr = kausa_stats::Correlation::from_columns(&cols, par)
-            .map_err(|e| anyhow!("{}: cannot test the graph: {e}", args.data.display()))?;
-        Box::new(kausa_stats::FisherZ::new(corr, kausa_stats::Semantics::Pcalg))
-    } else {
-        let emb = kausa_stats::Embedding::new(&data, par)
-            .map_err(|e| anyhow!("{}: cannot test the graph: {e}", args.data.display()))?;
-        Box::new(kausa_stats::DegenerateGaussianTest::new(emb))
-    };
+    let test =
+        ci_test(scm, &columns, par).map_err(|e| anyhow!("{}: cannot test the graph: {e}", args.data.display()))?;
     let params = kausa_scm::FalsifyParams { alpha: args.alpha, permutations: args.permutations, seed: args.seed, par };
     let f = kausa_scm::falsify(scm, test.as_ref(), &params).map_err(|e| anyhow!("{e}"))?;
     let seconds = started.elapsed().as_secs_f64();
@@ -1024,7 +1028,7 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
                 "node": n.name, "mechanism": n.mechanism.name(), "fit": metric_json(m),
             })).collect::<Vec<_>>(),
             "graph": {
-                "test": test.name(), "alpha": args.alpha, "local_markov_conditions": f.tests,
+                "test": test.name(), "alpha": args.alpha, "local_markov_conditions": f.tests, "untestable": f.untestable,
                 "violations": f.violations,
                 "violated": f.violated.iter().map(|&(x, y)| format!("{} _||_ {} | parents({})", name(x), name(y), name(x))).collect::<Vec<_>>(),
                 "permutations": f.permuted_shares.len(), "p_value": f.p_value,
@@ -1052,6 +1056,9 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     }
     println!("Graph (local Markov conditions, {} test at alpha {}):", test.name(), args.alpha);
     println!("  {} of {} conditions violated", f.violations, f.tests);
+    if f.untestable > 0 {
+        println!("  ({} more could not be tested: a variable there is an exact function of others)", f.untestable);
+    }
     for &(x, y) in f.violated.iter().take(10) {
         println!("    {} is not independent of {} given its parents", name(x), name(y));
     }
@@ -1083,4 +1090,18 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     }
     println!("({seconds:.3} s)");
     Ok(())
+}
+
+/// The conditional-independence test of the model's nodes on `columns`: Fisher-z
+/// when every node is continuous, else the degenerate-Gaussian test.
+pub(crate) fn ci_test(scm: &Scm, columns: &[Vec<f64>], par: Par) -> Result<Box<dyn kausa_stats::CiTest>> {
+    if scm.nodes().iter().all(|n| n.kind == NodeKind::Continuous) {
+        let cols: Vec<&[f64]> = columns.iter().map(|c| c.as_slice()).collect();
+        let corr = kausa_stats::Correlation::from_columns(&cols, par).map_err(|e| anyhow!("{e}"))?;
+        Ok(Box::new(kausa_stats::FisherZ::new(corr, kausa_stats::Semantics::Pcalg)))
+    } else {
+        let data = columns_to_dataset(scm, columns.to_vec())?;
+        let emb = kausa_stats::Embedding::new(&data, par).map_err(|e| anyhow!("{e}"))?;
+        Ok(Box::new(kausa_stats::DegenerateGaussianTest::new(emb)))
+    }
 }

@@ -364,6 +364,68 @@ fn domain_equations_join_the_model() {
     );
 }
 
+/// `kausa report`: a self-contained model card, in HTML and Markdown.
+#[test]
+fn model_cards_are_self_contained_and_complete() {
+    let Some(data) = data_root("model_cards_are_self_contained_and_complete") else { return };
+    let dir = temp_dir("scm-report");
+    let (w1, w2, _, graph) = supply_chain(&dir, &data);
+    let eq = write(&dir, "rules.toml", "[[equation]]\nnode = \"revenue\"\nexpr = \"received * 12.5\"\n");
+    let model = dir.join("m.kausa");
+    let o = kausa(&["fit", "--graph", s(&graph), "--data", s(&w1), "--equations", s(&eq), "--out", s(&model)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let card = dir.join("card.html");
+    let o = kausa(&[
+        "report",
+        s(&model),
+        "--out",
+        s(&card),
+        "--data",
+        s(&w2),
+        "--owner",
+        "Anna Weber, supply planning",
+        "--intended-use",
+        "Explain week-over-week changes <in> received quantities.",
+        "--period",
+        "2026-W01 to W02",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let html = std::fs::read_to_string(&card).unwrap();
+    for needle in [
+        "<svg",
+        "Anna Weber, supply planning",
+        "&lt;in&gt;",
+        "2026-W01 to W02",
+        "Data provenance",
+        "Causal sufficiency",
+        "Known limits",
+        "Graph falsification test",
+        "domain equation (set by experts)",
+        "received * 12.5",
+        "w1.csv",
+    ] {
+        assert!(html.contains(needle), "the card lacks {needle:?}");
+    }
+    for node in ["demand", "constraint", "submitted", "confirmed", "received", "revenue"] {
+        assert!(html.contains(&format!(">{node}</text>")), "the picture lacks {node}");
+    }
+    // Nothing is loaded from outside: no script, no linked resource (the SVG namespace is a name, not a fetch).
+    let lower = html.to_lowercase();
+    for banned in ["<script", " src=", "href=", "@import", "url(http", "<link"] {
+        assert!(!lower.contains(banned), "the card contains {banned:?}");
+    }
+    let md = dir.join("card.md");
+    assert!(kausa(&["report", s(&model), "--out", s(&md)]).status.success());
+    let md = std::fs::read_to_string(&md).unwrap();
+    assert!(
+        md.starts_with("# Model card: m.kausa")
+            && md.contains("| demand → submitted |")
+            && md.contains("not stated (give it with --owner)"),
+        "{md}"
+    );
+    fails_with(&["report", s(&model), "--out", s(&dir.join("card.pdf"))], &["card.pdf", ".html or .md"]);
+}
+
 /// A small model with a categorical node, for the error cases.
 fn small_model(dir: &Path) -> PathBuf {
     let mut csv = String::from("x,shift,y\n");

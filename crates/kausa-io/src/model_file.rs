@@ -37,6 +37,16 @@ pub struct Provenance {
     pub data: DataFingerprint,
     /// The graph file.
     pub graph: String,
+    /// Where the graph came from: `learned by kausa discover (method …)`, or `given`
+    /// (written by people or another tool).
+    #[serde(default)]
+    pub graph_origin: String,
+    /// BLAKE3 of the graph file, hex.
+    #[serde(default)]
+    pub graph_blake3: String,
+    /// The domain-equation file, when there was one, with its BLAKE3.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub equations: Option<(String, String)>,
     /// How each node's mechanism was chosen (free-form, for people and reports).
     pub fit_report: serde_json::Value,
 }

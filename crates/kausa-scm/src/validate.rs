@@ -111,6 +111,9 @@ pub struct Falsification {
     /// Local Markov conditions of the graph tested (`X ⊥ Y | parents(X)` for each
     /// non-descendant `Y` of `X` that is not a parent).
     pub tests: usize,
+    /// Conditions that could not be tested: their conditioning set is singular
+    /// (a variable is an exact function of others, as a noise-free equation is).
+    pub untestable: usize,
     /// How many the data reject at `alpha`.
     pub violations: usize,
     /// The violated conditions, as `(x, y)`.
@@ -157,19 +160,21 @@ fn local_markov(parents: &[Vec<usize>]) -> Vec<(usize, usize)> {
     out
 }
 
-fn violations(parents: &[Vec<usize>], test: &dyn CiTest, alpha: f64) -> Result<(usize, Vec<(usize, usize)>)> {
+/// The local Markov conditions tested, the violated ones, and how many could not
+/// be tested (a singular conditioning set: a variable that is an exact function of others).
+fn violations(parents: &[Vec<usize>], test: &dyn CiTest, alpha: f64) -> (usize, Vec<(usize, usize)>, usize) {
     let conditions = local_markov(parents);
     let mut scratch = Scratch::default();
     let mut bad = Vec::new();
+    let mut untestable = 0;
     for &(x, y) in &conditions {
-        let accepted = test
-            .accepts(x, y, &parents[x], alpha, false, &mut scratch)
-            .map_err(|e| ScmError::Invalid(format!("conditional-independence test failed: {e}")))?;
-        if !accepted {
-            bad.push((x, y));
+        match test.accepts(x, y, &parents[x], alpha, false, &mut scratch) {
+            Ok(true) => {}
+            Ok(false) => bad.push((x, y)),
+            Err(_) => untestable += 1,
         }
     }
-    Ok((conditions.len(), bad))
+    (conditions.len() - untestable, bad, untestable)
 }
 
 /// Skeleton and unshielded colliders: equal for Markov-equivalent DAGs.
@@ -203,7 +208,7 @@ pub fn falsify(scm: &Scm, test: &dyn CiTest, params: &FalsifyParams) -> Result<F
     if test.n_vars() != p {
         return Err(ScmError::Invalid(format!("the test has {} variables, the model {p} nodes", test.n_vars())));
     }
-    let (tests, violated) = violations(&parents, test, params.alpha)?;
+    let (tests, violated, untestable) = violations(&parents, test, params.alpha);
     let share = |v: usize, t: usize| if t == 0 { 0.0 } else { v as f64 / t as f64 };
     let own = share(violated.len(), tests);
     let key = equivalence_key(&parents);
@@ -216,7 +221,7 @@ pub fn falsify(scm: &Scm, test: &dyn CiTest, params: &FalsifyParams) -> Result<F
             for (j, ps) in parents.iter().enumerate() {
                 g[label[j]] = ps.iter().map(|&q| label[q]).collect();
             }
-            let (t, bad) = violations(&g, test, params.alpha)?;
+            let (t, bad, _) = violations(&g, test, params.alpha);
             Ok(((t > 0).then(|| share(bad.len(), t)), equivalence_key(&g) == key))
         })
         .map_err(ScmError::Threads)?
@@ -226,6 +231,7 @@ pub fn falsify(scm: &Scm, test: &dyn CiTest, params: &FalsifyParams) -> Result<F
     let as_good = permuted_shares.iter().filter(|&&s| s <= own).count();
     Ok(Falsification {
         tests,
+        untestable,
         violations: violated.len(),
         violated,
         p_value: (1 + as_good) as f64 / (1 + permuted_shares.len()) as f64,

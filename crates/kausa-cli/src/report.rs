@@ -1,0 +1,416 @@
+//! `kausa report MODEL`: a model card a manager, a works council and an auditor
+//! can read: provenance, the graph as a picture, mechanisms, validation,
+//! assumptions, limits, intended use and who is accountable. One self-contained
+//! HTML file (inline CSS and SVG, no script, no external asset) or Markdown.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, anyhow, bail};
+use kausa_io::ModelFile;
+use kausa_scm::{EquationNoise, FitMetric, Link, Mechanism, NodeKind, Scm};
+
+/// Arguments of `kausa report`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    /// The model file (from `kausa fit`).
+    model: PathBuf,
+    /// Where to write the report: `.html` (default) or `.md` for Markdown.
+    #[arg(long)]
+    out: PathBuf,
+    /// Data to validate the model on (its fit metrics and the graph's falsification test).
+    #[arg(long)]
+    data: Option<PathBuf>,
+    /// What the model is meant for, in a sentence or two.
+    #[arg(long)]
+    intended_use: Option<String>,
+    /// Who is accountable for the model and decisions based on it (name, role).
+    #[arg(long)]
+    owner: Option<String>,
+    /// The period the training data cover (e.g. "2024-01 to 2025-06").
+    #[arg(long)]
+    period: Option<String>,
+    /// Worker threads for the validation (default: all cores; the result never depends on it).
+    #[arg(long)]
+    threads: Option<usize>,
+    #[command(flatten)]
+    data_args: crate::data_args::DataArgs,
+}
+
+/// One block of the report, rendered to HTML or Markdown.
+enum Block {
+    Heading(String),
+    Para(String),
+    List(Vec<String>),
+    Table(Vec<String>, Vec<Vec<String>>),
+    Svg(String),
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+fn origin_of_edge(scm: &Scm, child: usize, graph_origin: &str) -> String {
+    match scm.nodes()[child].mechanism {
+        Mechanism::Equation { .. } => "domain equation (set by experts)".into(),
+        _ => graph_origin.to_string(),
+    }
+}
+
+/// Layered drawing of the DAG: layers by longest path from the roots, order in a
+/// layer by the mean position of the parents; equation edges dashed.
+fn svg(scm: &Scm) -> String {
+    let nodes = scm.nodes();
+    let p = nodes.len();
+    let mut layer = vec![0usize; p];
+    for &j in scm.order() {
+        layer[j] = nodes[j].parents.iter().map(|&q| layer[q] + 1).max().unwrap_or(0);
+    }
+    let layers = layer.iter().max().map_or(0, |m| m + 1);
+    let mut rows: Vec<Vec<usize>> = vec![Vec::new(); layers];
+    for &j in scm.order() {
+        rows[layer[j]].push(j);
+    }
+    let mut slot = vec![0.0f64; p];
+    for row in rows.iter_mut() {
+        let key = |j: usize| {
+            let ps = &nodes[j].parents;
+            if ps.is_empty() { j as f64 } else { ps.iter().map(|&q| slot[q]).sum::<f64>() / ps.len() as f64 }
+        };
+        row.sort_by(|&a, &b| key(a).total_cmp(&key(b)).then(a.cmp(&b)));
+        for (i, &j) in row.iter().enumerate() {
+            slot[j] = i as f64;
+        }
+    }
+    let width_of = |j: usize| 16.0 + 7.2 * nodes[j].name.chars().count() as f64;
+    let (gap_x, gap_y, h) = (28.0, 70.0, 30.0);
+    let row_width =
+        |row: &[usize]| row.iter().map(|&j| width_of(j)).sum::<f64>() + gap_x * (row.len().max(1) - 1) as f64;
+    let total = rows.iter().map(|r| row_width(r)).fold(200.0f64, f64::max) + 40.0;
+    let mut centre = vec![(0.0f64, 0.0f64); p];
+    for (l, row) in rows.iter().enumerate() {
+        let mut x = 20.0 + (total - 40.0 - row_width(row)) / 2.0;
+        for &j in row {
+            centre[j] = (x + width_of(j) / 2.0, 20.0 + l as f64 * gap_y + h / 2.0);
+            x += width_of(j) + gap_x;
+        }
+    }
+    let height = 40.0 + layers as f64 * gap_y - (gap_y - h);
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{total:.0}\" height=\"{height:.0}\" viewBox=\"0 0 {total:.0} {height:.0}\" role=\"img\" aria-label=\"causal graph\">\
+         <defs><marker id=\"arrow\" viewBox=\"0 0 10 10\" refX=\"10\" refY=\"5\" markerWidth=\"7\" markerHeight=\"7\" orient=\"auto-start-reverse\"><path d=\"M 0 0 L 10 5 L 0 10 z\" fill=\"#444\"/></marker></defs>"
+    );
+    for (j, node) in nodes.iter().enumerate() {
+        for &q in &node.parents {
+            let (x1, y1) = (centre[q].0, centre[q].1 + h / 2.0);
+            let (x2, y2) = (centre[j].0, centre[j].1 - h / 2.0);
+            let dash =
+                if matches!(node.mechanism, Mechanism::Equation { .. }) { " stroke-dasharray=\"5 3\"" } else { "" };
+            let _ = write!(
+                out,
+                "<line x1=\"{x1:.1}\" y1=\"{y1:.1}\" x2=\"{x2:.1}\" y2=\"{y2:.1}\" stroke=\"#444\" stroke-width=\"1.4\"{dash} marker-end=\"url(#arrow)\"/>"
+            );
+        }
+    }
+    for (j, node) in nodes.iter().enumerate() {
+        let (w, (cx, cy)) = (width_of(j), centre[j]);
+        let fill = match node.mechanism {
+            Mechanism::Equation { .. } => "#e3ecfa",
+            Mechanism::Empirical { .. } | Mechanism::Gaussian { .. } => "#f3f3f3",
+            _ => "#fff8e1",
+        };
+        let _ = write!(
+            out,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w:.1}\" height=\"{h}\" rx=\"6\" fill=\"{fill}\" stroke=\"#555\"/>\
+             <text x=\"{cx:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">{}</text>",
+            cx - w / 2.0,
+            cy - h / 2.0,
+            cy + 4.0,
+            esc(&node.name)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+fn mechanism_text(m: &Mechanism) -> String {
+    match m {
+        Mechanism::Empirical { values } => format!("observed values ({} stored)", values.len()),
+        Mechanism::Gaussian { mean, sd } => format!("normal, mean {mean:.4}, sd {sd:.4}"),
+        Mechanism::Additive { link: Link::Log, .. } => format!("{} on the log scale (multiplicative noise)", m.name()),
+        Mechanism::Additive { .. } => format!("{} + additive noise", m.name()),
+        Mechanism::Classifier { .. } => format!("{} classifier", m.name()),
+        Mechanism::Equation { expr, noise, .. } => format!(
+            "equation {expr}{}",
+            match noise {
+                EquationNoise::None => " (exact)".to_string(),
+                EquationNoise::Residuals { .. } => " + residual noise".to_string(),
+                EquationNoise::Normal { sd } => format!(" + normal noise (sd {sd})"),
+            }
+        ),
+    }
+}
+
+fn blocks(file: &ModelFile, args: &Args, validation: Option<(Vec<FitMetric>, kausa_scm::Falsification)>) -> Vec<Block> {
+    let scm = &file.model;
+    let prov = &file.provenance;
+    let nodes = scm.nodes();
+    let name = |j: usize| nodes[j].name.clone();
+    let edges: usize = nodes.iter().map(|n| n.parents.len()).sum();
+    let not_stated = "not stated (give it with --{})";
+    let mut b = Vec::new();
+    b.push(Block::Heading(format!(
+        "Model card: {}",
+        args.model.file_name().map_or("model".into(), |f| f.to_string_lossy().into_owned())
+    )));
+    b.push(Block::Para(format!(
+        "A structural causal model of {} variables and {} causal links, fitted by kausa {} on {} rows of {}. It answers what-if questions (interventions), counterfactual questions about observed cases, and root-cause questions (anomalies, changes between periods) about these variables only.",
+        nodes.len(), edges, prov.kausa_version, prov.data.rows, prov.data.file
+    )));
+    b.push(Block::Heading("Intended use and accountability".into()));
+    b.push(Block::List(vec![
+        format!("Intended use: {}", args.intended_use.clone().unwrap_or_else(|| not_stated.replace("{}", "intended-use"))),
+        format!("Accountable: {}", args.owner.clone().unwrap_or_else(|| not_stated.replace("{}", "owner"))),
+        "Human oversight: the model's answers are estimates under the assumptions below; decisions remain with the accountable people.".into(),
+    ]));
+    b.push(Block::Heading("Data provenance".into()));
+    b.push(Block::Table(
+        vec!["item".into(), "value".into()],
+        vec![
+            vec!["training data".into(), prov.data.file.clone()],
+            vec!["rows".into(), prov.data.rows.to_string()],
+            vec!["columns".into(), prov.data.columns.join(", ")],
+            vec!["period covered".into(), args.period.clone().unwrap_or_else(|| not_stated.replace("{}", "period"))],
+            vec!["data fingerprint (BLAKE3)".into(), prov.data.blake3.clone()],
+            vec!["graph file".into(), prov.graph.clone()],
+            vec![
+                "graph origin".into(),
+                if prov.graph_origin.is_empty() { "not recorded".into() } else { prov.graph_origin.clone() },
+            ],
+            vec![
+                "graph fingerprint (BLAKE3)".into(),
+                if prov.graph_blake3.is_empty() { "not recorded".into() } else { prov.graph_blake3.clone() },
+            ],
+            vec![
+                "domain equations".into(),
+                prov.equations.as_ref().map_or("none".into(), |(f, h)| format!("{f} (BLAKE3 {h})")),
+            ],
+            vec!["seed and generator".into(), format!("{} ({})", prov.seed, prov.rng)],
+            vec!["kausa version".into(), prov.kausa_version.clone()],
+        ],
+    ));
+    b.push(Block::Heading("Causal graph".into()));
+    b.push(Block::Para("Each arrow says the variable at its tail is a direct cause of the one at its head. Grey boxes are root causes drawn from their observed values; yellow ones are learned from their causes; blue ones (dashed arrows) follow domain equations set by experts.".into()));
+    b.push(Block::Svg(svg(scm)));
+    let mut edge_rows = Vec::new();
+    for (j, node) in nodes.iter().enumerate() {
+        for &q in &node.parents {
+            edge_rows.push(vec![format!("{} → {}", name(q), node.name), origin_of_edge(scm, j, &prov.graph_origin)]);
+        }
+    }
+    b.push(Block::Table(vec!["causal link".into(), "origin".into()], edge_rows));
+    b.push(Block::Heading("Mechanisms".into()));
+    let fit_report = prov.fit_report.as_array().cloned().unwrap_or_default();
+    let mech_rows = nodes
+        .iter()
+        .enumerate()
+        .map(|(j, n)| {
+            let r2 = fit_report.get(j).and_then(|r| r["r2"].as_f64()).map_or(String::new(), |v| format!("{v:.3}"));
+            let kind = match &n.kind {
+                NodeKind::Continuous => "continuous".to_string(),
+                NodeKind::Categorical { levels } => format!("categorical ({})", levels.join(", ")),
+            };
+            let parents = n.parents.iter().map(|&q| name(q)).collect::<Vec<_>>().join(", ");
+            vec![
+                n.name.clone(),
+                kind,
+                if parents.is_empty() { "—".into() } else { parents },
+                mechanism_text(&n.mechanism),
+                r2,
+            ]
+        })
+        .collect();
+    b.push(Block::Table(
+        vec!["variable".into(), "kind".into(), "direct causes".into(), "mechanism".into(), "training R²".into()],
+        mech_rows,
+    ));
+    b.push(Block::Heading("Validation".into()));
+    match (&validation, &args.data) {
+        (Some((metrics, f)), Some(path)) => {
+            b.push(Block::Para(format!("On {} (checked when this report was made):", path.display())));
+            let rows = nodes
+                .iter()
+                .zip(metrics)
+                .map(|(n, m)| {
+                    let text = match m {
+                        FitMetric::Distribution { ks, p_value } => format!("distance to the model's distribution {ks:.4} (p {p_value:.3})"),
+                        FitMetric::Regression { r2, rmse } => format!("R² {r2:.3}, RMSE {rmse:.4}"),
+                        FitMetric::Classification { accuracy, log_loss } => format!("accuracy {accuracy:.3}, log loss {log_loss:.4}"),
+                    };
+                    vec![n.name.clone(), text]
+                })
+                .collect();
+            b.push(Block::Table(vec!["variable".into(), "fit".into()], rows));
+            let verdict = if f.p_value > 0.05 {
+                "FALSIFIED: the data's independences fit this graph no better than randomly relabelled graphs. Review the graph before relying on the model."
+            } else {
+                "not falsified: the data's independences fit this graph better than randomly relabelled graphs."
+            };
+            b.push(Block::Para(format!(
+                "Graph falsification test (local Markov conditions, level 0.05): {} of {} implied independences violated; against {} permuted graphs p = {:.3}: {verdict}",
+                f.violations, f.tests, f.permuted_shares.len(), f.p_value
+            )));
+        }
+        _ => b.push(Block::Para("Not validated in this report: give data with --data (for example newer data than the training set) to add fit metrics and the graph falsification test. `kausa validate` prints the same checks.".into())),
+    }
+    b.push(Block::Heading("Assumptions".into()));
+    let mut assumptions = vec![
+        "Causal sufficiency: no unmeasured variable causes two or more of the modelled variables. A hidden common cause (an operator's habit, an unrecorded supplier change) biases what-if answers.".to_string(),
+        "The graph is right: every direct cause is drawn, and no arrow points the wrong way. The falsification test can reject a graph, never prove it.".into(),
+        "Acyclicity: no feedback loops within one observation.".into(),
+        "Stability: the mechanisms hold in the period the model is used for as they did in the training data (`kausa attribute change` tests this between two periods).".into(),
+        "Independent noise: each variable's unexplained part is independent of the others'.".into(),
+    ];
+    if prov.graph_origin.starts_with("learned") {
+        assumptions.push("Faithfulness: the graph was learned from data, which assumes every independence in the data comes from the graph, not from causes that cancel out.".into());
+    }
+    b.push(Block::List(assumptions));
+    b.push(Block::Heading("Known limits".into()));
+    let mut limits = vec![format!(
+        "Answers hold for the {} rows' range of conditions; far outside it, mechanisms extrapolate (linear ones linearly, tree-based ones flat).",
+        prov.data.rows
+    )];
+    let roots: Vec<String> =
+        nodes.iter().filter(|n| matches!(n.mechanism, Mechanism::Empirical { .. })).map(|n| n.name.clone()).collect();
+    if !roots.is_empty() {
+        limits.push(format!("Root variables ({}) are drawn from observed values only: unseen values of them appear only through interventions.", roots.join(", ")));
+    }
+    let classifiers: Vec<String> =
+        nodes.iter().filter(|n| !n.mechanism.is_invertible()).map(|n| n.name.clone()).collect();
+    if !classifiers.is_empty() {
+        limits.push(format!("Categorical variables ({}) have classifier mechanisms: counterfactuals and anomaly attribution that pass through them are refused.", classifiers.join(", ")));
+    }
+    if prov.data.rows > 10_000 {
+        limits.push("Distributions of more than 10,000 values are stored as 10,000 quantiles (at most 0.0001 apart in probability).".into());
+    }
+    limits.push(
+        "Monte-Carlo answers carry simulation error; repeat with another --seed or read the reported intervals.".into(),
+    );
+    b.push(Block::List(limits));
+    b.push(Block::Para(format!(
+        "Generated by kausa {} from {} without any network access; this document loads nothing from outside itself. Every kausa command that used this model is recorded in the audit log (`kausa audit list`).",
+        env!("CARGO_PKG_VERSION"),
+        args.model.display()
+    )));
+    b
+}
+
+fn html(blocks: &[Block]) -> String {
+    let mut out = String::from(
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kausa model card</title><style>\
+         body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}\
+         h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}\
+         table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}\
+         th{background:#f3f3f3}svg{max-width:100%;height:auto}</style></head><body>\n",
+    );
+    let mut first = true;
+    for b in blocks {
+        match b {
+            Block::Heading(t) => {
+                let tag = if first { "h1" } else { "h2" };
+                first = false;
+                let _ = writeln!(out, "<{tag}>{}</{tag}>", esc(t));
+            }
+            Block::Para(t) => {
+                let _ = writeln!(out, "<p>{}</p>", esc(t));
+            }
+            Block::List(items) => {
+                out.push_str("<ul>");
+                for i in items {
+                    let _ = write!(out, "<li>{}</li>", esc(i));
+                }
+                out.push_str("</ul>\n");
+            }
+            Block::Table(head, rows) => {
+                out.push_str("<table><tr>");
+                for h in head {
+                    let _ = write!(out, "<th>{}</th>", esc(h));
+                }
+                out.push_str("</tr>");
+                for r in rows {
+                    out.push_str("<tr>");
+                    for c in r {
+                        let _ = write!(out, "<td>{}</td>", esc(c));
+                    }
+                    out.push_str("</tr>");
+                }
+                out.push_str("</table>\n");
+            }
+            Block::Svg(s) => {
+                let _ = writeln!(out, "<figure>{s}</figure>");
+            }
+        }
+    }
+    out.push_str("</body></html>\n");
+    out
+}
+
+fn markdown(blocks: &[Block]) -> String {
+    let mut out = String::new();
+    let mut first = true;
+    let cell = |s: &str| s.replace('|', "\\|").replace('\n', " ");
+    for b in blocks {
+        match b {
+            Block::Heading(t) => {
+                let _ = writeln!(out, "{} {t}\n", if first { "#" } else { "##" });
+                first = false;
+            }
+            Block::Para(t) => {
+                let _ = writeln!(out, "{t}\n");
+            }
+            Block::List(items) => {
+                for i in items {
+                    let _ = writeln!(out, "- {i}");
+                }
+                out.push('\n');
+            }
+            Block::Table(head, rows) => {
+                let _ = writeln!(out, "| {} |", head.iter().map(|h| cell(h)).collect::<Vec<_>>().join(" | "));
+                let _ = writeln!(out, "|{}", "---|".repeat(head.len()));
+                for r in rows {
+                    let _ = writeln!(out, "| {} |", r.iter().map(|c| cell(c)).collect::<Vec<_>>().join(" | "));
+                }
+                out.push('\n');
+            }
+            Block::Svg(_) => out.push_str("(The HTML report draws the graph; the table below lists its links.)\n\n"),
+        }
+    }
+    out
+}
+
+pub(crate) fn run(args: Args) -> Result<()> {
+    let par = crate::scm_cmd::par_of(args.threads)?;
+    let file = kausa_io::read_model(&args.model)?;
+    let ext = args.out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    if !matches!(ext.as_str(), "html" | "htm" | "md" | "markdown") {
+        bail!("--out {}: write .html or .md", args.out.display());
+    }
+    let validation = match &args.data {
+        Some(path) => {
+            let columns = crate::scm_cmd::read_rows(path, &file.model, &args.data_args, par, true)?;
+            let metrics = kausa_scm::fit_metrics(&file.model, &columns, 0);
+            let test =
+                crate::scm_cmd::ci_test(&file.model, &columns, par).map_err(|e| anyhow!("{}: {e}", path.display()))?;
+            let f =
+                kausa_scm::falsify(&file.model, test.as_ref(), &kausa_scm::FalsifyParams { par, ..Default::default() })
+                    .map_err(|e| anyhow!("{e}"))?;
+            Some((metrics, f))
+        }
+        None => None,
+    };
+    let b = blocks(&file, &args, validation);
+    let text = if matches!(ext.as_str(), "md" | "markdown") { markdown(&b) } else { html(&b) };
+    std::fs::write(&args.out, text).with_context(|| format!("cannot write {}", args.out.display()))?;
+    println!("Model card written to {}", args.out.display());
+    Ok(())
+}
