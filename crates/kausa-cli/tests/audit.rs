@@ -265,3 +265,38 @@ fn replays_reproduce_outputs_byte_for_byte() {
     let o = run(&log, &["audit", "replay", "99999"]);
     assert!(stderr(&o).contains("no audit record 99999"), "{}", stderr(&o));
 }
+
+/// Without `--audit` or `$KAUSA_AUDIT`, the config file decides; without it, the user's data directory.
+#[test]
+fn the_log_location_follows_flag_environment_config_and_data_directory() {
+    let dir = temp_dir("audit-where");
+    let sem = write(&dir, "sem.json", r#"{"nodes":["a","b"],"edges":[{"from":"a","to":"b","type":"-->","weight":1}]}"#);
+    let config_home = dir.join("config");
+    std::fs::create_dir_all(config_home.join("kausa")).unwrap();
+    let configured = dir.join("configured.sqlite");
+    write(&config_home.join("kausa"), "config.toml", &format!("audit = {:?}\n", s(&configured)));
+    let run_with = |config: bool| {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_kausa"));
+        c.args(["graph", s(&sem)]).env_remove("KAUSA_AUDIT").env("HOME", &dir).env("XDG_DATA_HOME", dir.join("data"));
+        if config {
+            c.env("XDG_CONFIG_HOME", &config_home);
+        } else {
+            c.env("XDG_CONFIG_HOME", dir.join("no-config"));
+        }
+        assert!(c.output().unwrap().status.success());
+    };
+    run_with(true);
+    assert_eq!(AuditLog::open(&configured).unwrap().list(0).unwrap().len(), 1);
+    run_with(false);
+    let default = dir.join("data/kausa/audit.sqlite");
+    assert_eq!(AuditLog::open(&default).unwrap().list(0).unwrap().len(), 1);
+    // The flag wins over the environment variable.
+    let flagged = dir.join("flag.sqlite");
+    let o = Command::new(env!("CARGO_BIN_EXE_kausa"))
+        .args(["--audit", s(&flagged), "graph", s(&sem)])
+        .env("KAUSA_AUDIT", dir.join("env.sqlite"))
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    assert!(flagged.exists() && !dir.join("env.sqlite").exists());
+}
