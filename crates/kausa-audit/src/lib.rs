@@ -191,12 +191,24 @@ impl AuditLog {
         }
         let conn = Connection::open(path).map_err(sql)?;
         conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(sql)?;
-        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| match e {
-            rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::NotADatabase => {
-                not_log("not a kausa audit log (the file is damaged or not an SQLite database)")
+        // Switching to WAL needs a moment of exclusive access, which SQLite reports as
+        // busy without waiting when another process is creating the same log: retry.
+        let mut tries = 0;
+        loop {
+            match conn.pragma_update(None, "journal_mode", "WAL") {
+                Ok(()) => break,
+                Err(rusqlite::Error::SqliteFailure(f, _)) if f.code == rusqlite::ErrorCode::NotADatabase => {
+                    return Err(not_log("not a kausa audit log (the file is damaged or not an SQLite database)"));
+                }
+                Err(rusqlite::Error::SqliteFailure(f, _))
+                    if f.code == rusqlite::ErrorCode::DatabaseBusy && tries < 300 =>
+                {
+                    tries += 1;
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                }
+                Err(e) => return Err(sql(e)),
             }
-            e => sql(e),
-        })?;
+        }
         conn.pragma_update(None, "synchronous", "FULL").map_err(sql)?;
         let log = AuditLog { path: path.to_path_buf(), conn };
         log.init()?;
@@ -215,7 +227,19 @@ impl AuditLog {
             .map_err(|e| self.sql(e))?;
         let not_log = |message: String| AuditError::NotAuditLog { path: self.path.clone(), message };
         if tables.is_empty() {
-            let tx = self.conn.unchecked_transaction().map_err(|e| self.sql(e))?;
+            // Another process may be creating it now: take the write lock, then look again.
+            let tx = rusqlite::Transaction::new_unchecked(&self.conn, TransactionBehavior::Immediate)
+                .map_err(|e| self.sql(e))?;
+            let exists: bool = tx
+                .query_row("SELECT count(*) FROM sqlite_master WHERE name = 'kausa_audit_meta'", [], |r| {
+                    r.get::<_, i64>(0)
+                })
+                .map_err(|e| self.sql(e))?
+                > 0;
+            if exists {
+                tx.commit().map_err(|e| self.sql(e))?;
+                return self.init();
+            }
             tx.execute_batch(
                 "CREATE TABLE kausa_audit_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
                  CREATE TABLE records (id INTEGER PRIMARY KEY, body TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);

@@ -13,6 +13,7 @@ mod progress;
 mod report;
 mod sample;
 mod scm_cmd;
+mod supply_cmd;
 
 use std::process::ExitCode;
 
@@ -63,6 +64,8 @@ enum Command {
     Audit(audit_cmd::AuditArgs),
     /// A model card: a self-contained HTML (or Markdown) report on a fitted model.
     Report(Box<report::Args>),
+    /// The supply-chain engine: check an ERP export; write the example company's export.
+    Supply(supply_cmd::Args),
 }
 
 fn main() -> ExitCode {
@@ -98,6 +101,7 @@ fn main() -> ExitCode {
         Command::Validate(a) => scm_cmd::validate(*a),
         Command::Audit(a) => audit_cmd::run(a, audit_flag.as_deref()),
         Command::Report(a) => report::run(*a),
+        Command::Supply(a) => supply_cmd::run(a),
     };
     let code: u8 = if result.is_ok() { 0 } else { 2 };
     if let (Some(mut log), Some(capture)) = (log, capture) {

@@ -300,3 +300,27 @@ fn the_log_location_follows_flag_environment_config_and_data_directory() {
     assert!(o.status.success());
     assert!(flagged.exists() && !dir.join("env.sqlite").exists());
 }
+
+/// Many processes starting on a log that does not exist yet create it once and all record.
+#[test]
+fn concurrent_first_use_creates_one_log() {
+    let dir = temp_dir("audit-first");
+    let log = dir.join("fresh.sqlite");
+    let sem = write(&dir, "sem.json", r#"{"nodes":["a","b"],"edges":[{"from":"a","to":"b","type":"-->","weight":1}]}"#);
+    let children: Vec<_> = (0..10)
+        .map(|_| {
+            Command::new(env!("CARGO_BIN_EXE_kausa"))
+                .args(["--audit", s(&log), "graph", s(&sem)])
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::piped())
+                .spawn()
+                .unwrap()
+        })
+        .collect();
+    for c in children {
+        let o = c.wait_with_output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    }
+    let audit = AuditLog::open(&log).unwrap();
+    assert_eq!((audit.list(0).unwrap().len(), audit.verify().unwrap().first_bad), (10, None));
+}

@@ -29,3 +29,5 @@ mod sample;
 mod scm;
 /// Data never leave the machine: no network namespace needed, no internet socket opened.
 mod sovereignty;
+/// `kausa supply`: the example export, data-quality checks with file and line.
+mod supply;

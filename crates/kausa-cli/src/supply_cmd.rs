@@ -1,0 +1,98 @@
+//! `kausa supply`: the supply-chain engine. `check` reads an ERP export and
+//! reports its data-quality problems; `example` writes the example company's export.
+
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use kausa_supply::{Severity, check, unlearnable};
+
+/// Arguments of `kausa supply`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct Args {
+    #[command(subcommand)]
+    kind: Kind,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Kind {
+    /// Check an ERP export folder: unknown ids, BOM cycles, parts without a source, negative stocks,
+    /// missing tables, and what cannot be learned from what is missing.
+    Check {
+        /// The export folder (a manifest.toml and one CSV file per table).
+        dir: PathBuf,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the export of the example company "Beispiel-Antriebe GmbH" (fictional, tiny scale).
+    Example {
+        /// The folder to write (created if absent).
+        dir: PathBuf,
+        /// Seed: the same seed writes byte-identical files.
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+pub(crate) fn run(args: Args) -> Result<()> {
+    match args.kind {
+        Kind::Example { dir, seed } => {
+            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+            let files = kausa_supply::example::tiny(seed);
+            for (name, text) in &files {
+                let path = dir.join(name);
+                std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+            }
+            println!("Wrote {} files of the example company to {} (seed {seed})", files.len(), dir.display());
+            Ok(())
+        }
+        Kind::Check { dir, json } => {
+            let export = kausa_io::read_export(&dir)?;
+            let problems = check(&export);
+            let missing = unlearnable(&export);
+            let errors = problems.iter().filter(|p| p.severity == Severity::Error).count();
+            let warnings = problems.len() - errors;
+            if json {
+                let out = serde_json::json!({
+                    "export": dir.display().to_string(),
+                    "tables": export.present,
+                    "errors": errors, "warnings": warnings,
+                    "problems": problems.iter().map(|p| serde_json::json!({
+                        "severity": if p.severity == Severity::Error { "error" } else { "warning" },
+                        "file": p.pos.file, "line": p.pos.line, "code": p.code, "message": p.message,
+                    })).collect::<Vec<_>>(),
+                    "not_learnable": missing.iter().map(|(t, why)| serde_json::json!({"table": t, "consequence": why})).collect::<Vec<_>>(),
+                });
+                crate::output::json(&out)?;
+            } else {
+                let required = kausa_supply::REQUIRED.iter().filter(|t| export.present.iter().any(|p| p == *t)).count();
+                println!(
+                    "Checked {}: {required} of {} required tables, {} of {} optional; {} rows of history; {errors} errors, {warnings} warnings",
+                    dir.display(),
+                    kausa_supply::REQUIRED.len(),
+                    kausa_supply::OPTIONAL.len() - missing.len(),
+                    kausa_supply::OPTIONAL.len(),
+                    export.purchase_orders.len()
+                        + export.receipts.len()
+                        + export.sales_orders.len()
+                        + export.deliveries.len(),
+                );
+                for p in &problems {
+                    let at = if p.pos.line == 0 { p.pos.file.clone() } else { p.pos.to_string() };
+                    let level = if p.severity == Severity::Error { "error" } else { "warning" };
+                    println!("  {level:<7}  {at:<28}  {:<15}  {}", p.code, p.message);
+                }
+                if !missing.is_empty() {
+                    println!("Not learnable without the optional tables:");
+                    for (t, why) in &missing {
+                        println!("  {t}.csv: {why}");
+                    }
+                }
+            }
+            if errors > 0 {
+                bail!("{}: {errors} data-quality errors (listed above)", dir.display());
+            }
+            Ok(())
+        }
+    }
+}

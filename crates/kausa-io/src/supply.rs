@@ -1,0 +1,387 @@
+//! Reading an ERP export folder (SUPPLY-CHAIN.md §6): `manifest.toml` and one CSV
+//! file per table, into typed rows that remember their file and line.
+//!
+//! ```toml
+//! format = "kausa-export/1"
+//! export_date = "2024-12-31"
+//! decimal = ","            # "." (default) or ","; the delimiter (, or ;) is detected per file
+//! [files]                  # optional: a table read from another file name
+//! sites = "T001W_sites.csv"
+//! ```
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use kausa_supply::{
+    BomLine, Date, Delivery, Export, Lane, OPTIONAL, Part, Pos, PurchaseOrder, REQUIRED, Receipt, Routing, SalesOrder,
+    Site, Sourcing, Stock, Supplier, SupplierSite, WorkCenter,
+};
+
+use crate::{Error, Result};
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Manifest {
+    format: String,
+    export_date: Option<String>,
+    #[serde(default)]
+    erp: Option<String>,
+    #[serde(default)]
+    currency: Option<String>,
+    #[serde(default)]
+    decimal: Option<String>,
+    #[serde(default)]
+    files: HashMap<String, String>,
+}
+
+/// One table's rows as text, with its column positions.
+struct Table {
+    file: String,
+    columns: HashMap<String, usize>,
+    rows: Vec<(u64, Vec<String>)>,
+    decimal_comma: bool,
+}
+
+impl Table {
+    fn read(path: &Path, file: &str, decimal_comma: bool) -> Result<Table> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        let text = String::from_utf8(bytes).map_err(|e| Error::invalid(path, format!("not UTF-8 text: {e}")))?;
+        let header = text.lines().next().ok_or_else(|| Error::Empty { path: path.into() })?;
+        let delimiter = if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' };
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(true)
+            .flexible(false)
+            .from_reader(text.as_bytes());
+        let columns: HashMap<String, usize> = reader
+            .headers()
+            .map_err(|e| Error::Parse { path: path.into(), line: 1, column: None, message: e.to_string() })?
+            .iter()
+            .enumerate()
+            .map(|(i, h)| (h.trim().trim_start_matches('\u{feff}').to_string(), i))
+            .collect();
+        let mut rows = Vec::new();
+        for record in reader.records() {
+            let record = record.map_err(|e| {
+                let line = e.position().map_or(0, |p| p.line());
+                Error::Parse { path: path.into(), line, column: None, message: format!("{e}") }
+            })?;
+            let line = record.position().map_or(0, |p| p.line());
+            rows.push((line, record.iter().map(|f| f.trim().to_string()).collect()));
+        }
+        Ok(Table { file: file.to_string(), columns, rows, decimal_comma })
+    }
+
+    fn need(&self, path: &Path, names: &[&str]) -> Result<()> {
+        for n in names {
+            if !self.columns.contains_key(*n) {
+                return Err(Error::Parse {
+                    path: path.into(),
+                    line: 1,
+                    column: None,
+                    message: format!("no column {n:?} in the header"),
+                });
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Typed access to one row, with errors at file, line and column.
+struct Row<'a> {
+    table: &'a Table,
+    path: &'a Path,
+    line: u64,
+    fields: &'a [String],
+}
+
+impl Row<'_> {
+    fn pos(&self) -> Pos {
+        Pos { file: self.table.file.clone(), line: self.line }
+    }
+
+    fn bad(&self, col: &str, message: String) -> Error {
+        let at = self.table.columns.get(col).map_or(0, |i| i + 1);
+        Error::Parse {
+            path: self.path.into(),
+            line: self.line,
+            column: Some(format!("{col:?} (column {at})")),
+            message,
+        }
+    }
+
+    fn raw(&self, col: &str) -> &str {
+        self.table.columns.get(col).and_then(|&i| self.fields.get(i)).map_or("", String::as_str)
+    }
+
+    fn text(&self, col: &str) -> Result<String> {
+        let v = self.raw(col);
+        if v.is_empty() {
+            return Err(self.bad(col, "is empty".into()));
+        }
+        Ok(v.to_string())
+    }
+
+    fn opt_text(&self, col: &str) -> Option<String> {
+        Some(self.raw(col).to_string()).filter(|v| !v.is_empty())
+    }
+
+    fn opt_num(&self, col: &str) -> Result<Option<f64>> {
+        let v = self.raw(col);
+        if v.is_empty() {
+            return Ok(None);
+        }
+        let normal = if self.table.decimal_comma { v.replace('.', "").replace(',', ".") } else { v.to_string() };
+        match normal.parse::<f64>() {
+            Ok(x) if x.is_finite() => Ok(Some(x)),
+            _ => Err(self.bad(col, format!("{v:?} is not a number"))),
+        }
+    }
+
+    fn num(&self, col: &str) -> Result<f64> {
+        self.opt_num(col)?.ok_or_else(|| self.bad(col, "is empty".into()))
+    }
+
+    fn date(&self, col: &str) -> Result<Date> {
+        let v = self.raw(col);
+        Date::parse(v).ok_or_else(|| self.bad(col, format!("{v:?} is not a date (YYYY-MM-DD)")))
+    }
+}
+
+fn rows<T>(
+    table: Option<&(Table, std::path::PathBuf)>,
+    need: &[&str],
+    f: impl Fn(&Row<'_>) -> Result<T>,
+) -> Result<Vec<T>> {
+    let Some((t, path)) = table else { return Ok(Vec::new()) };
+    t.need(path, need)?;
+    t.rows.iter().map(|(line, fields)| f(&Row { table: t, path, line: *line, fields })).collect()
+}
+
+/// Reads the export in `dir`. A missing manifest, an unreadable file, a missing
+/// column, text in a numeric column or a bad date is an error naming the file,
+/// line and column; missing tables are not (`kausa_supply::check` reports them).
+pub fn read_export(dir: &Path) -> Result<Export> {
+    let manifest_path = dir.join("manifest.toml");
+    let text = std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
+    let manifest: Manifest = toml::from_str(&text).map_err(|e| Error::Parse {
+        path: manifest_path.clone(),
+        line: e.span().map_or(1, |s| text[..s.start].matches('\n').count() as u64 + 1),
+        column: None,
+        message: e.message().to_string(),
+    })?;
+    if manifest.format != "kausa-export/1" {
+        return Err(Error::invalid(
+            &manifest_path,
+            format!("format {:?}: this kausa reads \"kausa-export/1\"", manifest.format),
+        ));
+    }
+    let decimal_comma = match manifest.decimal.as_deref() {
+        None | Some(".") => false,
+        Some(",") => true,
+        Some(other) => {
+            return Err(Error::invalid(&manifest_path, format!("decimal must be \".\" or \",\", not {other:?}")));
+        }
+    };
+    let export_date = match &manifest.export_date {
+        Some(d) => Some(
+            Date::parse(d).ok_or_else(|| Error::invalid(&manifest_path, format!("export_date {d:?} is not a date")))?,
+        ),
+        None => None,
+    };
+    let known: Vec<&str> = REQUIRED.iter().copied().chain(OPTIONAL.iter().map(|o| o.0)).collect();
+    if let Some(k) = manifest.files.keys().find(|k| !known.contains(&k.as_str())) {
+        return Err(Error::invalid(&manifest_path, format!("[files] names the unknown table {k:?}")));
+    }
+    let mut tables: HashMap<&str, (Table, std::path::PathBuf)> = HashMap::new();
+    let mut present = Vec::new();
+    for table in &known {
+        let file = manifest.files.get(*table).cloned().unwrap_or_else(|| format!("{table}.csv"));
+        let path = dir.join(&file);
+        if path.is_file() {
+            present.push(table.to_string());
+            if matches!(
+                *table,
+                "sites"
+                    | "suppliers"
+                    | "supplier_sites"
+                    | "parts"
+                    | "bom"
+                    | "routings"
+                    | "work_centers"
+                    | "sourcing"
+                    | "lanes"
+                    | "inventory_snapshots"
+                    | "purchase_orders"
+                    | "po_receipts"
+                    | "sales_orders"
+                    | "deliveries"
+            ) {
+                tables.insert(table, (Table::read(&path, &file, decimal_comma)?, path));
+            }
+        } else if manifest.files.contains_key(*table) {
+            return Err(Error::invalid(
+                &manifest_path,
+                format!("[files] {table} = {file:?}, which is not in {}", dir.display()),
+            ));
+        }
+    }
+    let t = |name: &str| tables.get(name);
+    Ok(Export {
+        export_date,
+        erp: manifest.erp,
+        currency: manifest.currency,
+        sites: rows(t("sites"), &["site_id", "site_type", "country"], |r| {
+            Ok(Site {
+                site_id: r.text("site_id")?,
+                site_type: r.text("site_type")?,
+                country: r.text("country")?,
+                pos: r.pos(),
+            })
+        })?,
+        suppliers: rows(t("suppliers"), &["supplier_id", "country"], |r| {
+            Ok(Supplier {
+                supplier_id: r.text("supplier_id")?,
+                name: r.opt_text("name").unwrap_or_default(),
+                country: r.text("country")?,
+                pos: r.pos(),
+            })
+        })?,
+        supplier_sites: rows(t("supplier_sites"), &["supplier_id", "site_id"], |r| {
+            Ok(SupplierSite { supplier_id: r.text("supplier_id")?, site_id: r.text("site_id")?, pos: r.pos() })
+        })?,
+        parts: rows(t("parts"), &["part_id", "part_type"], |r| {
+            Ok(Part {
+                part_id: r.text("part_id")?,
+                part_type: r.text("part_type")?,
+                std_cost: r.opt_num("std_cost")?,
+                list_price: r.opt_num("list_price")?,
+                pos: r.pos(),
+            })
+        })?,
+        bom: rows(t("bom"), &["plant_id", "parent_part_id", "component_part_id", "qty_per"], |r| {
+            Ok(BomLine {
+                plant_id: r.text("plant_id")?,
+                parent_part_id: r.text("parent_part_id")?,
+                component_part_id: r.text("component_part_id")?,
+                qty_per: r.num("qty_per")?,
+                pos: r.pos(),
+            })
+        })?,
+        routings: rows(t("routings"), &["plant_id", "part_id", "work_center_id", "run_min_per_unit"], |r| {
+            Ok(Routing {
+                plant_id: r.text("plant_id")?,
+                part_id: r.text("part_id")?,
+                work_center_id: r.text("work_center_id")?,
+                run_min_per_unit: r.num("run_min_per_unit")?,
+                pos: r.pos(),
+            })
+        })?,
+        work_centers: rows(
+            t("work_centers"),
+            &["work_center_id", "plant_id", "std_shifts_per_day", "hours_per_shift"],
+            |r| {
+                Ok(WorkCenter {
+                    work_center_id: r.text("work_center_id")?,
+                    plant_id: r.text("plant_id")?,
+                    std_shifts_per_day: r.num("std_shifts_per_day")?,
+                    hours_per_shift: r.num("hours_per_shift")?,
+                    pos: r.pos(),
+                })
+            },
+        )?,
+        sourcing: rows(
+            t("sourcing"),
+            &["part_id", "plant_id", "supplier_site_id", "quota_share", "planned_lead_time_days"],
+            |r| {
+                Ok(Sourcing {
+                    part_id: r.text("part_id")?,
+                    plant_id: r.text("plant_id")?,
+                    supplier_site_id: r.text("supplier_site_id")?,
+                    quota_share: r.num("quota_share")?,
+                    planned_lead_time_days: r.num("planned_lead_time_days")?,
+                    lane_id: r.opt_text("lane_id"),
+                    pos: r.pos(),
+                })
+            },
+        )?,
+        lanes: rows(t("lanes"), &["lane_id", "from_site_id", "to_site_id", "mode", "planned_transit_days"], |r| {
+            Ok(Lane {
+                lane_id: r.text("lane_id")?,
+                from_site_id: r.text("from_site_id")?,
+                to_site_id: r.text("to_site_id")?,
+                mode: r.text("mode")?,
+                transit_countries: r
+                    .raw("transit_countries")
+                    .split('|')
+                    .filter(|c| !c.is_empty())
+                    .map(String::from)
+                    .collect(),
+                planned_transit_days: r.num("planned_transit_days")?,
+                pos: r.pos(),
+            })
+        })?,
+        stocks: rows(t("inventory_snapshots"), &["date", "site_id", "part_id", "on_hand"], |r| {
+            Ok(Stock {
+                date: r.date("date")?,
+                site_id: r.text("site_id")?,
+                part_id: r.text("part_id")?,
+                on_hand: r.num("on_hand")?,
+                pos: r.pos(),
+            })
+        })?,
+        purchase_orders: rows(
+            t("purchase_orders"),
+            &["po_id", "po_line", "part_id", "supplier_site_id", "plant_id", "order_date", "requested_date", "qty"],
+            |r| {
+                Ok(PurchaseOrder {
+                    po_id: r.text("po_id")?,
+                    po_line: r.text("po_line")?,
+                    part_id: r.text("part_id")?,
+                    supplier_site_id: r.text("supplier_site_id")?,
+                    plant_id: r.text("plant_id")?,
+                    order_date: r.date("order_date")?,
+                    requested_date: r.date("requested_date")?,
+                    qty: r.num("qty")?,
+                    pos: r.pos(),
+                })
+            },
+        )?,
+        receipts: rows(t("po_receipts"), &["po_id", "po_line", "receipt_date", "qty_received"], |r| {
+            Ok(Receipt {
+                po_id: r.text("po_id")?,
+                po_line: r.text("po_line")?,
+                receipt_date: r.date("receipt_date")?,
+                qty_received: r.num("qty_received")?,
+                pos: r.pos(),
+            })
+        })?,
+        sales_orders: rows(
+            t("sales_orders"),
+            &["so_id", "so_line", "ship_from_plant_id", "part_id", "order_date", "promised_date", "qty", "unit_price"],
+            |r| {
+                Ok(SalesOrder {
+                    so_id: r.text("so_id")?,
+                    so_line: r.text("so_line")?,
+                    ship_from_plant_id: r.text("ship_from_plant_id")?,
+                    part_id: r.text("part_id")?,
+                    order_date: r.date("order_date")?,
+                    promised_date: r.date("promised_date")?,
+                    qty: r.num("qty")?,
+                    unit_price: r.num("unit_price")?,
+                    pos: r.pos(),
+                })
+            },
+        )?,
+        deliveries: rows(t("deliveries"), &["so_id", "so_line", "ship_date", "qty_shipped"], |r| {
+            Ok(Delivery {
+                so_id: r.text("so_id")?,
+                so_line: r.text("so_line")?,
+                ship_date: r.date("ship_date")?,
+                qty_shipped: r.num("qty_shipped")?,
+                pos: r.pos(),
+            })
+        })?,
+        present,
+    })
+}
