@@ -79,17 +79,24 @@ pub(crate) struct FitArgs {
     /// invertible noise for positive quantities (lead times, latencies, prices).
     #[arg(long, value_delimiter = ',')]
     log: Vec<String>,
-    /// Seed of the cross-validation folds.
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    data_args: DataArgs,
+}
+
+/// The options every model command shares.
+#[derive(Debug, clap::Args)]
+pub(crate) struct RunArgs {
+    /// Seed: the same seed gives the same numbers in every kausa version.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Worker threads (default: all cores; the model never depends on it).
+    /// Worker threads (default: all cores; the result never depends on it).
     #[arg(long)]
     threads: Option<usize>,
     /// Print machine-readable JSON.
     #[arg(long)]
     json: bool,
-    #[command(flatten)]
-    data_args: DataArgs,
 }
 
 pub(crate) fn par_of(threads: Option<usize>) -> Result<Par> {
@@ -141,7 +148,7 @@ fn read_dag(path: &Path) -> Result<(Vec<String>, Vec<Vec<usize>>, String)> {
 
 pub(crate) fn fit(args: FitArgs) -> Result<()> {
     let started = Instant::now();
-    let par = par_of(args.threads)?;
+    let par = par_of(args.run.threads)?;
     let (mut names, mut parents, graph_origin) = read_dag(&args.graph)?;
     let specs = match &args.equations {
         Some(path) => kausa_io::read_equations(path)?,
@@ -248,7 +255,7 @@ pub(crate) fn fit(args: FitArgs) -> Result<()> {
             ClassifierArg::Logistic => Some(false),
             ClassifierArg::Boosted => Some(true),
         },
-        seed: args.seed,
+        seed: args.run.seed,
         par,
         log_nodes: args
             .log
@@ -277,7 +284,7 @@ pub(crate) fn fit(args: FitArgs) -> Result<()> {
     let file = ModelFile {
         provenance: Provenance {
             kausa_version: env!("CARGO_PKG_VERSION").to_string(),
-            seed: args.seed,
+            seed: args.run.seed,
             rng: Rng::NAME.to_string(),
             data: fingerprint(&args.data.display().to_string(), &names, &columns),
             graph: args.graph.display().to_string(),
@@ -293,7 +300,7 @@ pub(crate) fn fit(args: FitArgs) -> Result<()> {
     };
     write_model(&args.out, &file)?;
     let seconds = started.elapsed().as_secs_f64();
-    if args.json {
+    if args.run.json {
         let out = serde_json::json!({
             "model": args.out.display().to_string(),
             "rows": columns[0].len(),
@@ -502,22 +509,15 @@ pub(crate) struct EffectArgs {
     /// Interval level.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
-    /// Seed of draws and resamples.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores; the result never depends on it).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: RunArgs,
     #[command(flatten)]
     data_args: DataArgs,
 }
 
 pub(crate) fn effect_cmd(args: EffectArgs) -> Result<()> {
     let started = Instant::now();
-    let par = par_of(args.threads)?;
+    let par = par_of(args.run.threads)?;
     if args.samples < 2 {
         bail!("--samples must be at least 2");
     }
@@ -537,23 +537,26 @@ pub(crate) fn effect_cmd(args: EffectArgs) -> Result<()> {
     let same_data =
         training.as_ref().map(|cols| fingerprint("", &scm.names(), cols).blake3 == file.provenance.data.blake3);
     let params =
-        EffectParams { samples: args.samples, bootstrap: args.bootstrap, level: args.level, seed: args.seed, par };
+        EffectParams { samples: args.samples, bootstrap: args.bootstrap, level: args.level, seed: args.run.seed, par };
     let r = effect(scm, target, &a, &b, training.as_deref(), &params).map_err(|e| anyhow!("{e}"))?;
     let seconds = started.elapsed().as_secs_f64();
     let (da, db) = (describe(scm, &a), describe(scm, &b));
-    if args.json {
+    if args.run.json {
         let out = serde_json::json!({
             "target": args.target, "do": da, "vs": db,
             "mean_do": r.mean_a, "mean_vs": r.mean_b, "effect": r.effect, "mc_se": r.mc_se,
             "interval": r.interval.map(|(lo, hi)| [lo, hi]), "level": args.level,
             "bootstrap": if training.is_some() { args.bootstrap } else { 0 },
             "data_is_training_data": same_data,
-            "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
+            "samples": args.samples, "seed": args.run.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
         crate::output::json(&out)?;
         return Ok(());
     }
-    println!("Effect on {} of {da} versus {db} ({} paired model draws, seed {})", args.target, args.samples, args.seed);
+    println!(
+        "Effect on {} of {da} versus {db} ({} paired model draws, seed {})",
+        args.target, args.samples, args.run.seed
+    );
     println!("  E[{} | {da}] = {:.6}", args.target, r.mean_a);
     println!("  E[{} | {db}] = {:.6}", args.target, r.mean_b);
     println!("  difference = {:.6}   (Monte-Carlo s.e. {:.2e})", r.effect, r.mc_se);
@@ -689,15 +692,8 @@ struct InfluenceArgs {
     /// Inner draws per outer draw (default: 500 for arrows, 5 for intrinsic).
     #[arg(long)]
     inner: Option<usize>,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores; the result never depends on it).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: RunArgs,
 }
 
 /// Arguments of `kausa attribute anomaly`.
@@ -714,15 +710,8 @@ struct AnomalyArgs {
     /// Draws from the model's distribution.
     #[arg(long, default_value_t = 3000)]
     samples: usize,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores; the result never depends on it).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: RunArgs,
     #[command(flatten)]
     data_args: DataArgs,
 }
@@ -756,15 +745,8 @@ struct ChangeArgs {
     /// Interval level.
     #[arg(long, default_value_t = 0.95)]
     level: f64,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores; the result never depends on it).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: RunArgs,
     #[command(flatten)]
     data_args: DataArgs,
 }
@@ -780,7 +762,7 @@ pub(crate) fn attribute(args: AttributeArgs) -> Result<()> {
 
 fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
     let started = Instant::now();
-    let par = par_of(args.threads)?;
+    let par = par_of(args.run.threads)?;
     let file = load(&args.model)?;
     let scm = &file.model;
     let target = target_of(scm, &args.target)?;
@@ -788,7 +770,7 @@ fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
     let params = InfluenceParams {
         outer: args.outer.unwrap_or(base.outer),
         inner: args.inner.unwrap_or(base.inner),
-        seed: args.seed,
+        seed: args.run.seed,
         par,
         ..base
     };
@@ -801,7 +783,7 @@ fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let name = |j: usize| scm.nodes()[j].name.clone();
     let what = if intrinsic { "intrinsic causal influence" } else { "arrow strength" };
-    if args.json {
+    if args.run.json {
         let values: serde_json::Map<String, serde_json::Value> = result
             .iter()
             .map(|&(j, v)| {
@@ -810,7 +792,7 @@ fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
             .collect();
         let out = serde_json::json!({
             "target": args.target, "measure": what, "values": values,
-            "outer": params.outer, "inner": params.inner, "seed": args.seed, "seconds": seconds,
+            "outer": params.outer, "inner": params.inner, "seed": args.run.seed, "seconds": seconds,
         });
         crate::output::json(&out)?;
         return Ok(());
@@ -840,7 +822,7 @@ fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
 
 fn anomaly(args: AnomalyArgs) -> Result<()> {
     let started = Instant::now();
-    let par = par_of(args.threads)?;
+    let par = par_of(args.run.threads)?;
     if args.samples == 0 {
         bail!("--samples must be at least 1");
     }
@@ -849,18 +831,18 @@ fn anomaly(args: AnomalyArgs) -> Result<()> {
     let scm = &file.model;
     let target = target_of(scm, &args.target)?;
     let rows = read_rows(&args.rows, scm, &args.data_args, par, false)?;
-    let params = AnomalyParams { samples: args.samples, seed: args.seed, par, ..AnomalyParams::default() };
+    let params = AnomalyParams { samples: args.samples, seed: args.run.seed, par, ..AnomalyParams::default() };
     let r = attribute_anomalies(scm, target, &rows, &params).map_err(|e| anyhow!("{e}"))?;
     let seconds = started.elapsed().as_secs_f64();
     let name = |j: usize| scm.nodes()[j].name.clone();
-    if args.json {
+    if args.run.json {
         let out = serde_json::json!({
             "target": args.target,
             "rows": r.scores.iter().zip(&r.contributions).map(|(s, c)| serde_json::json!({
                 "score": s,
                 "contributions": r.nodes.iter().zip(c).map(|(&j, v)| (name(j), serde_json::json!(v))).collect::<serde_json::Map<_, _>>(),
             })).collect::<Vec<_>>(),
-            "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
+            "samples": args.samples, "seed": args.run.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
         crate::output::json(&out)?;
         return Ok(());
@@ -870,7 +852,7 @@ fn anomaly(args: AnomalyArgs) -> Result<()> {
         args.target,
         r.scores.len(),
         args.samples,
-        args.seed
+        args.run.seed
     );
     let width = r.nodes.iter().map(|&j| scm.nodes()[j].name.len()).max().unwrap_or(4).max(4);
     for (i, (score, contrib)) in r.scores.iter().zip(&r.contributions).enumerate().take(20) {
@@ -887,7 +869,7 @@ fn anomaly(args: AnomalyArgs) -> Result<()> {
 
 fn change(args: ChangeArgs) -> Result<()> {
     let started = Instant::now();
-    let par = par_of(args.threads)?;
+    let par = par_of(args.run.threads)?;
     if args.samples == 0 {
         bail!("--samples must be at least 1");
     }
@@ -907,7 +889,7 @@ fn change(args: ChangeArgs) -> Result<()> {
         fdr: !args.no_fdr,
         bootstrap: args.bootstrap,
         level: args.level,
-        seed: args.seed,
+        seed: args.run.seed,
         par,
         ..ChangeParams::default()
     };
@@ -915,7 +897,7 @@ fn change(args: ChangeArgs) -> Result<()> {
     let seconds = started.elapsed().as_secs_f64();
     let name = |j: usize| scm.nodes()[j].name.clone();
     let total: f64 = r.attributions.iter().sum();
-    if args.json {
+    if args.run.json {
         let nodes: Vec<serde_json::Value> = r
             .nodes
             .iter()
@@ -934,7 +916,7 @@ fn change(args: ChangeArgs) -> Result<()> {
         let out = serde_json::json!({
             "target": args.target, "observed_change": r.observed_change, "attributed_change": total,
             "nodes": nodes, "level": args.level, "bootstrap": args.bootstrap,
-            "samples": args.samples, "seed": args.seed, "seconds": seconds, "model_load_seconds": load_seconds,
+            "samples": args.samples, "seed": args.run.seed, "seconds": seconds, "model_load_seconds": load_seconds,
         });
         crate::output::json(&out)?;
         return Ok(());
@@ -983,33 +965,27 @@ pub(crate) struct ValidateArgs {
     /// Graphs with permuted node labels to compare the graph with.
     #[arg(long, default_value_t = 100)]
     permutations: usize,
-    /// Seed.
-    #[arg(long, default_value_t = 0)]
-    seed: u64,
-    /// Worker threads (default: all cores; the result never depends on it).
-    #[arg(long)]
-    threads: Option<usize>,
-    /// Print machine-readable JSON.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    run: RunArgs,
     #[command(flatten)]
     data_args: DataArgs,
 }
 
 pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     let started = Instant::now();
-    let par = par_of(args.threads)?;
+    let par = par_of(args.run.threads)?;
     if !(args.alpha > 0.0 && args.alpha < 1.0) {
         bail!("--alpha must lie strictly between 0 and 1");
     }
     let file = load(&args.model)?;
     let scm = &file.model;
     let columns = read_rows(&args.data, scm, &args.data_args, par, true)?;
-    let metrics = kausa_scm::fit_metrics(scm, &columns, args.seed);
+    let metrics = kausa_scm::fit_metrics(scm, &columns, args.run.seed);
     let data = columns_to_dataset(scm, columns.clone())?;
     let test =
         ci_test(scm, &columns, par).map_err(|e| anyhow!("{}: cannot test the graph: {e}", args.data.display()))?;
-    let params = kausa_scm::FalsifyParams { alpha: args.alpha, permutations: args.permutations, seed: args.seed, par };
+    let params =
+        kausa_scm::FalsifyParams { alpha: args.alpha, permutations: args.permutations, seed: args.run.seed, par };
     let f = kausa_scm::falsify(scm, test.as_ref(), &params).map_err(|e| anyhow!("{e}"))?;
     let seconds = started.elapsed().as_secs_f64();
     let name = |j: usize| scm.nodes()[j].name.clone();
@@ -1021,7 +997,7 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
             serde_json::json!({"accuracy": accuracy, "log_loss": log_loss})
         }
     };
-    if args.json {
+    if args.run.json {
         let out = serde_json::json!({
             "rows": data.n_rows(),
             "mechanisms": scm.nodes().iter().zip(&metrics).map(|(n, m)| serde_json::json!({

@@ -51,18 +51,13 @@ fn distribution_change_agrees_with_dowhy() {
     let dir = temp_dir("scm-change");
     let (w1, w2, model, _) = supply_chain(&dir, &data);
     let want = golden("supply_chain");
-    let got = json_of(&[
-        "attribute",
-        "change",
-        s(&model),
-        "--target",
-        "received",
-        "--before",
-        s(&w1),
-        "--after",
-        s(&w2),
-        "--json",
-    ]);
+    let change = |extra: &[&str]| {
+        let mut args = vec!["attribute", "change", s(&model), "--target", "received"];
+        args.extend_from_slice(&["--before", s(&w1), "--after", s(&w2), "--json"]);
+        args.extend_from_slice(extra);
+        json_of(&args)
+    };
+    let got = change(&[]);
     let observed = got["observed_change"].as_f64().unwrap();
     assert!((observed - want["observed_mean_change_received"].as_f64().unwrap()).abs() < 1e-9);
     for node in got["nodes"].as_array().unwrap() {
@@ -82,20 +77,7 @@ fn distribution_change_agrees_with_dowhy() {
         }
     }
     // The same answer on one thread as on two.
-    let one = json_of(&[
-        "attribute",
-        "change",
-        s(&model),
-        "--target",
-        "received",
-        "--before",
-        s(&w1),
-        "--after",
-        s(&w2),
-        "--json",
-        "--threads",
-        "1",
-    ]);
+    let one = change(&["--threads", "1"]);
     assert_eq!(one["nodes"], got["nodes"]);
 }
 
