@@ -24,6 +24,18 @@ enum Kind {
         #[arg(long)]
         json: bool,
     },
+    /// Learn mechanisms from the export's history: lead times per supplier site and weekly
+    /// demand per finished part, each with bootstrap intervals.
+    Learn {
+        /// The export folder.
+        dir: PathBuf,
+        /// Seed of the bootstrap.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the export of the example company "Beispiel-Antriebe GmbH" (fictional, tiny scale).
     Example {
         /// The folder to write (created if absent).
@@ -44,6 +56,55 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
             }
             println!("Wrote {} files of the example company to {} (seed {seed})", files.len(), dir.display());
+            Ok(())
+        }
+        Kind::Learn { dir, seed, json } => {
+            let export = kausa_io::read_export(&dir)?;
+            let leads = kausa_supply::lead_times(&export, seed);
+            let demand = kausa_supply::demand(&export, seed);
+            if json {
+                let out = serde_json::json!({
+                    "export": dir.display().to_string(), "seed": seed,
+                    "lead_times": leads.iter().map(|l| serde_json::json!({
+                        "supplier_site": l.supplier_site_id, "lines": l.lines, "median_days": l.median_days,
+                        "median_interval": [l.median_interval.0, l.median_interval.1], "sigma_log": l.sigma_log,
+                        "p90_days": l.p90_days, "planned_days": l.planned_days, "late_share": l.late_share,
+                    })).collect::<Vec<_>>(),
+                    "demand": demand.iter().map(|d| serde_json::json!({
+                        "part": d.part_id, "weeks": d.weeks, "mean_per_week": d.mean_per_week,
+                        "mean_interval": [d.mean_interval.0, d.mean_interval.1], "sd_per_week": d.sd_per_week,
+                    })).collect::<Vec<_>>(),
+                });
+                return crate::output::json(&out);
+            }
+            println!(
+                "Lead times from {} received purchase-order lines (log-normal per supplier site; 95% bootstrap intervals)",
+                leads.iter().map(|l| l.lines).sum::<usize>()
+            );
+            println!(
+                "  {:<12} {:>6} {:>8} {:>17} {:>9} {:>8} {:>8} {:>6}",
+                "site", "lines", "median", "interval", "sd(log)", "p90", "planned", "late"
+            );
+            for l in &leads {
+                println!(
+                    "  {:<12} {:>6} {:>8.1} {:>17} {:>9.3} {:>8.1} {:>8} {:>5.0}%",
+                    l.supplier_site_id,
+                    l.lines,
+                    l.median_days,
+                    format!("[{:.1}, {:.1}]", l.median_interval.0, l.median_interval.1),
+                    l.sigma_log,
+                    l.p90_days,
+                    l.planned_days.map_or("—".into(), |p| format!("{p:.1}")),
+                    100.0 * l.late_share
+                );
+            }
+            println!("Weekly demand per finished part (95% bootstrap intervals over weeks)");
+            for d in &demand {
+                println!(
+                    "  {:<12} {:>8.1} [{:.1}, {:.1}]  sd {:.1}  over {} weeks",
+                    d.part_id, d.mean_per_week, d.mean_interval.0, d.mean_interval.1, d.sd_per_week, d.weeks
+                );
+            }
             Ok(())
         }
         Kind::Check { dir, json } => {

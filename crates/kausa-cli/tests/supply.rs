@@ -125,3 +125,36 @@ fn unreadable_exports_stop_at_the_file_line_and_column() {
     assert_eq!(code, Some(2));
     assert!(e.contains("manifest.toml"), "{e}");
 }
+
+/// `kausa supply learn` recovers the example's lead-time rule (truth.toml) and its demand level.
+#[test]
+fn learned_lead_times_and_demand_match_the_example_truth() {
+    let dir = example("supply-learn", 2);
+    let truth: toml::Table = toml::from_str(&std::fs::read_to_string(dir.join("truth.toml")).unwrap()).unwrap();
+    let o = kausa(&["supply", "learn", s(&dir), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let sites = truth["supplier_site"].as_table().unwrap();
+    let leads = v["lead_times"].as_array().unwrap();
+    assert_eq!(leads.len(), sites.len());
+    for l in leads {
+        let site = l["supplier_site"].as_str().unwrap();
+        let t = sites[site].as_table().unwrap();
+        let base = t["base_days"].as_float().or(t["base_days"].as_integer().map(|i| i as f64)).unwrap();
+        let transit =
+            t["planned_transit_days"].as_float().or(t["planned_transit_days"].as_integer().map(|i| i as f64)).unwrap();
+        // Median of (transit + base + load term) · exp(0.25 N): transit + base + about 0.7.
+        let want = transit + base + 0.72;
+        let got = l["median_days"].as_f64().unwrap();
+        assert!((got - want).abs() <= 0.12 * want + 1.0, "{site}: median {got} vs {want}");
+        let sigma = l["sigma_log"].as_f64().unwrap();
+        assert!((0.18..0.36).contains(&sigma), "{site}: sd(log) {sigma} vs 0.25 (plus rounding)");
+        let (lo, hi) = (l["median_interval"][0].as_f64().unwrap(), l["median_interval"][1].as_f64().unwrap());
+        assert!(lo <= got && got <= hi);
+    }
+    // Demand: 20 + 10 U a week, ×1.25 in Q4 and ×0.7 in August: about 26 a week.
+    for d in v["demand"].as_array().unwrap() {
+        let mean = d["mean_per_week"].as_f64().unwrap();
+        assert!((mean - 26.0).abs() < 1.5, "{d}");
+    }
+}

@@ -278,6 +278,21 @@ pub fn tiny(seed: u64) -> Vec<File> {
     ] {
         files.push((format!("{}.csv", csv.name), csv.text));
     }
+    // The truth behind the history, for tests and for people checking what kausa learns.
+    let mut truth = format!(
+        "# Ground truth of the example export (seed {seed}).\n\
+         # Lead time of a purchase-order line, in days, rounded, at least 1:\n\
+         #   (planned_transit + base + 8 * max(load - 0.8, 0)) * exp(0.25 * N(0, 1)), load ~ U(0.6, 1.1),\n\
+         #   plus 9 days for sea freight ordered within 21 days of Chinese New Year (2024-02-10).\n\
+         lead_time_sigma_log = 0.25\n"
+    );
+    for (site, _, _, base, mode, transit, days) in SUPPLIER_SITES {
+        let _ = writeln!(
+            truth,
+            "\n[supplier_site.{site:?}]\nbase_days = {base}\nplanned_transit_days = {days}\nmode = {mode:?}\ntransit = {transit:?}"
+        );
+    }
+    files.push(("truth.toml".to_string(), truth));
     let mut readme = String::new();
     let _ = writeln!(
         readme,

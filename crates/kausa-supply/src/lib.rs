@@ -5,6 +5,7 @@
 //!  export folder ──kausa-io──▶ Export (typed rows, each with its file and line)
 //!        Export ──check──▶ problems (unknown ids, BOM cycles, unsourced parts, negative stocks …)
 //!                          and what cannot be learned from the files that are missing
+//!        Export ──lead_times / demand──▶ learned mechanisms with bootstrap intervals
 //!  example::tiny(seed) ──▶ the CSV files of the example company "Beispiel-Antriebe"
 //! ```
 //!
@@ -14,9 +15,11 @@
 mod check;
 mod data;
 pub mod example;
+mod learn;
 
 pub use check::{Problem, Severity, check, unlearnable};
 pub use data::*;
+pub use learn::{Demand, LeadTime, demand, lead_times};
 
 #[cfg(test)]
 mod tests {

@@ -1,0 +1,151 @@
+//! Mechanisms learned from history, each with its uncertainty: supplier lead
+//! times (how long an order really takes, against its plan) and weekly demand.
+//!
+//! Lead times are modelled log-normally per supplier site (they are positive and
+//! right-skewed): the median, the spread of `log(days)`, the 90th percentile, and
+//! the share of lines received after their requested date, each median with a
+//! percentile bootstrap interval over purchase-order lines (seeded).
+
+use std::collections::{BTreeMap, HashMap};
+
+use kausa_core::Rng;
+
+use crate::data::Export;
+
+/// The learned lead time of one supplier site.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LeadTime {
+    /// The supplier site.
+    pub supplier_site_id: String,
+    /// Received purchase-order lines used.
+    pub lines: usize,
+    /// Median lead time in days (order to receipt).
+    pub median_days: f64,
+    /// 95% bootstrap interval of the median.
+    pub median_interval: (f64, f64),
+    /// Standard deviation of `log(days)`.
+    pub sigma_log: f64,
+    /// 90th percentile in days.
+    pub p90_days: f64,
+    /// The planned lead time in sourcing (mean over the site's sourcing rows), if any.
+    pub planned_days: Option<f64>,
+    /// Share of lines received after the requested date.
+    pub late_share: f64,
+}
+
+/// Weekly demand of one finished part.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Demand {
+    /// The part.
+    pub part_id: String,
+    /// Weeks observed (first to last order week).
+    pub weeks: usize,
+    /// Mean quantity a week.
+    pub mean_per_week: f64,
+    /// Its 95% bootstrap interval (over weeks).
+    pub mean_interval: (f64, f64),
+    /// Standard deviation a week.
+    pub sd_per_week: f64,
+}
+
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let h = p * (sorted.len() - 1) as f64;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn sorted(mut v: Vec<f64>) -> Vec<f64> {
+    v.sort_by(f64::total_cmp);
+    v
+}
+
+/// Percentile bootstrap interval of `stat` over resamples of `values`.
+fn bootstrap(values: &[f64], stat: impl Fn(&[f64]) -> f64, reps: usize, seed: u64) -> (f64, f64) {
+    let mut rng = Rng::seed_from_u64(seed);
+    let n = values.len() as u64;
+    let reps: Vec<f64> = (0..reps)
+        .map(|_| {
+            let sample: Vec<f64> = (0..n).map(|_| values[rng.index(n) as usize]).collect();
+            stat(&sample)
+        })
+        .collect();
+    let reps = sorted(reps);
+    (quantile(&reps, 0.025), quantile(&reps, 0.975))
+}
+
+/// Lead times per supplier site, from purchase-order lines with a receipt (the
+/// first receipt of a line), in supplier-site order.
+pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
+    let first_receipt: HashMap<(&str, &str), i32> = export.receipts.iter().fold(HashMap::new(), |mut m, r| {
+        let e = m.entry((r.po_id.as_str(), r.po_line.as_str())).or_insert(r.receipt_date.0);
+        *e = (*e).min(r.receipt_date.0);
+        m
+    });
+    let mut by_site: BTreeMap<&str, (Vec<f64>, usize)> = BTreeMap::new();
+    for po in &export.purchase_orders {
+        if let Some(&received) = first_receipt.get(&(po.po_id.as_str(), po.po_line.as_str())) {
+            let days = f64::from((received - po.order_date.0).max(0));
+            let e = by_site.entry(po.supplier_site_id.as_str()).or_default();
+            e.0.push(days.max(0.5));
+            e.1 += usize::from(received > po.requested_date.0);
+        }
+    }
+    by_site
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (_, (days, _)))| days.len() >= 2)
+        .map(|(k, (site, (days, late)))| {
+            let logs: Vec<f64> = days.iter().map(|d| d.ln()).collect();
+            let m = logs.iter().sum::<f64>() / logs.len() as f64;
+            let sigma = (logs.iter().map(|l| (l - m) * (l - m)).sum::<f64>() / (logs.len() - 1) as f64).sqrt();
+            let s = sorted(days.clone());
+            let planned: Vec<f64> = export
+                .sourcing
+                .iter()
+                .filter(|r| r.supplier_site_id == site)
+                .map(|r| r.planned_lead_time_days)
+                .collect();
+            LeadTime {
+                supplier_site_id: site.to_string(),
+                lines: days.len(),
+                median_days: quantile(&s, 0.5),
+                median_interval: bootstrap(&days, |v| quantile(&sorted(v.to_vec()), 0.5), 200, seed ^ k as u64),
+                sigma_log: sigma,
+                p90_days: quantile(&s, 0.9),
+                planned_days: (!planned.is_empty()).then(|| planned.iter().sum::<f64>() / planned.len() as f64),
+                late_share: late as f64 / days.len() as f64,
+            }
+        })
+        .collect()
+}
+
+/// Weekly demand per finished part from sales-order lines (weeks without an order count as 0).
+pub fn demand(export: &Export, seed: u64) -> Vec<Demand> {
+    let mut by_part: BTreeMap<&str, BTreeMap<i32, f64>> = BTreeMap::new();
+    for so in &export.sales_orders {
+        *by_part.entry(so.part_id.as_str()).or_default().entry(so.order_date.0.div_euclid(7)).or_default() += so.qty;
+    }
+    by_part
+        .into_iter()
+        .enumerate()
+        .map(|(k, (part, weeks))| {
+            let (first, last) = (*weeks.keys().next().expect("a week"), *weeks.keys().last().expect("a week"));
+            let series: Vec<f64> = (first..=last).map(|w| weeks.get(&w).copied().unwrap_or(0.0)).collect();
+            let n = series.len() as f64;
+            let mean = series.iter().sum::<f64>() / n;
+            let sd = (series.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
+            Demand {
+                part_id: part.to_string(),
+                weeks: series.len(),
+                mean_per_week: mean,
+                mean_interval: bootstrap(
+                    &series,
+                    |v| v.iter().sum::<f64>() / v.len() as f64,
+                    200,
+                    seed ^ (1000 + k as u64),
+                ),
+                sd_per_week: sd,
+            }
+        })
+        .collect()
+}
