@@ -134,6 +134,20 @@ impl Capture {
                 && let Some(h) = hash_file(value, path)
             {
                 inputs.push(h);
+            } else if path.is_dir() {
+                // A folder input (an ERP export): every file directly in it, in name order.
+                let mut names: Vec<PathBuf> = std::fs::read_dir(path)
+                    .map(|d| d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.is_file()).collect())
+                    .unwrap_or_default();
+                names.sort();
+                for file in names {
+                    let given = Path::new(value).join(file.file_name().unwrap_or_default()).display().to_string();
+                    if !inputs.iter().any(|f: &FileHash| f.path == given)
+                        && let Some(h) = hash_file(&given, &file)
+                    {
+                        inputs.push(h);
+                    }
+                }
             }
         }
         Capture { time, started, argv: argv.to_vec(), inputs, outputs }

@@ -36,6 +36,20 @@ enum Kind {
         #[arg(long)]
         json: bool,
     },
+    /// Run a what-if scenario on an export: events and actions, variants compared under
+    /// common random numbers, KPIs with their uncertainty.
+    Whatif {
+        /// The export folder.
+        dir: PathBuf,
+        /// The scenario file (TOML, format kausa-scenario/1).
+        scenario: PathBuf,
+        /// Worker threads (default: all cores; the result never depends on it).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the export of the example company "Beispiel-Antriebe GmbH" (fictional, tiny scale).
     Example {
         /// The folder to write (created if absent).
@@ -58,6 +72,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             println!("Wrote {} files of the example company to {} (seed {seed})", files.len(), dir.display());
             Ok(())
         }
+        Kind::Whatif { dir, scenario, threads, json } => whatif(&dir, &scenario, threads, json),
         Kind::Learn { dir, seed, json } => {
             let export = kausa_io::read_export(&dir)?;
             let leads = kausa_supply::lead_times(&export, seed);
@@ -156,4 +171,78 @@ pub(crate) fn run(args: Args) -> Result<()> {
             Ok(())
         }
     }
+}
+
+fn quantile(sorted: &[f64], p: f64) -> f64 {
+    let h = p * (sorted.len() - 1) as f64;
+    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
+    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
+}
+
+fn stats(values: &[f64]) -> serde_json::Value {
+    let mut s = values.to_vec();
+    s.sort_by(f64::total_cmp);
+    serde_json::json!({
+        "mean": values.iter().sum::<f64>() / values.len() as f64,
+        "q05": quantile(&s, 0.05), "q50": quantile(&s, 0.5), "q95": quantile(&s, 0.95),
+    })
+}
+
+fn whatif(dir: &std::path::Path, scenario: &std::path::Path, threads: Option<usize>, json: bool) -> Result<()> {
+    use kausa_supply::sim::{KPI_NAMES, Network};
+    let par = crate::scm_cmd::par_of(threads)?;
+    let export = kausa_io::read_export(dir)?;
+    let sc = kausa_io::read_scenario(scenario)?;
+    let leads = kausa_supply::lead_times(&export, sc.seed);
+    let demand = kausa_supply::demand(&export, sc.seed);
+    let net = Network::new(&export, &leads, &demand).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let started = std::time::Instant::now();
+    let results = net.simulate(&sc, par).map_err(|e| anyhow::anyhow!("{}: {e}", scenario.display()))?;
+    let seconds = started.elapsed().as_secs_f64();
+    let base = results.iter().find(|r| r.0 == sc.compare_to).expect("validated").1.clone();
+    let higher_better = |k: &str| matches!(k, "output_units" | "fill_rate");
+    let mut variants = Vec::new();
+    for (name, runs) in &results {
+        let mut kpis = serde_json::Map::new();
+        for (i, k) in KPI_NAMES.iter().enumerate() {
+            let values: Vec<f64> = runs.iter().map(|r| r.values()[i]).collect();
+            let diffs: Vec<f64> = runs.iter().zip(&base).map(|(r, b)| r.values()[i] - b.values()[i]).collect();
+            let better = diffs.iter().filter(|d| if higher_better(k) { **d > 0.0 } else { **d < 0.0 }).count();
+            let mut entry = stats(&values);
+            entry["diff"] = stats(&diffs);
+            entry["p_better"] = serde_json::json!(better as f64 / diffs.len() as f64);
+            kpis.insert(k.to_string(), entry);
+        }
+        variants.push(serde_json::json!({"variant": name, "kpis": kpis}));
+    }
+    if json {
+        let out = serde_json::json!({
+            "scenario": sc.id, "runs": sc.runs, "seed": sc.seed, "horizon_days": sc.horizon_days,
+            "compare_to": sc.compare_to, "reference": "no_events", "variants": variants, "seconds": seconds,
+        });
+        return crate::output::json(&out);
+    }
+    println!(
+        "Scenario {} from {} for {} days: {} runs per variant, seed {}, {:.2} s (differences paired with {:?} under common random numbers)",
+        sc.id, sc.start, sc.horizon_days, sc.runs, sc.seed, seconds, sc.compare_to
+    );
+    for v in &variants {
+        println!("  {}", v["variant"].as_str().unwrap_or(""));
+        for k in KPI_NAMES {
+            let e = &v["kpis"][k];
+            let f = |x: &serde_json::Value| x.as_f64().unwrap_or(f64::NAN);
+            println!(
+                "    {k:<18} {:>12.2}  [{:.2}, {:.2}]   vs {}: {:+.2} [{:+.2}, {:+.2}], better in {:.0}% of runs",
+                f(&e["mean"]),
+                f(&e["q05"]),
+                f(&e["q95"]),
+                sc.compare_to,
+                f(&e["diff"]["mean"]),
+                f(&e["diff"]["q05"]),
+                f(&e["diff"]["q95"]),
+                100.0 * f(&e["p_better"])
+            );
+        }
+    }
+    Ok(())
 }

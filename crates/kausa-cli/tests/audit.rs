@@ -166,8 +166,9 @@ fn concurrent_commands_lose_no_record() {
     assert_eq!(audit.list(0).unwrap().len(), 13);
 }
 
-/// `kausa audit replay` reproduces discovery, fitting, estimation and what-if
-/// results byte for byte, whether recorded and replayed with one thread or two.
+/// `kausa audit replay` reproduces discovery, fitting, estimation, model what-ifs
+/// and supply-chain what-if runs byte for byte, recorded and replayed with one
+/// thread or two; a changed file in an export folder is caught like a changed file.
 #[test]
 fn replays_reproduce_outputs_byte_for_byte() {
     let dir = temp_dir("audit-replay");
@@ -176,6 +177,9 @@ fn replays_reproduce_outputs_byte_for_byte() {
     let truth = dir.join("truth.json");
     assert!(run(&log, &["graph", s(&sem), "--kind", "dag", "--out", s(&truth)]).status.success());
     let model = dir.join("m.kausa");
+    let export = dir.join("export");
+    assert!(run(&log, &["supply", "example", s(&export)]).status.success());
+    let scenario = crate::util::repo_root().join("examples/pl-strike.toml");
     let mut commands: Vec<Vec<String>> = Vec::new();
     for t in ["1", "2"] {
         let own = |v: &[&str]| v.iter().map(|x| x.to_string()).collect::<Vec<_>>();
@@ -233,6 +237,7 @@ fn replays_reproduce_outputs_byte_for_byte() {
             "--threads",
             t,
         ]));
+        commands.push(own(&["supply", "whatif", s(&export), s(&scenario), "--json", "--threads", t]));
     }
     let first = AuditLog::open(&log).unwrap().list(0).unwrap().len() as u64 + 1;
     for c in &commands {
@@ -254,6 +259,14 @@ fn replays_reproduce_outputs_byte_for_byte() {
             assert!(!v["checks"].as_array().unwrap().is_empty());
         }
     }
+    // A what-if record holds every file of the export folder; changing one blocks its replay.
+    let whatif_id = first + 5;
+    let record = AuditLog::open(&log).unwrap().get(whatif_id).unwrap().record;
+    assert!(record.inputs.iter().any(|f| f.path.ends_with("sourcing.csv")), "{:?} {:?}", record.command, record.inputs);
+    let sourcing = export.join("sourcing.csv");
+    std::fs::write(&sourcing, std::fs::read_to_string(&sourcing).unwrap().replace(",1,", ",1.0,")).unwrap();
+    let o = run(&log, &["audit", "replay", &whatif_id.to_string()]);
+    assert!(stderr(&o).contains("sourcing.csv") && stderr(&o).contains("changed since record"), "{}", stderr(&o));
     // Changed inputs and failed records are refused with a reason.
     std::fs::write(&data, std::fs::read_to_string(&data).unwrap() + "1,2,3\n").unwrap();
     let o = run(&log, &["audit", "replay", &first.to_string()]);

@@ -158,3 +158,179 @@ fn learned_lead_times_and_demand_match_the_example_truth() {
         assert!((mean - 26.0).abs() < 1.5, "{d}");
     }
 }
+
+/// A scenario file from the repository's example, with `edit` applied to its text.
+fn scenario(dir: &Path, name: &str, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string(crate::util::repo_root().join("examples/pl-strike.toml")).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, edit(text)).unwrap();
+    path
+}
+
+fn whatif(export: &Path, sc: &Path, extra: &[&str]) -> serde_json::Value {
+    let mut args = vec!["supply", "whatif", s(export), s(sc), "--json"];
+    args.extend_from_slice(extra);
+    let o = kausa(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    serde_json::from_str(&stdout(&o)).unwrap()
+}
+
+fn kpi(v: &serde_json::Value, variant: &str, k: &str, field: &str) -> f64 {
+    let var = v["variants"].as_array().unwrap().iter().find(|x| x["variant"] == variant).unwrap();
+    let e = &var["kpis"][k];
+    match field.split_once('.') {
+        Some((a, b)) => e[a][b].as_f64().unwrap(),
+        None => e[field].as_f64().unwrap(),
+    }
+}
+
+#[test]
+fn whatif_runs_are_deterministic_and_scoped_by_country_and_lane() {
+    let export = example("supply-whatif", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let sc = scenario(&dir, "pl.toml", |t| t);
+    let a = whatif(&export, &sc, &["--threads", "1"]);
+    let b = whatif(&export, &sc, &["--threads", "2"]);
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("seconds");
+        v
+    };
+    assert_eq!(strip(a.clone()), strip(b), "one thread and two give the same numbers");
+    // A strike where no supplier is and no lane passes changes nothing, run by run.
+    let fr = whatif(
+        &export,
+        &scenario(&dir, "fr.toml", |t| {
+            t.replace("countries = [\"PL\"]", "countries = [\"FR\"]")
+                .replace("duration_days = 14", "duration_days = 60")
+        }),
+        &[],
+    );
+    for k in ["output_units", "late_orders", "revenue_at_risk", "fill_rate"] {
+        for f in ["diff.q05", "diff.mean", "diff.q95"] {
+            assert_eq!(kpi(&fr, "no_events", k, f), 0.0, "FR strike: {k} {f}");
+        }
+    }
+    // Kazakhstan has no supplier, but the Chinese rail lane passes it: its goods wait.
+    let kz = whatif(
+        &export,
+        &scenario(&dir, "kz.toml", |t| {
+            t.replace("countries = [\"PL\"]", "countries = [\"KZ\"]")
+                .replace("duration_days = 14", "duration_days = 60")
+        }),
+        &[],
+    );
+    assert!(
+        kpi(&kz, "no_events", "output_units", "diff.mean") > 0.0,
+        "the KZ strike costs output through the rail lane"
+    );
+}
+
+#[test]
+fn a_long_polish_strike_costs_output_and_moving_the_polish_parts_recovers_it() {
+    let export = example("supply-mitigate", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    // Every part bought in Poland moves to a German site before a five-week strike.
+    let moves: String = [("P-005", "S-PL-2"), ("P-006", "S-PL-3"), ("P-012", "S-PL-1"), ("P-013", "S-PL-2"), ("P-014", "S-PL-3")]
+        .iter()
+        .map(|(p, from)| {
+            format!("[[action]]\nid = \"move_{p}\"\nkind = \"switch_supplier\"\npart = \"{p}\"\nfrom = \"{from}\"\nto = \"S-DE-2\"\neffective = 2025-01-06\n\n")
+        })
+        .collect();
+    let ids: Vec<String> =
+        ["P-005", "P-006", "P-012", "P-013", "P-014"].iter().map(|p| format!("\"move_{p}\"")).collect();
+    let sc = scenario(&dir, "long.toml", |t| {
+        let t = t.replace("duration_days = 14", "duration_days = 35");
+        let (head, tail) = t.split_once("[[variant]]").unwrap();
+        format!("{head}{moves}[[variant]]{tail}\n[[variant]]\nid = \"leave_poland\"\nactions = [{}]\n", ids.join(", "))
+    });
+    let v = whatif(&export, &sc, &[]);
+    let lost = -kpi(&v, "no_events", "output_units", "diff.mean");
+    assert!(kpi(&v, "no_events", "output_units", "diff.mean") > 0.0, "the strike costs output: {v}");
+    let recovered = kpi(&v, "leave_poland", "output_units", "diff.mean");
+    assert!(recovered > 0.0, "moving the Polish parts recovers output: {recovered} of {lost}");
+    assert!(kpi(&v, "leave_poland", "late_orders", "diff.mean") <= 0.0);
+    assert!(kpi(&v, "switch_saturday", "extra_cost", "mean") > 0.0, "the Saturday shift costs");
+}
+
+#[test]
+fn bad_scenarios_name_the_item_at_fault() {
+    let export = example("supply-badsc", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let fails = |name: &str, edit: &dyn Fn(String) -> String, needles: &[&str]| {
+        let sc = scenario(&dir, name, edit);
+        let o = kausa(&["supply", "whatif", s(&export), s(&sc)]);
+        assert_eq!(o.status.code(), Some(2), "{name}");
+        let e = stderr(&o);
+        for n in needles {
+            assert!(e.contains(n), "{name}: {e:?} lacks {n:?}");
+        }
+    };
+    fails(
+        "part.toml",
+        &|t| t.replace("part = \"P-005\"", "part = \"P-999\""),
+        &["part.toml", "switch_p005", "\"P-999\""],
+    );
+    fails(
+        "site.toml",
+        &|t| t.replace("to = \"S-DE-2\"", "to = \"S-XX-9\""),
+        &["site.toml", "unknown supplier site \"S-XX-9\""],
+    );
+    fails(
+        "variant.toml",
+        &|t| t.replace("actions = [\"switch_p005\"]", "actions = [\"nope\"]"),
+        &["variant \"switch\"", "unknown action \"nope\""],
+    );
+    fails(
+        "kind.toml",
+        &|t| t.replace("kind = \"strike\"", "kind = \"price_shock\""),
+        &["event \"strike_pl\"", "not supported yet"],
+    );
+    fails(
+        "date.toml",
+        &|t| t.replace("start = 2025-01-20", "start = \"20.01.2025\""),
+        &["event \"strike_pl\"", "not a date"],
+    );
+    fails(
+        "key.toml",
+        &|t| t.replace("hours = 8.0", "hours = 8.0\nhourz = 2"),
+        &["action \"saturday\"", "unknown key \"hourz\""],
+    );
+    fails("format.toml", &|t| t.replace("kausa-scenario/1", "kausa-scenario/9"), &["format.toml", "kausa-scenario/1"]);
+}
+
+/// The JSON Schema of the scenario format is valid JSON and names exactly the kinds the reader accepts.
+#[test]
+fn the_scenario_schema_matches_the_reader() {
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::util::repo_root().join("docs/scenario.schema.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(schema["properties"]["format"]["const"], "kausa-scenario/1");
+    let events: Vec<&str> = schema["properties"]["event"]["items"]["properties"]["kind"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(events, ["strike", "supplier_outage"]);
+    let actions: Vec<&str> = schema["properties"]["action"]["items"]["oneOf"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["properties"]["kind"]["const"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["switch_supplier", "add_shift"]);
+    let kpis: Vec<&str> = schema["properties"]["output"]["properties"]["kpis"]["items"]["enum"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    assert_eq!(kpis, kausa_supply::sim::KPI_NAMES);
+    // The example scenario is in the format the schema describes: every top-level key is known.
+    let example: toml::Table =
+        toml::from_str(&std::fs::read_to_string(crate::util::repo_root().join("examples/pl-strike.toml")).unwrap())
+            .unwrap();
+    let known = schema["properties"].as_object().unwrap();
+    assert!(example.keys().all(|k| known.contains_key(k)), "{:?}", example.keys().collect::<Vec<_>>());
+}

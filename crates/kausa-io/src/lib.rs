@@ -10,7 +10,8 @@
 //!   and [`to_dot`] for Graphviz.
 //! - [`read_bif`]: discrete Bayesian networks in BIF; [`read_linear_sem`]: linear
 //!   structural equation models as graph JSON with weights.
-//! - [`read_export`]: an ERP export folder (manifest and one CSV per table) for the supply-chain engine.
+//! - [`read_export`]: an ERP export folder (manifest and one CSV per table) for the supply-chain engine;
+//!   [`read_scenario`]: a what-if scenario (TOML).
 //! - [`read_equations`]: domain equations (TOML) for structural causal models.
 //! - [`write_model`] / [`read_model`]: fitted structural causal models, versioned
 //!   and checksummed.
@@ -27,6 +28,7 @@ mod graph_json;
 mod knowledge;
 mod model;
 mod model_file;
+mod scenario;
 mod supply;
 mod table;
 
@@ -41,5 +43,6 @@ pub use model_file::{
     DataFingerprint, MODEL_FORMAT, MODEL_FORMAT_VERSION, ModelFile, Provenance, file_blake3, fingerprint,
     is_model_file, model_columns, read_model, write_model,
 };
+pub use scenario::read_scenario;
 pub use supply::read_export;
 pub use table::{Format, Missing, ReadOptions, Table, read_table};

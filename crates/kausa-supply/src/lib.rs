@@ -6,6 +6,7 @@
 //!        Export ──check──▶ problems (unknown ids, BOM cycles, unsourced parts, negative stocks …)
 //!                          and what cannot be learned from the files that are missing
 //!        Export ──lead_times / demand──▶ learned mechanisms with bootstrap intervals
+//!        Network + Scenario ──sim──▶ KPIs per run and variant (common random numbers)
 //!  example::tiny(seed) ──▶ the CSV files of the example company "Beispiel-Antriebe"
 //! ```
 //!
@@ -16,6 +17,7 @@ mod check;
 mod data;
 pub mod example;
 mod learn;
+pub mod sim;
 
 pub use check::{Problem, Severity, check, unlearnable};
 pub use data::*;

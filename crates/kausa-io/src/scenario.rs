@@ -1,0 +1,229 @@
+//! Reading a what-if scenario (TOML, `format = "kausa-scenario/1"`; the schema is
+//! `docs/scenario.schema.json`). Unknown keys, unsupported kinds and bad values
+//! are errors that name the file and the event, action or variant.
+
+use std::path::Path;
+
+use kausa_supply::Date;
+use kausa_supply::sim::{Action, Outage, Scenario};
+use toml::{Table, Value};
+
+use crate::{Error, Result};
+
+struct Ctx<'a> {
+    path: &'a Path,
+    what: String,
+}
+
+impl Ctx<'_> {
+    fn err(&self, message: impl std::fmt::Display) -> Error {
+        Error::invalid(self.path, format!("{}: {message}", self.what))
+    }
+
+    fn keys(&self, t: &Table, allowed: &[&str]) -> Result<()> {
+        match t.keys().find(|k| !allowed.contains(&k.as_str())) {
+            Some(k) => Err(self.err(format!("unknown key {k:?} (expected one of {})", allowed.join(", ")))),
+            None => Ok(()),
+        }
+    }
+
+    fn get<'t>(&self, t: &'t Table, key: &str) -> Result<&'t Value> {
+        t.get(key).ok_or_else(|| self.err(format!("{key} is missing")))
+    }
+
+    fn str(&self, t: &Table, key: &str) -> Result<String> {
+        self.get(t, key)?.as_str().map(String::from).ok_or_else(|| self.err(format!("{key} must be text")))
+    }
+
+    fn num(&self, t: &Table, key: &str) -> Result<f64> {
+        let v = self.get(t, key)?;
+        v.as_float()
+            .or(v.as_integer().map(|i| i as f64))
+            .filter(|x| x.is_finite())
+            .ok_or_else(|| self.err(format!("{key} must be a number")))
+    }
+
+    fn opt_num(&self, t: &Table, key: &str, default: f64) -> Result<f64> {
+        if t.contains_key(key) { self.num(t, key) } else { Ok(default) }
+    }
+
+    fn int(&self, t: &Table, key: &str) -> Result<i64> {
+        self.get(t, key)?.as_integer().ok_or_else(|| self.err(format!("{key} must be a whole number")))
+    }
+
+    fn date(&self, t: &Table, key: &str) -> Result<Date> {
+        let v = self.get(t, key)?;
+        let text = match v {
+            Value::Datetime(d) => d.to_string(),
+            Value::String(s) => s.clone(),
+            _ => return Err(self.err(format!("{key} must be a date (YYYY-MM-DD)"))),
+        };
+        Date::parse(&text).ok_or_else(|| self.err(format!("{key} = {text:?} is not a date (YYYY-MM-DD)")))
+    }
+
+    fn strings(&self, t: &Table, key: &str) -> Result<Vec<String>> {
+        let Some(v) = t.get(key) else { return Ok(Vec::new()) };
+        v.as_array()
+            .and_then(|a| a.iter().map(|x| x.as_str().map(String::from)).collect::<Option<Vec<_>>>())
+            .ok_or_else(|| self.err(format!("{key} must be a list of text")))
+    }
+
+    fn table<'t>(&self, t: &'t Table, key: &str) -> Result<Option<&'t Table>> {
+        match t.get(key) {
+            None => Ok(None),
+            Some(Value::Table(x)) => Ok(Some(x)),
+            Some(_) => Err(self.err(format!("{key} must be a table"))),
+        }
+    }
+}
+
+fn array_of_tables<'t>(ctx: &Ctx<'_>, root: &'t Table, key: &str) -> Result<Vec<&'t Table>> {
+    match root.get(key) {
+        None => Ok(Vec::new()),
+        Some(Value::Array(a)) => {
+            a.iter().map(|v| v.as_table().ok_or_else(|| ctx.err(format!("every [[{key}]] must be a table")))).collect()
+        }
+        Some(_) => Err(ctx.err(format!("{key} must be written as [[{key}]] tables"))),
+    }
+}
+
+/// Reads a scenario file.
+pub fn read_scenario(path: &Path) -> Result<Scenario> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    let root: Table = toml::from_str(&text).map_err(|e| Error::Parse {
+        path: path.into(),
+        line: e.span().map_or(1, |s| text[..s.start].matches('\n').count() as u64 + 1),
+        column: None,
+        message: e.message().to_string(),
+    })?;
+    let mut ctx = Ctx { path, what: "the file".into() };
+    ctx.keys(&root, &["format", "scenario", "event", "action", "variant", "output"])?;
+    if root.get("format").and_then(Value::as_str) != Some("kausa-scenario/1") {
+        return Err(ctx.err("format must be \"kausa-scenario/1\""));
+    }
+    let head = ctx.table(&root, "scenario")?.ok_or_else(|| ctx.err("the [scenario] table is missing"))?;
+    ctx.what = "[scenario]".into();
+    ctx.keys(head, &["id", "title", "start", "horizon_days", "runs", "seed", "quoted_days", "risk_days"])?;
+    let horizon = ctx.int(head, "horizon_days")?;
+    let runs = ctx.int(head, "runs")?;
+    if !(1..=3650).contains(&horizon) || !(1..=1_000_000).contains(&runs) {
+        return Err(ctx.err("horizon_days must lie in 1..=3650 and runs in 1..=1000000"));
+    }
+    let mut sc = Scenario {
+        id: ctx.str(head, "id")?,
+        start: ctx.date(head, "start")?,
+        horizon_days: horizon as i32,
+        runs: runs as usize,
+        seed: head.get("seed").and_then(Value::as_integer).unwrap_or(0).max(0) as u64,
+        events: Vec::new(),
+        actions: Vec::new(),
+        variants: Vec::new(),
+        compare_to: String::new(),
+        quoted_days: ctx.opt_num(head, "quoted_days", 14.0)? as i32,
+        risk_days: ctx.opt_num(head, "risk_days", 14.0)? as i32,
+    };
+    for e in array_of_tables(&ctx, &root, "event")? {
+        let id = e.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
+        ctx.what = format!("event {id:?}");
+        ctx.keys(e, &["id", "kind", "start", "duration_days", "probability", "scope", "effect", "recovery"])?;
+        let kind = ctx.str(e, "kind")?;
+        if !matches!(kind.as_str(), "strike" | "supplier_outage") {
+            return Err(
+                ctx.err(format!("event kind {kind:?} is not supported yet (supported: strike, supplier_outage)"))
+            );
+        }
+        if e.get("probability")
+            .and_then(|p| p.as_float().or(p.as_integer().map(|i| i as f64)))
+            .is_some_and(|p| p != 1.0)
+        {
+            return Err(ctx.err("only probability = 1.0 is supported yet"));
+        }
+        let scope = ctx.table(e, "scope")?.ok_or_else(|| ctx.err("[event.scope] is missing"))?;
+        ctx.keys(scope, &["countries"])?;
+        let ramp = match ctx.table(e, "recovery")? {
+            Some(r) => {
+                ctx.keys(r, &["ramp_days"])?;
+                ctx.opt_num(r, "ramp_days", 0.0)?
+            }
+            None => 0.0,
+        };
+        if let Some(effect) = ctx.table(e, "effect")? {
+            ctx.keys(effect, &["capacity_factor", "lane_open", "in_transit"])?;
+            if ctx.opt_num(effect, "capacity_factor", 0.0)? != 0.0 {
+                return Err(ctx.err("only capacity_factor = 0 (a full outage) is supported yet"));
+            }
+        }
+        sc.events.push(Outage {
+            countries: ctx.strings(scope, "countries")?,
+            start: ctx.date(e, "start")?,
+            duration_days: ctx.int(e, "duration_days")? as i32,
+            ramp_days: ramp as i32,
+            id,
+        });
+    }
+    for a in array_of_tables(&ctx, &root, "action")? {
+        let id = a.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
+        ctx.what = format!("action {id:?}");
+        let kind = ctx.str(a, "kind")?;
+        let action = match kind.as_str() {
+            "switch_supplier" => {
+                ctx.keys(a, &["id", "kind", "part", "from", "to", "share", "effective", "unit_price"])?;
+                Action::SwitchSupplier {
+                    part: ctx.str(a, "part")?,
+                    from: ctx.str(a, "from")?,
+                    to: ctx.str(a, "to")?,
+                    share: ctx.opt_num(a, "share", 1.0)?,
+                    effective: ctx.date(a, "effective")?,
+                    unit_price: if a.contains_key("unit_price") { Some(ctx.num(a, "unit_price")?) } else { None },
+                    id,
+                }
+            }
+            "add_shift" => {
+                ctx.keys(a, &["id", "kind", "weekdays", "hours", "productivity", "from", "to", "cost_per_hour"])?;
+                let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+                let weekdays = ctx
+                    .strings(a, "weekdays")?
+                    .iter()
+                    .map(|d| names.iter().position(|n| *n == d.to_lowercase()).map(|i| i as u32))
+                    .collect::<Option<Vec<u32>>>()
+                    .ok_or_else(|| ctx.err("weekdays are mon, tue, wed, thu, fri, sat, sun"))?;
+                Action::AddShift {
+                    weekdays,
+                    hours: ctx.num(a, "hours")?,
+                    productivity: ctx.opt_num(a, "productivity", 1.0)?,
+                    from: ctx.date(a, "from")?,
+                    to: ctx.date(a, "to")?,
+                    cost_per_hour: ctx.opt_num(a, "cost_per_hour", 0.0)?,
+                    id,
+                }
+            }
+            other => {
+                return Err(ctx.err(format!(
+                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift)"
+                )));
+            }
+        };
+        if sc.actions.iter().any(|x| x.id() == action.id()) {
+            return Err(ctx.err("this id is used twice"));
+        }
+        sc.actions.push(action);
+    }
+    for v in array_of_tables(&ctx, &root, "variant")? {
+        let id = v.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
+        ctx.what = format!("variant {id:?}");
+        ctx.keys(v, &["id", "actions"])?;
+        sc.variants.push((ctx.str(v, "id")?, ctx.strings(v, "actions")?));
+    }
+    if sc.variants.is_empty() {
+        sc.variants.push(("do_nothing".into(), Vec::new()));
+    }
+    ctx.what = "[output]".into();
+    sc.compare_to = match ctx.table(&root, "output")? {
+        Some(o) => {
+            ctx.keys(o, &["compare_to", "reference", "kpis"])?;
+            if o.contains_key("compare_to") { ctx.str(o, "compare_to")? } else { sc.variants[0].0.clone() }
+        }
+        None => sc.variants[0].0.clone(),
+    };
+    Ok(sc)
+}

@@ -1,0 +1,593 @@
+//! The what-if engine, first version: a daily Monte Carlo simulation of one
+//! export's network over a horizon, under events (strikes by country) and
+//! actions (switching a part's supplier, adding shifts), compared across named
+//! variants under common random numbers, with KPIs and their uncertainty.
+//!
+//! The flow per run and day:
+//! ```text
+//!  demand (learned weekly mean/sd, workdays) ──▶ sales-order lines, promised after the quoted days
+//!  production (workdays): finished goods limited by bottleneck minutes and by purchased
+//!      components (semi-finished parts flattened through the BOM) ──▶ finished stock
+//!  shipping: open lines first in, first out from finished stock; late = after the promise
+//!  purchasing (Mondays): order up to a base stock per purchased part, split by quota;
+//!      arrival = order day + learned log-normal lead time, delayed by events
+//! ```
+//! Assumptions of this first version, stated in the output's documentation: one
+//! bottleneck step per finished part (its first routing step), semi-finished parts
+//! made without delay from their components, open purchase and sales orders of the
+//! export not read (the pipeline starts in steady state, the backlog empty), stock
+//! from the last snapshot.
+//! Random numbers come from streams keyed by (run, purpose, day, entity), so two
+//! variants draw the same demand and the same lead-time noise for the same orders.
+
+use std::collections::HashMap;
+
+use kausa_core::{Par, Rng};
+
+use crate::data::{Date, Export};
+use crate::learn::{Demand, LeadTime};
+
+/// A strike (or any outage) by country: supplier sites there ship nothing, and
+/// goods on lanes that start, end or pass there wait, from `start` for `duration_days`,
+/// then capacity comes back linearly over `ramp_days`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Outage {
+    /// Its id.
+    pub id: String,
+    /// ISO country codes.
+    pub countries: Vec<String>,
+    /// First day.
+    pub start: Date,
+    /// Length.
+    pub duration_days: i32,
+    /// Linear ramp back to full capacity.
+    pub ramp_days: i32,
+}
+
+/// A decision.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Move `share` of a purchased part's volume from one supplier site to another from `effective` on.
+    SwitchSupplier {
+        /// Its id.
+        id: String,
+        /// The part.
+        part: String,
+        /// From this site.
+        from: String,
+        /// To this site.
+        to: String,
+        /// Share of the volume moved.
+        share: f64,
+        /// From this day.
+        effective: Date,
+        /// Unit price at the new site (default: its sourcing price, else the old one).
+        unit_price: Option<f64>,
+    },
+    /// Extra shift hours on given weekdays for a plant's work centres.
+    AddShift {
+        /// Its id.
+        id: String,
+        /// Weekdays, 0 = Monday … 6 = Sunday.
+        weekdays: Vec<u32>,
+        /// Hours per work centre and day.
+        hours: f64,
+        /// Output per hour relative to a normal shift.
+        productivity: f64,
+        /// First day.
+        from: Date,
+        /// Last day.
+        to: Date,
+        /// Cost per work-centre hour of the extra shift.
+        cost_per_hour: f64,
+    },
+}
+
+impl Action {
+    /// Its id.
+    pub fn id(&self) -> &str {
+        match self {
+            Action::SwitchSupplier { id, .. } | Action::AddShift { id, .. } => id,
+        }
+    }
+}
+
+/// A what-if scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scenario {
+    /// Its id.
+    pub id: String,
+    /// First simulated day.
+    pub start: Date,
+    /// Days simulated.
+    pub horizon_days: i32,
+    /// Monte-Carlo runs per variant.
+    pub runs: usize,
+    /// Seed.
+    pub seed: u64,
+    /// Events, applied in every variant but the reference.
+    pub events: Vec<Outage>,
+    /// Actions, combined into variants.
+    pub actions: Vec<Action>,
+    /// Variants: a name and the ids of its actions.
+    pub variants: Vec<(String, Vec<String>)>,
+    /// The variant differences are taken against.
+    pub compare_to: String,
+    /// Days from order to promised delivery.
+    pub quoted_days: i32,
+    /// Lines later than this many days (or never shipped) are revenue at risk.
+    pub risk_days: i32,
+}
+
+/// The KPIs of one run.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct Kpis {
+    /// Good finished units made.
+    pub output_units: f64,
+    /// Sales-order lines shipped after their promise or not at all.
+    pub late_orders: f64,
+    /// Value of those lines.
+    pub late_order_value: f64,
+    /// Value of lines later than the risk threshold or never shipped.
+    pub revenue_at_risk: f64,
+    /// Extra cost of actions (shift hours, price differences).
+    pub extra_cost: f64,
+    /// Units shipped on time over units ordered.
+    pub fill_rate: f64,
+}
+
+/// The names of the KPIs, in [`Kpis::values`] order.
+pub const KPI_NAMES: [&str; 6] =
+    ["output_units", "late_orders", "late_order_value", "revenue_at_risk", "extra_cost", "fill_rate"];
+
+impl Kpis {
+    /// The values, in [`KPI_NAMES`] order.
+    pub fn values(&self) -> [f64; 6] {
+        [
+            self.output_units,
+            self.late_orders,
+            self.late_order_value,
+            self.revenue_at_risk,
+            self.extra_cost,
+            self.fill_rate,
+        ]
+    }
+}
+
+/// Why a scenario cannot run on a network.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct SimError(pub String);
+
+/// The network compiled for simulation.
+#[derive(Debug, Clone)]
+pub struct Network {
+    finished: Vec<String>,
+    price: Vec<f64>,
+    demand: Vec<(f64, f64)>,
+    /// Per finished part: (purchased part index, units per finished unit).
+    needs: Vec<Vec<(usize, f64)>>,
+    /// Per finished part: bottleneck minutes per unit.
+    minutes: Vec<f64>,
+    /// Bottleneck minutes a workday.
+    capacity_minutes: f64,
+    /// Number of bottleneck work centres (extra shifts multiply by it).
+    work_centers: f64,
+    purchased: Vec<String>,
+    /// Per purchased part: (site index, quota share, unit price).
+    sources: Vec<Vec<(usize, f64, f64)>>,
+    initial: Vec<f64>,
+    initial_finished: Vec<f64>,
+    /// Per site: id, country, lane transit countries, planned transit days, lead median, sigma(log).
+    sites: Vec<SiteLead>,
+}
+
+#[derive(Debug, Clone)]
+struct SiteLead {
+    id: String,
+    country: String,
+    transit: Vec<String>,
+    transit_days: f64,
+    median: f64,
+    sigma: f64,
+}
+
+fn stream(seed: u64, run: usize, purpose: u64, day: i32, entity: usize) -> Rng {
+    let key = (run as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        ^ purpose.wrapping_mul(0xc2b2_ae3d_27d4_eb4f)
+        ^ (day as u64).wrapping_mul(0x1656_67b1_9e37_79f9)
+        ^ (entity as u64).wrapping_mul(0x27d4_eb2f_1656_67c5);
+    Rng::stream(seed, key)
+}
+
+impl Network {
+    /// Compiles the export and the learned mechanisms into a network.
+    pub fn new(export: &Export, leads: &[LeadTime], demand: &[Demand]) -> Result<Network, SimError> {
+        let part_type: HashMap<&str, &str> =
+            export.parts.iter().map(|p| (p.part_id.as_str(), p.part_type.as_str())).collect();
+        let finished: Vec<String> = demand.iter().map(|d| d.part_id.clone()).collect();
+        if finished.is_empty() {
+            return Err(SimError("no sales history: demand cannot be learned".into()));
+        }
+        let mut children: HashMap<&str, Vec<(&str, f64)>> = HashMap::new();
+        for b in &export.bom {
+            children.entry(b.parent_part_id.as_str()).or_default().push((b.component_part_id.as_str(), b.qty_per));
+        }
+        let mut purchased: Vec<String> = Vec::new();
+        let mut needs = Vec::new();
+        for fg in &finished {
+            let mut acc: HashMap<String, f64> = HashMap::new();
+            let mut stack: Vec<(&str, f64, usize)> = vec![(fg.as_str(), 1.0, 0)];
+            while let Some((part, qty, depth)) = stack.pop() {
+                if depth > 20 {
+                    return Err(SimError(format!(
+                        "the bill of materials of {fg:?} is circular or deeper than 20 levels"
+                    )));
+                }
+                match children.get(part) {
+                    Some(kids) if part_type.get(part).is_none_or(|t| !matches!(*t, "purchased" | "raw")) => {
+                        for &(c, q) in kids {
+                            stack.push((c, qty * q, depth + 1));
+                        }
+                    }
+                    _ if part != fg => *acc.entry(part.to_string()).or_default() += qty,
+                    _ => {}
+                }
+            }
+            let mut list: Vec<(usize, f64)> = Vec::new();
+            let mut keys: Vec<_> = acc.into_iter().collect();
+            keys.sort_by(|a, b| a.0.cmp(&b.0));
+            for (p, q) in keys {
+                let i = match purchased.iter().position(|x| *x == p) {
+                    Some(i) => i,
+                    None => {
+                        purchased.push(p);
+                        purchased.len() - 1
+                    }
+                };
+                list.push((i, q));
+            }
+            needs.push(list);
+        }
+        // Sites with learned lead times and their lanes.
+        let country: HashMap<&str, &str> =
+            export.sites.iter().map(|s| (s.site_id.as_str(), s.country.as_str())).collect();
+        let lane_of: HashMap<&str, &crate::data::Lane> = export.lanes.iter().map(|l| (l.lane_id.as_str(), l)).collect();
+        let mut sites: Vec<SiteLead> = Vec::new();
+        let mut sources = vec![Vec::new(); purchased.len()];
+        for s in &export.sourcing {
+            let Some(pi) = purchased.iter().position(|p| *p == s.part_id) else { continue };
+            let lane = s.lane_id.as_deref().and_then(|l| lane_of.get(l));
+            let si = match sites.iter().position(|x| x.id == s.supplier_site_id) {
+                Some(i) => i,
+                None => {
+                    let learned = leads.iter().find(|l| l.supplier_site_id == s.supplier_site_id);
+                    sites.push(SiteLead {
+                        id: s.supplier_site_id.clone(),
+                        country: country.get(s.supplier_site_id.as_str()).unwrap_or(&"").to_string(),
+                        transit: lane.map(|l| l.transit_countries.clone()).unwrap_or_default(),
+                        transit_days: lane.map_or(0.0, |l| l.planned_transit_days),
+                        median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
+                        sigma: learned.map_or(0.25, |l| l.sigma_log),
+                    });
+                    sites.len() - 1
+                }
+            };
+            let price = export.parts.iter().find(|p| p.part_id == s.part_id).and_then(|p| p.std_cost).unwrap_or(0.0);
+            sources[pi].push((si, s.quota_share, price));
+        }
+        if let Some(p) = purchased.iter().zip(&sources).find(|(_, s)| s.is_empty()) {
+            return Err(SimError(format!("part {:?} has no source: run `kausa supply check`", p.0)));
+        }
+        // Bottleneck: the finished parts' first routing step.
+        let mut minutes = Vec::new();
+        let mut wcs: Vec<&str> = Vec::new();
+        for fg in &finished {
+            let r = export.routings.iter().find(|r| r.part_id == *fg);
+            minutes.push(r.map_or(0.0, |r| r.run_min_per_unit));
+            if let Some(r) = r
+                && !wcs.contains(&r.work_center_id.as_str())
+            {
+                wcs.push(r.work_center_id.as_str());
+            }
+        }
+        let capacity_minutes: f64 = export
+            .work_centers
+            .iter()
+            .filter(|w| wcs.contains(&w.work_center_id.as_str()))
+            .map(|w| w.std_shifts_per_day * w.hours_per_shift * 60.0)
+            .sum();
+        let last = export.stocks.iter().map(|s| s.date).max();
+        let stock_of = |part: &str| {
+            export.stocks.iter().filter(|s| Some(s.date) == last && s.part_id == part).map(|s| s.on_hand).sum::<f64>()
+        };
+        let price = finished
+            .iter()
+            .map(|fg| {
+                export.parts.iter().find(|p| p.part_id == *fg).and_then(|p| p.list_price.or(p.std_cost)).unwrap_or(0.0)
+            })
+            .collect();
+        Ok(Network {
+            price,
+            demand: demand.iter().map(|d| (d.mean_per_week / 5.0, d.sd_per_week / 5f64.sqrt())).collect(),
+            needs,
+            minutes,
+            capacity_minutes,
+            work_centers: wcs.len().max(1) as f64,
+            initial: purchased.iter().map(|p| stock_of(p)).collect(),
+            initial_finished: finished.iter().map(|p| stock_of(p)).collect(),
+            purchased,
+            sources,
+            sites,
+            finished,
+        })
+    }
+
+    /// The finished parts.
+    pub fn finished(&self) -> &[String] {
+        &self.finished
+    }
+
+    fn site(&self, id: &str) -> Option<usize> {
+        self.sites.iter().position(|s| s.id == id)
+    }
+
+    /// Checks the scenario against the network: unknown countries, sites, parts, action ids.
+    pub fn validate(&self, sc: &Scenario) -> Result<(), SimError> {
+        for e in &sc.events {
+            if e.countries.is_empty() || e.duration_days < 0 || e.ramp_days < 0 {
+                return Err(SimError(format!(
+                    "event {:?}: give countries, and non-negative duration_days and ramp_days",
+                    e.id
+                )));
+            }
+        }
+        for a in &sc.actions {
+            if let Action::SwitchSupplier { id, part, from, to, share, .. } = a {
+                let pi = self.purchased.iter().position(|p| p == part).ok_or_else(|| {
+                    SimError(format!("action {id:?}: {part:?} is not a purchased part of a finished good"))
+                })?;
+                let f = self
+                    .site(from)
+                    .ok_or_else(|| SimError(format!("action {id:?}: unknown supplier site {from:?}")))?;
+                self.site(to).ok_or_else(|| {
+                    SimError(format!(
+                        "action {id:?}: unknown supplier site {to:?} (it needs lead-time history or a sourcing row)"
+                    ))
+                })?;
+                if !self.sources[pi].iter().any(|s| s.0 == f) {
+                    return Err(SimError(format!("action {id:?}: {from:?} does not supply {part:?}")));
+                }
+                if !(0.0..=1.0).contains(share) {
+                    return Err(SimError(format!("action {id:?}: share must lie in [0, 1]")));
+                }
+            }
+        }
+        let ids: Vec<&str> = sc.actions.iter().map(|a| a.id()).collect();
+        for (name, acts) in &sc.variants {
+            if let Some(a) = acts.iter().find(|a| !ids.contains(&a.as_str())) {
+                return Err(SimError(format!("variant {name:?} names the unknown action {a:?}")));
+            }
+        }
+        if !sc.variants.iter().any(|v| v.0 == sc.compare_to) {
+            return Err(SimError(format!("compare_to {:?} is not a variant", sc.compare_to)));
+        }
+        Ok(())
+    }
+
+    /// Days an arrival is held by the events: a site in an affected country ships
+    /// nothing during an outage (and at a reduced rate during its ramp); a lane
+    /// touching an affected country holds goods in transit.
+    fn delay(&self, events: &[Outage], site: usize, ship: i32, arrival: i32) -> i32 {
+        let s = &self.sites[site];
+        let mut delay = 0;
+        for e in events {
+            let (from, to) = (e.start.0, e.start.0 + e.duration_days);
+            let at_site = e.countries.contains(&s.country);
+            let on_lane = e.countries.iter().any(|c| s.transit.contains(c));
+            if at_site && ship + delay >= from && ship + delay < to {
+                // Shipping waits for the end, then half the ramp on average.
+                delay += to - (ship + delay) + e.ramp_days / 2;
+            } else if on_lane && !at_site {
+                let (a, b) = (ship + delay, arrival + delay);
+                let overlap = b.min(to) - a.max(from);
+                if overlap > 0 {
+                    delay += overlap;
+                }
+            }
+        }
+        delay
+    }
+
+    /// One run of one variant.
+    fn run(&self, sc: &Scenario, events: &[Outage], actions: &[&Action], run: usize) -> Kpis {
+        let nf = self.finished.len();
+        let np = self.purchased.len();
+        let (start, end) = (sc.start.0, sc.start.0 + sc.horizon_days);
+        let mut stock = self.initial.clone();
+        let mut fg_stock = self.initial_finished.clone();
+        // Open purchase orders: (arrival day, part, qty).
+        let mut pipeline: Vec<(i32, usize, f64)> = Vec::new();
+        // Open sales lines per finished part: (promised day, qty left, qty ordered, value per unit, on time so far).
+        let mut open: Vec<std::collections::VecDeque<(i32, f64, f64)>> = vec![Default::default(); nf];
+        let mut k = Kpis::default();
+        let (mut ordered_units, mut on_time_units) = (0.0, 0.0);
+        let note_line = |k: &mut Kpis, late_days: Option<i32>, qty: f64, value: f64| {
+            if late_days.is_none_or(|d| d > 0) {
+                k.late_orders += 1.0;
+                k.late_order_value += qty * value;
+            }
+            if late_days.is_none_or(|d| d > sc.risk_days) {
+                k.revenue_at_risk += qty * value;
+            }
+        };
+        let daily_use: Vec<f64> = (0..np)
+            .map(|p| {
+                (0..nf)
+                    .map(|f| self.demand[f].0 * self.needs[f].iter().filter(|n| n.0 == p).map(|n| n.1).sum::<f64>())
+                    .sum()
+            })
+            .collect();
+        // Open purchase orders are not read from the export yet: the run starts with the
+        // pipeline in steady state (a week's use per source arriving every week over its lead time).
+        for p in 0..np {
+            for &(s, share, _) in &self.sources[p] {
+                let weeks = (self.sites[s].median / 7.0).ceil() as i32;
+                for w in 0..weeks {
+                    let arrive = start + 7 * w;
+                    let ship = arrive - self.sites[s].transit_days as i32;
+                    let delay = self.delay(events, s, ship, arrive);
+                    pipeline.push((arrive + delay, p, (daily_use[p] * 5.0 * share).ceil()));
+                }
+            }
+        }
+        for day in start..end {
+            let date = Date(day);
+            let workday = date.weekday() < 5;
+            // Arrivals.
+            pipeline.retain(|&(arrive, p, q)| {
+                if arrive <= day {
+                    stock[p] += q;
+                    false
+                } else {
+                    true
+                }
+            });
+            // Demand on workdays.
+            if workday {
+                for f in 0..nf {
+                    let mut rng = stream(sc.seed, run, 1, day, f);
+                    let (m, sd) = self.demand[f];
+                    let q = (m + sd * rng.normal()).round().max(0.0);
+                    if q > 0.0 {
+                        open[f].push_back((day + sc.quoted_days, q, q));
+                        ordered_units += q;
+                    }
+                }
+            }
+            // Production: capacity (plus extra shifts) shared in proportion to need.
+            let mut minutes = if workday { self.capacity_minutes } else { 0.0 };
+            for a in actions {
+                if let Action::AddShift { weekdays, hours, productivity, from, to, cost_per_hour, .. } = a
+                    && weekdays.contains(&date.weekday())
+                    && day >= from.0
+                    && day <= to.0
+                {
+                    minutes += hours * 60.0 * productivity * self.work_centers;
+                    k.extra_cost += hours * cost_per_hour * self.work_centers;
+                }
+            }
+            let want: Vec<f64> = (0..nf)
+                .map(|f| {
+                    let backlog: f64 = open[f].iter().map(|l| l.1).sum();
+                    (backlog + 5.0 * self.demand[f].0 - fg_stock[f]).max(0.0)
+                })
+                .collect();
+            let need_minutes: f64 = (0..nf).map(|f| want[f] * self.minutes[f]).sum();
+            let scale = if need_minutes > minutes && need_minutes > 0.0 { minutes / need_minutes } else { 1.0 };
+            for f in 0..nf {
+                let mut make = (want[f] * scale).floor();
+                for &(p, q) in &self.needs[f] {
+                    make = make.min((stock[p] / q).floor());
+                }
+                if make > 0.0 {
+                    for &(p, q) in &self.needs[f] {
+                        stock[p] -= make * q;
+                    }
+                    fg_stock[f] += make;
+                    k.output_units += make;
+                }
+            }
+            // Shipping, first in first out.
+            for f in 0..nf {
+                while fg_stock[f] > 0.0 {
+                    let Some(line) = open[f].front_mut() else { break };
+                    let ship = line.1.min(fg_stock[f]);
+                    fg_stock[f] -= ship;
+                    line.1 -= ship;
+                    if line.1 > 0.0 {
+                        break;
+                    }
+                    let (promised, _, qty) = *line;
+                    open[f].pop_front();
+                    let late = day - promised;
+                    if late <= 0 {
+                        on_time_units += qty;
+                    }
+                    note_line(&mut k, Some(late), qty, self.price[f]);
+                }
+            }
+            // Purchasing on Mondays: order up to a base stock, split by quota.
+            if date.weekday() == 0 {
+                for p in 0..np {
+                    let mut sources: Vec<(usize, f64, f64)> = self.sources[p].clone();
+                    for a in actions {
+                        if let Action::SwitchSupplier { part, from, to, share, effective, unit_price, .. } = a
+                            && *part == self.purchased[p]
+                            && day >= effective.0
+                        {
+                            let (f, t) = (self.site(from).expect("validated"), self.site(to).expect("validated"));
+                            if let Some(i) = sources.iter().position(|s| s.0 == f) {
+                                let moved = sources[i].1 * share;
+                                let price = unit_price.unwrap_or(sources[i].2);
+                                sources[i].1 -= moved;
+                                match sources.iter().position(|s| s.0 == t) {
+                                    Some(j) => sources[j].1 += moved,
+                                    None => sources.push((t, moved, price)),
+                                }
+                            }
+                        }
+                    }
+                    let base_price = self.sources[p].iter().map(|s| s.2).fold(0.0, f64::max);
+                    let lead: f64 = sources.iter().map(|s| s.1 * self.sites[s.0].median).sum();
+                    // Base stock: use per calendar day (workday use × 5/7) over the lead time
+                    // plus the week to the next review, with 30% safety.
+                    let target = daily_use[p] * 5.0 / 7.0 * (lead + 7.0) * 1.3;
+                    let on_order: f64 = pipeline.iter().filter(|o| o.1 == p).map(|o| o.2).sum();
+                    let qty = (target - stock[p] - on_order).max(0.0).ceil();
+                    if qty <= 0.0 {
+                        continue;
+                    }
+                    for &(s, share, price) in &sources {
+                        if share <= 0.0 {
+                            continue;
+                        }
+                        let site = &self.sites[s];
+                        let mut rng = stream(sc.seed, run, 2, day, p * 1000 + s);
+                        let days = (site.median * (site.sigma * rng.normal()).exp()).round().max(1.0) as i32;
+                        let ship = day + (days - site.transit_days as i32).max(0);
+                        let arrive = day + days;
+                        let q = (qty * share).ceil();
+                        let delay = self.delay(events, s, ship, arrive);
+                        pipeline.push((arrive + delay, p, q));
+                        k.extra_cost += q * (price - base_price).max(0.0);
+                    }
+                }
+            }
+        }
+        // Lines still open at the end are late (and at risk).
+        for f in 0..nf {
+            for &(_, _, qty) in &open[f] {
+                note_line(&mut k, None, qty, self.price[f]);
+            }
+        }
+        k.fill_rate = if ordered_units > 0.0 { on_time_units / ordered_units } else { 1.0 };
+        k
+    }
+
+    /// Every run of the reference (no events, no actions) and of each variant.
+    pub fn simulate(&self, sc: &Scenario, par: Par) -> Result<Vec<(String, Vec<Kpis>)>, SimError> {
+        self.validate(sc)?;
+        let mut plans: Vec<(String, bool, Vec<&Action>)> = vec![("no_events".into(), false, Vec::new())];
+        for (name, ids) in &sc.variants {
+            plans.push((name.clone(), true, sc.actions.iter().filter(|a| ids.iter().any(|i| i == a.id())).collect()));
+        }
+        let mut out = Vec::new();
+        for (name, with_events, actions) in plans {
+            let events: &[Outage] = if with_events { &sc.events } else { &[] };
+            let runs = par.map(sc.runs, |r| self.run(sc, events, &actions, r)).map_err(SimError)?;
+            out.push((name, runs));
+        }
+        Ok(out)
+    }
+}
