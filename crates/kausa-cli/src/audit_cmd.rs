@@ -71,9 +71,9 @@ fn user() -> String {
 }
 
 /// Flags whose value is a file the command writes.
-const OUTPUT_FLAGS: [&str; 1] = ["--out"];
+const OUTPUT_FLAGS: [&str; 2] = ["--out", "--report"];
 /// Flags whose value names a file that is not an input: outputs and the log itself.
-const NOT_INPUT_FLAGS: [&str; 2] = ["--out", "--audit"];
+const NOT_INPUT_FLAGS: [&str; 3] = ["--out", "--report", "--audit"];
 
 fn hash_file(given: &str, path: &Path) -> Option<FileHash> {
     let mut file = std::fs::File::open(path).ok()?;

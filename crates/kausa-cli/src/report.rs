@@ -307,7 +307,7 @@ fn blocks(file: &ModelFile, args: &Args, validation: Option<(Vec<FitMetric>, kau
 
 fn html(blocks: &[Block]) -> String {
     let mut out = String::from(
-        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kausa model card</title><style>\
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>kausa report</title><style>\
          body{font-family:sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;color:#222;line-height:1.45}\
          h1{font-size:1.6rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}\
          table{border-collapse:collapse;margin:.5rem 0}td,th{border:1px solid #ccc;padding:.25rem .5rem;text-align:left;vertical-align:top}\
@@ -413,4 +413,200 @@ pub(crate) fn run(args: Args) -> Result<()> {
     std::fs::write(&args.out, text).with_context(|| format!("cannot write {}", args.out.display()))?;
     println!("Model card written to {}", args.out.display());
     Ok(())
+}
+
+/// Writes `blocks` as HTML or Markdown, chosen by the extension of `out`.
+fn write_blocks(out: &std::path::Path, blocks: &[Block]) -> Result<()> {
+    let ext = out.extension().map(|e| e.to_string_lossy().to_lowercase()).unwrap_or_default();
+    let text = match ext.as_str() {
+        "md" | "markdown" => markdown(blocks),
+        "html" | "htm" => html(blocks),
+        _ => bail!("{}: write .html or .md", out.display()),
+    };
+    std::fs::write(out, text).with_context(|| format!("cannot write {}", out.display()))
+}
+
+/// The supply network as a picture: supplier sites on the left, the plants on
+/// the right, a line per lane; sites and lanes the scenario's events hit in red.
+fn network_svg(export: &kausa_supply::Export, hit: &[String]) -> String {
+    let plants: Vec<&kausa_supply::Site> = export.sites.iter().filter(|s| s.site_type == "plant").collect();
+    let suppliers: Vec<&kausa_supply::Site> = export.sites.iter().filter(|s| s.site_type == "supplier_site").collect();
+    let (row, w, h) = (38.0, 190.0, 26.0);
+    let height = 30.0 + row * suppliers.len().max(plants.len()).max(1) as f64;
+    let width = 640.0;
+    let y_of = |i: usize, n: usize| 20.0 + (height - 40.0) * (i as f64 + 0.5) / n.max(1) as f64;
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height:.0}\" viewBox=\"0 0 {width} {height:.0}\" role=\"img\" aria-label=\"supply network\">"
+    );
+    for lane in &export.lanes {
+        let (Some(a), Some(b)) = (
+            suppliers.iter().position(|s| s.site_id == lane.from_site_id),
+            plants.iter().position(|s| s.site_id == lane.to_site_id),
+        ) else {
+            continue;
+        };
+        let country = &suppliers[a].country;
+        let red = hit.iter().any(|c| c == country || lane.transit_countries.contains(c));
+        let colour = if red { "#c62828" } else { "#777" };
+        let _ = write!(
+            out,
+            "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"{colour}\" stroke-width=\"1.5\"/>",
+            20.0 + w,
+            y_of(a, suppliers.len()),
+            width - 20.0 - w,
+            y_of(b, plants.len())
+        );
+        let _ = write!(
+            out,
+            "<text x=\"{:.1}\" y=\"{:.1}\" font-family=\"sans-serif\" font-size=\"10\" fill=\"{colour}\">{} {}</text>",
+            30.0 + w,
+            y_of(a, suppliers.len()) - 4.0,
+            esc(&lane.mode),
+            esc(&lane.transit_countries.join("-"))
+        );
+    }
+    for (i, s) in suppliers.iter().enumerate() {
+        let red = hit.contains(&s.country);
+        let _ = write!(
+            out,
+            "<rect x=\"20\" y=\"{:.1}\" width=\"{w}\" height=\"{h}\" rx=\"5\" fill=\"{}\" stroke=\"#555\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">{} ({})</text>",
+            y_of(i, suppliers.len()) - h / 2.0,
+            if red { "#ffcdd2" } else { "#f3f3f3" },
+            20.0 + w / 2.0,
+            y_of(i, suppliers.len()) + 4.0,
+            esc(&s.site_id),
+            esc(&s.country)
+        );
+    }
+    for (i, p) in plants.iter().enumerate() {
+        let _ = write!(
+            out,
+            "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{w}\" height=\"{h}\" rx=\"5\" fill=\"#fff8e1\" stroke=\"#555\"/><text x=\"{:.1}\" y=\"{:.1}\" text-anchor=\"middle\" font-family=\"sans-serif\" font-size=\"12\">{} ({})</text>",
+            width - 20.0 - w,
+            y_of(i, plants.len()) - h / 2.0,
+            width - 20.0 - w / 2.0,
+            y_of(i, plants.len()) + 4.0,
+            esc(&p.site_id),
+            esc(&p.country)
+        );
+    }
+    out.push_str("</svg>");
+    out
+}
+
+/// What a what-if report needs besides the results.
+pub(crate) struct WhatifReport<'a> {
+    pub(crate) out: &'a std::path::Path,
+    pub(crate) export_dir: &'a std::path::Path,
+    pub(crate) export: &'a kausa_supply::Export,
+    pub(crate) scenario_path: &'a std::path::Path,
+    pub(crate) scenario: &'a kausa_supply::sim::Scenario,
+    pub(crate) variants: &'a [serde_json::Value],
+    pub(crate) owner: Option<&'a str>,
+    pub(crate) intended_use: Option<&'a str>,
+}
+
+/// A self-contained report of a what-if run.
+pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
+    let sc = r.scenario;
+    let not_stated = |flag: &str| format!("not stated (give it with --{flag})");
+    let mut b = vec![
+        Block::Heading(format!("What-if report: {}", sc.id)),
+        Block::Para(format!(
+            "A simulation of the supply network in {} from {} for {} days, {} Monte-Carlo runs per variant (seed {}), comparing {} variants with the reference \"no_events\" (no events, no actions) under common random numbers: every variant sees the same demand and the same lead-time noise for the same orders, so differences come from the events and decisions alone.",
+            r.export_dir.display(), sc.start, sc.horizon_days, sc.runs, sc.seed, sc.variants.len()
+        )),
+        Block::Heading("Intended use and accountability".into()),
+        Block::List(vec![
+            format!("Intended use: {}", r.intended_use.map_or_else(|| not_stated("intended-use"), String::from)),
+            format!("Accountable: {}", r.owner.map_or_else(|| not_stated("owner"), String::from)),
+            "Human oversight: these are simulated estimates under the assumptions below; decisions remain with the accountable people.".into(),
+        ]),
+        Block::Heading("Data provenance".into()),
+    ];
+    let mut files = Vec::new();
+    for t in &r.export.present {
+        let path = r.export_dir.join(format!("{t}.csv"));
+        let hash = kausa_io::file_blake3(&path).unwrap_or_else(|_| "unreadable".into());
+        files.push(vec![format!("{t}.csv"), hash]);
+    }
+    files.push(vec![r.scenario_path.display().to_string(), kausa_io::file_blake3(r.scenario_path).unwrap_or_default()]);
+    b.push(Block::Para(format!(
+        "Export date {}, ERP {}; {} purchase-order lines, {} receipts, {} sales-order lines. Files and their BLAKE3 fingerprints:",
+        r.export.export_date.map_or("not stated".into(), |d| d.to_string()),
+        r.export.erp.clone().unwrap_or_else(|| "not stated".into()),
+        r.export.purchase_orders.len(), r.export.receipts.len(), r.export.sales_orders.len()
+    )));
+    b.push(Block::Table(vec!["file".into(), "BLAKE3".into()], files));
+    b.push(Block::Heading("Scenario".into()));
+    let hit: Vec<String> = sc.events.iter().flat_map(|e| e.countries.clone()).collect();
+    let mut items: Vec<String> = sc
+        .events
+        .iter()
+        .map(|e| format!("Event {}: outage in {} from {} for {} days, back to full capacity over {} days; supplier sites there ship nothing, goods on lanes touching those countries wait.", e.id, e.countries.join(", "), e.start, e.duration_days, e.ramp_days))
+        .collect();
+    for a in &sc.actions {
+        items.push(match a {
+            kausa_supply::sim::Action::SwitchSupplier { id, part, from, to, share, effective, .. } => {
+                format!("Action {id}: move {:.0}% of {part} from {from} to {to} from {effective}.", share * 100.0)
+            }
+            kausa_supply::sim::Action::AddShift { id, hours, from, to, cost_per_hour, .. } => {
+                format!("Action {id}: {hours} extra hours per bottleneck work centre on the chosen weekdays from {from} to {to}, at {cost_per_hour} per hour.")
+            }
+        });
+    }
+    for (name, acts) in &sc.variants {
+        items.push(format!("Variant {name}: {}", if acts.is_empty() { "no action".into() } else { acts.join(", ") }));
+    }
+    b.push(Block::List(items));
+    b.push(Block::Para("The supply network (red: sites and lanes the events hit):".into()));
+    b.push(Block::Svg(network_svg(r.export, &hit)));
+    b.push(Block::Heading("Results".into()));
+    b.push(Block::Para(format!(
+        "Means with 5% and 95% quantiles over the runs; differences paired with \"{}\" run by run.",
+        sc.compare_to
+    )));
+    let mut rows = Vec::new();
+    for v in r.variants {
+        for k in kausa_supply::sim::KPI_NAMES {
+            let e = &v["kpis"][k];
+            let f = |x: &serde_json::Value| x.as_f64().unwrap_or(f64::NAN);
+            rows.push(vec![
+                v["variant"].as_str().unwrap_or("").to_string(),
+                k.replace('_', " "),
+                format!("{:.2} [{:.2}, {:.2}]", f(&e["mean"]), f(&e["q05"]), f(&e["q95"])),
+                format!("{:+.2} [{:+.2}, {:+.2}]", f(&e["diff"]["mean"]), f(&e["diff"]["q05"]), f(&e["diff"]["q95"])),
+                format!("{:.0}%", 100.0 * f(&e["p_better"])),
+            ]);
+        }
+    }
+    b.push(Block::Table(
+        vec![
+            "variant".into(),
+            "KPI".into(),
+            "mean [5%, 95%]".into(),
+            format!("vs {} [5%, 95%]", sc.compare_to),
+            "runs better".into(),
+        ],
+        rows,
+    ));
+    b.push(Block::Heading("Assumptions".into()));
+    b.push(Block::List(vec![
+        "Lead times follow the log-normal learned per supplier site from the export's purchase orders and receipts; demand the weekly mean and spread learned per finished part from its sales orders.".into(),
+        "Each finished part's first routing step is its bottleneck; semi-finished parts are made without delay from their components.".into(),
+        "Purchasing follows a base-stock rule every Monday (use over the lead time plus a week, 30% safety), split by quota; the firm's own MRP may order differently.".into(),
+        "Open purchase and sales orders of the export are not read yet: each run starts with a steady pipeline and an empty backlog, stock from the last snapshot.".into(),
+        "The past mechanisms hold during the horizon, except where the scenario's events and actions change them.".into(),
+    ]));
+    b.push(Block::Heading("Known limits".into()));
+    b.push(Block::List(vec![
+        "Only outages by country and lane, supplier switches and extra shifts are modelled; price and demand shocks, capacity moves, expediting and customer priorities are not yet.".into(),
+        "No explanation per late order yet (which part, supplier, lane and event bound it).".into(),
+        "Monte-Carlo error: the quantiles come from the runs; rerun with more runs or another seed to check their stability.".into(),
+    ]));
+    b.push(Block::Para(format!(
+        "Generated by kausa {} without any network access; this document loads nothing from outside itself. The run is recorded in the audit log (`kausa audit list`) and can be replayed there.",
+        env!("CARGO_PKG_VERSION")
+    )));
+    write_blocks(r.out, &b)
 }

@@ -49,6 +49,15 @@ enum Kind {
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
+        /// Also write a self-contained report (.html or .md) of the run.
+        #[arg(long)]
+        report: Option<PathBuf>,
+        /// For the report: who is accountable (name, role).
+        #[arg(long)]
+        owner: Option<String>,
+        /// For the report: what the run is meant to decide.
+        #[arg(long)]
+        intended_use: Option<String>,
     },
     /// Write the export of the example company "Beispiel-Antriebe GmbH" (fictional, tiny scale).
     Example {
@@ -72,7 +81,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
             println!("Wrote {} files of the example company to {} (seed {seed})", files.len(), dir.display());
             Ok(())
         }
-        Kind::Whatif { dir, scenario, threads, json } => whatif(&dir, &scenario, threads, json),
+        Kind::Whatif { dir, scenario, threads, json, report, owner, intended_use } => {
+            whatif(&dir, &scenario, threads, json, report.as_deref(), owner.as_deref(), intended_use.as_deref())
+        }
         Kind::Learn { dir, seed, json } => {
             let export = kausa_io::read_export(&dir)?;
             let leads = kausa_supply::lead_times(&export, seed);
@@ -188,7 +199,15 @@ fn stats(values: &[f64]) -> serde_json::Value {
     })
 }
 
-fn whatif(dir: &std::path::Path, scenario: &std::path::Path, threads: Option<usize>, json: bool) -> Result<()> {
+fn whatif(
+    dir: &std::path::Path,
+    scenario: &std::path::Path,
+    threads: Option<usize>,
+    json: bool,
+    report: Option<&std::path::Path>,
+    owner: Option<&str>,
+    intended_use: Option<&str>,
+) -> Result<()> {
     use kausa_supply::sim::{KPI_NAMES, Network};
     let par = crate::scm_cmd::par_of(threads)?;
     let export = kausa_io::read_export(dir)?;
@@ -214,6 +233,18 @@ fn whatif(dir: &std::path::Path, scenario: &std::path::Path, threads: Option<usi
             kpis.insert(k.to_string(), entry);
         }
         variants.push(serde_json::json!({"variant": name, "kpis": kpis}));
+    }
+    if let Some(out) = report {
+        crate::report::whatif_report(&crate::report::WhatifReport {
+            out,
+            export_dir: dir,
+            export: &export,
+            scenario_path: scenario,
+            scenario: &sc,
+            variants: &variants,
+            owner,
+            intended_use,
+        })?;
     }
     if json {
         let out = serde_json::json!({

@@ -334,3 +334,39 @@ fn the_scenario_schema_matches_the_reader() {
     let known = schema["properties"].as_object().unwrap();
     assert!(example.keys().all(|k| known.contains_key(k)), "{:?}", example.keys().collect::<Vec<_>>());
 }
+
+/// `--report` writes a self-contained what-if report: provenance, scenario, the network with
+/// the hit sites in red, the results table, assumptions and limits.
+#[test]
+fn whatif_reports_are_self_contained() {
+    let export = example("supply-report", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let sc = crate::util::repo_root().join("examples/pl-strike.toml");
+    let html = dir.join("whatif.html");
+    let o = kausa(&["supply", "whatif", s(&export), s(&sc), "--report", s(&html), "--owner", "Jan Nowak, logistics"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&html).unwrap();
+    for needle in [
+        "What-if report: pl-strike",
+        "Jan Nowak, logistics",
+        "sourcing.csv",
+        "Event strike_pl",
+        "Variant switch_saturday",
+        "<svg",
+        "#ffcdd2",
+        "S-PL-2 (PL)",
+        "late orders",
+        "vs do_nothing",
+        "Assumptions",
+        "Known limits",
+    ] {
+        assert!(text.contains(needle), "the report lacks {needle:?}");
+    }
+    let lower = text.to_lowercase();
+    for banned in ["<script", " src=", "href=", "@import", "url(http", "<link"] {
+        assert!(!lower.contains(banned), "the report contains {banned:?}");
+    }
+    let md = dir.join("whatif.md");
+    assert!(kausa(&["supply", "whatif", s(&export), s(&sc), "--report", s(&md)]).status.success());
+    assert!(std::fs::read_to_string(&md).unwrap().contains("| do_nothing | late orders |"));
+}
