@@ -151,7 +151,9 @@ fn mechanism_text(m: &Mechanism) -> String {
     }
 }
 
-fn blocks(file: &ModelFile, args: &Args, validation: Option<(Vec<FitMetric>, kausa_scm::Falsification)>) -> Vec<Block> {
+type Validation = (Vec<FitMetric>, kausa_scm::Falsification, Vec<kausa_scm::MechanismRefutation>);
+
+fn blocks(file: &ModelFile, args: &Args, validation: Option<Validation>) -> Vec<Block> {
     let scm = &file.model;
     let prov = &file.provenance;
     let nodes = scm.nodes();
@@ -236,7 +238,7 @@ fn blocks(file: &ModelFile, args: &Args, validation: Option<(Vec<FitMetric>, kau
     ));
     b.push(Block::Heading("Validation".into()));
     match (&validation, &args.data) {
-        (Some((metrics, f)), Some(path)) => {
+        (Some((metrics, f, refutations)), Some(path)) => {
             b.push(Block::Para(format!("On {} (checked when this report was made):", path.display())));
             let rows = nodes
                 .iter()
@@ -251,6 +253,21 @@ fn blocks(file: &ModelFile, args: &Args, validation: Option<(Vec<FitMetric>, kau
                 })
                 .collect();
             b.push(Block::Table(vec!["variable".into(), "fit".into()], rows));
+            if !refutations.is_empty() {
+                let rows = refutations
+                    .iter()
+                    .map(|r| {
+                        let verdict = if r.p_value < 0.05 {
+                            format!("REFUTED: its noise depends on {} ({})", name(r.worst.0), r.worst.1)
+                        } else {
+                            "not refuted".into()
+                        };
+                        vec![name(r.node), format!("{:.3}", r.p_value), verdict]
+                    })
+                    .collect();
+                b.push(Block::Para("Mechanism refutation: an additive-noise mechanism assumes its noise is independent of its causes; curvature (residual against a squared cause) and spread (squared residual against a cause) tests, Bonferroni-adjusted:".into()));
+                b.push(Block::Table(vec!["variable".into(), "p-value".into(), "verdict".into()], rows));
+            }
             let verdict = if f.p_value > 0.05 {
                 "FALSIFIED: the data's independences fit this graph no better than randomly relabelled graphs. Review the graph before relying on the model."
             } else {
@@ -404,7 +421,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             let f =
                 kausa_scm::falsify(&file.model, test.as_ref(), &kausa_scm::FalsifyParams { par, ..Default::default() })
                     .map_err(|e| anyhow!("{e}"))?;
-            Some((metrics, f))
+            Some((metrics, f, kausa_scm::refute_mechanisms(&file.model, &columns)))
         }
         None => None,
     };
@@ -531,8 +548,19 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
         files.push(vec![format!("{t}.csv"), hash]);
     }
     files.push(vec![r.scenario_path.display().to_string(), kausa_io::file_blake3(r.scenario_path).unwrap_or_default()]);
+    let dates: Vec<kausa_supply::Date> = r
+        .export
+        .purchase_orders
+        .iter()
+        .map(|p| p.order_date)
+        .chain(r.export.sales_orders.iter().map(|s| s.order_date))
+        .collect();
+    let period = match (dates.iter().min(), dates.iter().max()) {
+        (Some(a), Some(z)) => format!("{a} to {z}"),
+        _ => "no history".into(),
+    };
     b.push(Block::Para(format!(
-        "Export date {}, ERP {}; {} purchase-order lines, {} receipts, {} sales-order lines. Files and their BLAKE3 fingerprints:",
+        "History covers {period} (order dates). Export date {}, ERP {}; {} purchase-order lines, {} receipts, {} sales-order lines. Files and their BLAKE3 fingerprints:",
         r.export.export_date.map_or("not stated".into(), |d| d.to_string()),
         r.export.erp.clone().unwrap_or_else(|| "not stated".into()),
         r.export.purchase_orders.len(), r.export.receipts.len(), r.export.sales_orders.len()

@@ -981,6 +981,7 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
     let scm = &file.model;
     let columns = read_rows(&args.data, scm, &args.data_args, par, true)?;
     let metrics = kausa_scm::fit_metrics(scm, &columns, args.run.seed);
+    let refutations = kausa_scm::refute_mechanisms(scm, &columns);
     let data = columns_to_dataset(scm, columns.clone())?;
     let test =
         ci_test(scm, &columns, par).map_err(|e| anyhow!("{}: cannot test the graph: {e}", args.data.display()))?;
@@ -1002,6 +1003,10 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
             "rows": data.n_rows(),
             "mechanisms": scm.nodes().iter().zip(&metrics).map(|(n, m)| serde_json::json!({
                 "node": n.name, "mechanism": n.mechanism.name(), "fit": metric_json(m),
+            })).collect::<Vec<_>>(),
+            "refutations": refutations.iter().map(|r| serde_json::json!({
+                "node": name(r.node), "p_value": r.p_value, "refuted": r.p_value < args.alpha,
+                "worst_parent": name(r.worst.0), "dependence": r.worst.1,
             })).collect::<Vec<_>>(),
             "graph": {
                 "test": test.name(), "alpha": args.alpha, "local_markov_conditions": f.tests, "untestable": f.untestable,
@@ -1029,6 +1034,17 @@ pub(crate) fn validate(args: ValidateArgs) -> Result<()> {
             }
         };
         println!("  {:width$}  {:<18}  {text}", node.name, node.mechanism.name());
+    }
+    if !refutations.is_empty() {
+        println!("Mechanism refutation (noise independent of the parents? curvature and spread tests, Bonferroni):");
+        for r in &refutations {
+            let verdict = if r.p_value < args.alpha {
+                format!("REFUTED: the noise depends on {} ({})", name(r.worst.0), r.worst.1)
+            } else {
+                "not refuted".to_string()
+            };
+            println!("  {:width$}  p = {:.3}  {verdict}", name(r.node), r.p_value);
+        }
     }
     println!("Graph (local Markov conditions, {} test at alpha {}):", test.name(), args.alpha);
     println!("  {} of {} conditions violated", f.violations, f.tests);

@@ -253,6 +253,18 @@ fn validate_falsifies_a_reversed_graph_but_not_the_true_one() {
         assert!(o.status.success(), "{}", stderr(&o));
         let v = json_of(&["validate", s(&model), s(&rows), "--json"]);
         assert_eq!(v["graph"]["falsified"].as_bool().unwrap(), name == "reversed", "{name}: {v}");
+        // Product Service = max(…) + noise and Caching = Bernoulli · Product DB + noise are not additive-linear:
+        // the refutation catches at least one of the linear mechanisms on the true graph.
+        if name == "true" {
+            let refuted: Vec<&str> = v["refutations"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|r| r["refuted"] == true)
+                .map(|r| r["node"].as_str().unwrap())
+                .collect();
+            assert!(!refuted.is_empty(), "{v}");
+        }
         violations.push(v["graph"]["violations"].as_u64().unwrap());
         let r2 =
             v["mechanisms"].as_array().unwrap().iter().find(|m| m["node"] == "Website").unwrap()["fit"]["r2"].as_f64();
@@ -382,6 +394,7 @@ fn model_cards_are_self_contained_and_complete() {
         "Causal sufficiency",
         "Known limits",
         "Graph falsification test",
+        "Mechanism refutation",
         "domain equation (set by experts)",
         "received * 12.5",
         "w1.csv",

@@ -349,6 +349,7 @@ fn whatif_reports_are_self_contained() {
     for needle in [
         "What-if report: pl-strike",
         "Jan Nowak, logistics",
+        "History covers 2024-01-01 to",
         "sourcing.csv",
         "Event strike_pl",
         "Variant switch_saturday",

@@ -42,7 +42,9 @@ pub use influence::{InfluenceParams, arrow_strength, intrinsic_influence};
 pub use model::{Action, Classifier, Intervention, Link, Mechanism, Node, NodeKind, Regressor, Scm};
 pub use query::{Effect, EffectParams, counterfactual, effect, interventional_mean, sample};
 pub use shapley::shapley;
-pub use validate::{Falsification, FalsifyParams, FitMetric, falsify, fit_metrics};
+pub use validate::{
+    Falsification, FalsifyParams, FitMetric, MechanismRefutation, falsify, fit_metrics, refute_mechanisms,
+};
 
 /// Why a model cannot be built or queried.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]

@@ -350,3 +350,20 @@ fn large_empirical_distributions_keep_their_quantiles() {
     let m = |s: &Scm| interventional_mean(s, 2, &[], 100_000, 5, Par::Seq).unwrap();
     assert!((m(&scm) - m(&full)).abs() < 0.01);
 }
+
+#[test]
+fn refutation_finds_a_missed_curve_and_passes_a_right_model() {
+    let mut rng = Rng::seed_from_u64(17);
+    let n = 3000;
+    let x: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+    let good: Vec<f64> = x.iter().map(|v| 2.0 * v + rng.normal()).collect();
+    let curved: Vec<f64> = x.iter().map(|v| v * v + 0.3 * rng.normal()).collect();
+    let names = vec!["x".to_string(), "good".into(), "curved".into()];
+    let parents = vec![vec![], vec![0], vec![0]];
+    let cols = vec![x, good, curved];
+    let scm = linear_fit(&names, &parents, &cols);
+    let r = refute_mechanisms(&scm, &cols);
+    assert_eq!(r.iter().map(|m| m.node).collect::<Vec<_>>(), vec![1, 2]);
+    assert!(r[0].p_value > 0.01, "{r:?}");
+    assert!(r[1].p_value < 1e-6 && r[1].worst == (0, "curvature"), "{r:?}");
+}

@@ -86,6 +86,65 @@ pub fn fit_metrics(scm: &Scm, columns: &[Vec<f64>], seed: u64) -> Vec<FitMetric>
         .collect()
 }
 
+/// A refutation of one additive-noise mechanism: its noise should be independent
+/// of its parents. Tested by the correlation of the residual with each parent's
+/// square (a missed curvature) and of the squared residual with each parent (noise
+/// that grows with a cause), Fisher-z, Bonferroni over the tests of the node.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MechanismRefutation {
+    /// The node.
+    pub node: usize,
+    /// The smallest Bonferroni-adjusted p-value.
+    pub p_value: f64,
+    /// The parent and the kind of dependence behind it (`curvature` or `spread`).
+    pub worst: (usize, &'static str),
+}
+
+/// Refutation tests of every additive-noise (or residual-noise equation) mechanism on `columns`.
+pub fn refute_mechanisms(scm: &Scm, columns: &[Vec<f64>]) -> Vec<MechanismRefutation> {
+    let corr = |a: &[f64], b: &[f64]| -> f64 {
+        let n = a.len() as f64;
+        let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+        let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+        for (x, y) in a.iter().zip(b) {
+            sab += (x - ma) * (y - mb);
+            saa += (x - ma) * (x - ma);
+            sbb += (y - mb) * (y - mb);
+        }
+        if saa <= 0.0 || sbb <= 0.0 { 0.0 } else { sab / (saa * sbb).sqrt() }
+    };
+    let n = columns.first().map_or(0, Vec::len);
+    let mut out = Vec::new();
+    for (j, node) in scm.nodes().iter().enumerate() {
+        if node.parents.is_empty() || n < 10 {
+            continue;
+        }
+        let features = scm.features(j, columns);
+        let Some(residuals) = node.mechanism.abduct(&features, &columns[j]) else { continue };
+        if !matches!(node.mechanism, Mechanism::Additive { .. } | Mechanism::Equation { .. }) {
+            continue;
+        }
+        let r2: Vec<f64> = residuals.iter().map(|r| r * r).collect();
+        let tests = 2 * node.parents.len();
+        let mut best = (1.0f64, (node.parents[0], "curvature"));
+        for &p in &node.parents {
+            let x = &columns[p];
+            let x2: Vec<f64> = x.iter().map(|v| v * v).collect();
+            for (r, kind) in [(corr(&residuals, &x2), "curvature"), (corr(&r2, x), "spread")] {
+                let z = 0.5 * ((1.0 + r) / (1.0 - r)).ln() * ((n as f64) - 3.0).sqrt();
+                let pv = (kausa_stats::special::two_sided_normal_p(if z.is_finite() { z } else { 40.0 })
+                    * tests as f64)
+                    .min(1.0);
+                if pv < best.0 {
+                    best = (pv, (p, kind));
+                }
+            }
+        }
+        out.push(MechanismRefutation { node: j, p_value: best.0, worst: best.1 });
+    }
+    out
+}
+
 /// Settings of [`falsify`].
 #[derive(Debug, Clone)]
 pub struct FalsifyParams {
