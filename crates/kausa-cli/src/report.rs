@@ -623,7 +623,7 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
         "Lead times follow the log-normal learned per supplier site from the export's purchase orders and receipts; demand the weekly mean and spread learned per finished part from its sales orders.".into(),
         "Each finished part's first routing step is its bottleneck; semi-finished parts are made without delay from their components.".into(),
         "Purchasing follows a base-stock rule every Monday (use over the lead time plus a week, 30% safety), split by quota; the firm's own MRP may order differently.".into(),
-        "Open purchase and sales orders of the export are not read yet: each run starts with a steady pipeline and an empty backlog, stock from the last snapshot.".into(),
+        "Each run starts from the export's snapshot: stock from the last snapshot, open purchase-order lines arriving after a learned lead time (not before the day after the export date), open sales-order lines as the backlog.".into(),
         "The past mechanisms hold during the horizon, except where the scenario's events and actions change them.".into(),
     ]));
     b.push(Block::Heading("Known limits".into()));

@@ -154,6 +154,8 @@ pub fn tiny(seed: u64) -> Vec<File> {
                 po_n += 1;
                 let po = format!("4500{po_n:05}");
                 let requested = Date(order.0 + (base + transit + 2.0) as i32);
+                let received = Date(order.0 + lead as i32);
+                let status = if received.0 < start.0 + days { "closed" } else { "open" };
                 row!(
                     pos,
                     po,
@@ -167,9 +169,8 @@ pub fn tiny(seed: u64) -> Vec<File> {
                     requested,
                     qty,
                     format!("{:.2}", cost[p]),
-                    "closed"
+                    status
                 );
-                let received = Date(order.0 + lead as i32);
                 if received.0 < start.0 + days {
                     row!(receipts, po, 10, format!("R{po_n:06}"), received, qty, 0);
                 }
@@ -201,6 +202,9 @@ pub fn tiny(seed: u64) -> Vec<File> {
             let order = Date(start.0 + week * 7 + (k % 3) as i32);
             let promised = Date(order.0 + 14);
             let price = cost_of(&cost, fg) * 1.6;
+            let late = (rng.uniform() < 0.12) as i32 * (1 + rng.index(6) as i32);
+            let ship = Date(promised.0 + late);
+            let status = if ship.0 < start.0 + days { "closed" } else { "open" };
             row!(
                 sales,
                 format!("SO{so_n:06}"),
@@ -213,10 +217,8 @@ pub fn tiny(seed: u64) -> Vec<File> {
                 promised,
                 qty,
                 format!("{price:.2}"),
-                "closed"
+                status
             );
-            let late = (rng.uniform() < 0.12) as i32 * (1 + rng.index(6) as i32);
-            let ship = Date(promised.0 + late);
             if ship.0 < start.0 + days {
                 row!(deliveries, format!("SO{so_n:06}"), 10, format!("D{so_n:06}"), ship, qty);
             }

@@ -14,9 +14,10 @@
 //! ```
 //! Assumptions of this first version, stated in the output's documentation: one
 //! bottleneck step per finished part (its first routing step), semi-finished parts
-//! made without delay from their components, open purchase and sales orders of the
-//! export not read (the pipeline starts in steady state, the backlog empty), stock
-//! from the last snapshot.
+//! made without delay from their components; the run starts from the export's
+//! snapshot: stock from the last snapshot, open purchase-order lines (no receipt)
+//! arriving after a learned lead time, open sales-order lines (no delivery) as the
+//! backlog.
 //! Random numbers come from streams keyed by (run, purpose, day, entity), so two
 //! variants draw the same demand and the same lead-time noise for the same orders.
 
@@ -178,6 +179,12 @@ pub struct Network {
     sources: Vec<Vec<(usize, f64, f64)>>,
     initial: Vec<f64>,
     initial_finished: Vec<f64>,
+    /// Open purchase-order lines (no receipt): part, site, order day, quantity.
+    open_pos: Vec<(usize, usize, i32, f64)>,
+    /// Open sales-order lines (no delivery): finished part, promised day, quantity.
+    open_sos: Vec<(usize, i32, f64)>,
+    /// The export date (the day the snapshot was taken), if the manifest gives it.
+    snapshot: Option<i32>,
     /// Per site: id, country, lane transit countries, planned transit days, lead median, sigma(log).
     sites: Vec<SiteLead>,
 }
@@ -307,7 +314,33 @@ impl Network {
                 export.parts.iter().find(|p| p.part_id == *fg).and_then(|p| p.list_price.or(p.std_cost)).unwrap_or(0.0)
             })
             .collect();
+        let received: std::collections::HashSet<(&str, &str)> =
+            export.receipts.iter().map(|r| (r.po_id.as_str(), r.po_line.as_str())).collect();
+        let mut open_pos = Vec::new();
+        for po in &export.purchase_orders {
+            if received.contains(&(po.po_id.as_str(), po.po_line.as_str())) {
+                continue;
+            }
+            let (Some(p), Some(s)) = (
+                purchased.iter().position(|x| *x == po.part_id),
+                sites.iter().position(|x| x.id == po.supplier_site_id),
+            ) else {
+                continue;
+            };
+            open_pos.push((p, s, po.order_date.0, po.qty));
+        }
+        let delivered: std::collections::HashSet<(&str, &str)> =
+            export.deliveries.iter().map(|d| (d.so_id.as_str(), d.so_line.as_str())).collect();
+        let open_sos = export
+            .sales_orders
+            .iter()
+            .filter(|so| !delivered.contains(&(so.so_id.as_str(), so.so_line.as_str())))
+            .filter_map(|so| finished.iter().position(|f| *f == so.part_id).map(|f| (f, so.promised_date.0, so.qty)))
+            .collect();
         Ok(Network {
+            open_pos,
+            open_sos,
+            snapshot: export.export_date.map(|d| d.0),
             price,
             demand: demand.iter().map(|d| (d.mean_per_week / 5.0, d.sd_per_week / 5f64.sqrt())).collect(),
             needs,
@@ -428,18 +461,21 @@ impl Network {
                     .sum()
             })
             .collect();
-        // Open purchase orders are not read from the export yet: the run starts with the
-        // pipeline in steady state (a week's use per source arriving every week over its lead time).
-        for p in 0..np {
-            for &(s, share, _) in &self.sources[p] {
-                let weeks = (self.sites[s].median / 7.0).ceil() as i32;
-                for w in 0..weeks {
-                    let arrive = start + 7 * w;
-                    let ship = arrive - self.sites[s].transit_days as i32;
-                    let delay = self.delay(events, s, ship, arrive);
-                    pipeline.push((arrive + delay, p, (daily_use[p] * 5.0 * share).ceil()));
-                }
-            }
+        // The snapshot's open purchase orders: each arrives after a lead time drawn from its
+        // site's distribution, not before the day after the snapshot; the open sales lines are
+        // the starting backlog.
+        let first_day = self.snapshot.map_or(start, |d| d + 1);
+        for (i, &(p, s, ordered, qty)) in self.open_pos.iter().enumerate() {
+            let site = &self.sites[s];
+            let mut rng = stream(sc.seed, run, 3, 0, i);
+            let days = (site.median * (site.sigma * rng.normal()).exp()).round().max(1.0) as i32;
+            let arrive = (ordered + days).max(first_day);
+            let ship = arrive - site.transit_days as i32;
+            pipeline.push((arrive + self.delay(events, s, ship, arrive), p, qty));
+        }
+        for &(f, promised, qty) in &self.open_sos {
+            open[f].push_back((promised, qty, qty));
+            ordered_units += qty;
         }
         for day in start..end {
             let date = Date(day);
