@@ -88,6 +88,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             let export = kausa_io::read_export(&dir)?;
             let leads = kausa_supply::lead_times(&export, seed);
             let demand = kausa_supply::demand(&export, seed);
+            let scrap = kausa_supply::scrap(&export, seed);
             if json {
                 let out = serde_json::json!({
                     "export": dir.display().to_string(), "seed": seed,
@@ -99,6 +100,10 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     "demand": demand.iter().map(|d| serde_json::json!({
                         "part": d.part_id, "weeks": d.weeks, "mean_per_week": d.mean_per_week,
                         "mean_interval": [d.mean_interval.0, d.mean_interval.1], "sd_per_week": d.sd_per_week,
+                    })).collect::<Vec<_>>(),
+                    "scrap": scrap.iter().map(|x| serde_json::json!({
+                        "shift_type": x.shift_type, "orders": x.orders, "units": x.units, "rate": x.rate,
+                        "interval": [x.interval.0, x.interval.1],
                     })).collect::<Vec<_>>(),
                 });
                 return crate::output::json(&out);
@@ -122,6 +127,18 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     l.p90_days,
                     l.planned_days.map_or("—".into(), |p| format!("{p:.1}")),
                     100.0 * l.late_share
+                );
+            }
+            println!("Scrap by shift type (95% bootstrap intervals over production orders)");
+            for x in &scrap {
+                println!(
+                    "  {:<8} {:>6.2}% [{:.2}%, {:.2}%]  {} orders, {:.0} units",
+                    x.shift_type,
+                    100.0 * x.rate,
+                    100.0 * x.interval.0,
+                    100.0 * x.interval.1,
+                    x.orders,
+                    x.units
                 );
             }
             println!("Weekly demand per finished part (95% bootstrap intervals over weeks)");
@@ -214,7 +231,8 @@ fn whatif(
     let sc = kausa_io::read_scenario(scenario)?;
     let leads = kausa_supply::lead_times(&export, sc.seed);
     let demand = kausa_supply::demand(&export, sc.seed);
-    let net = Network::new(&export, &leads, &demand).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let scrap = kausa_supply::scrap(&export, sc.seed);
+    let net = Network::new(&export, &leads, &demand, &scrap).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
     let started = std::time::Instant::now();
     let results = net.simulate(&sc, par).map_err(|e| anyhow::anyhow!("{}: {e}", scenario.display()))?;
     let seconds = started.elapsed().as_secs_f64();

@@ -86,6 +86,11 @@ fn data_quality_problems_name_file_and_line() {
     edit(&dir, "po_receipts.csv", |l| l.push("NOPE,10,R999999,2024-03-01,5,0".into()));
     let receipts = std::fs::read_to_string(dir.join("po_receipts.csv")).unwrap().lines().count() as u64;
     std::fs::remove_file(dir.join("shift_calendar.csv")).unwrap();
+    // A production order on an unknown shift kind.
+    edit(&dir, "production_orders.csv", |l| {
+        let last = l[2].rfind(',').unwrap();
+        l[2] = format!("{},weekend", &l[2][..last]);
+    });
     let (code, v, e) = check(&dir);
     assert_eq!(code, Some(2), "{e}");
     let found = problems(&v);
@@ -96,6 +101,7 @@ fn data_quality_problems_name_file_and_line() {
     assert!(has("inventory_snapshots.csv", 5, "negative_stock"), "{found:?}");
     assert!(has("po_receipts.csv", receipts, "unknown_id"), "{found:?}");
     assert!(has("shift_calendar.csv", 0, "missing_file"), "{found:?}");
+    assert!(has("production_orders.csv", 3, "bad_value"), "{found:?}");
     let text = stdout(&kausa(&["supply", "check", s(&dir)]));
     assert!(text.contains("bom.csv:2") && text.contains("circular: FG-01 -> SF-01 -> FG-01"), "{text}");
     assert!(e.contains("data-quality errors"), "{e}");
@@ -151,6 +157,17 @@ fn learned_lead_times_and_demand_match_the_example_truth() {
         assert!((0.18..0.36).contains(&sigma), "{site}: sd(log) {sigma} vs 0.25 (plus rounding)");
         let (lo, hi) = (l["median_interval"][0].as_f64().unwrap(), l["median_interval"][1].as_f64().unwrap());
         assert!(lo <= got && got <= hi);
+    }
+    // Scrap: 2% on early and late shifts, 3.5% on Saturdays (truth.toml), each inside its interval.
+    let scrap = v["scrap"].as_array().unwrap();
+    let rate = |shift: &str| scrap.iter().find(|x| x["shift_type"] == shift).unwrap();
+    for (shift, key) in
+        [("early", "scrap_rate_regular"), ("late", "scrap_rate_regular"), ("sat", "scrap_rate_saturday")]
+    {
+        let want = truth[key].as_float().unwrap();
+        let x = rate(shift);
+        let (lo, hi) = (x["interval"][0].as_f64().unwrap(), x["interval"][1].as_f64().unwrap());
+        assert!((x["rate"].as_f64().unwrap() - want).abs() < 0.01 && lo < hi, "{shift}: {x} vs {want}");
     }
     // Demand: 20 + 10 U a week, ×1.25 in Q4 and ×0.7 in August: about 26 a week.
     for d in v["demand"].as_array().unwrap() {

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use kausa_supply::{
-    BomLine, Date, Delivery, Export, Lane, OPTIONAL, Part, Pos, PurchaseOrder, REQUIRED, Receipt, Routing, SalesOrder,
-    Site, Sourcing, Stock, Supplier, SupplierSite, WorkCenter,
+    BomLine, Date, Delivery, Export, Lane, OPTIONAL, Part, Pos, ProductionOrder, PurchaseOrder, REQUIRED, Receipt,
+    Routing, SalesOrder, Site, Sourcing, Stock, Supplier, SupplierSite, WorkCenter,
 };
 
 use crate::{Error, Result};
@@ -214,6 +214,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                     | "inventory_snapshots"
                     | "purchase_orders"
                     | "po_receipts"
+                    | "production_orders"
                     | "sales_orders"
                     | "deliveries"
             ) {
@@ -356,6 +357,22 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 pos: r.pos(),
             })
         })?,
+        production_orders: rows(
+            t("production_orders"),
+            &["prod_order_id", "part_id", "plant_id", "work_center_id", "qty_good", "qty_scrap", "shift_type"],
+            |r| {
+                Ok(ProductionOrder {
+                    prod_order_id: r.text("prod_order_id")?,
+                    part_id: r.text("part_id")?,
+                    plant_id: r.text("plant_id")?,
+                    work_center_id: r.text("work_center_id")?,
+                    qty_good: r.num("qty_good")?,
+                    qty_scrap: r.num("qty_scrap")?,
+                    shift_type: r.text("shift_type")?,
+                    pos: r.pos(),
+                })
+            },
+        )?,
         sales_orders: rows(
             t("sales_orders"),
             &["so_id", "so_line", "ship_from_plant_id", "part_id", "order_date", "promised_date", "qty", "unit_price"],

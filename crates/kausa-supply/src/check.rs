@@ -134,6 +134,22 @@ pub fn check(export: &Export) -> Vec<Problem> {
             _ => {}
         }
     }
+    for r in &export.production_orders {
+        unknown(&mut out, &r.pos, "part", &r.part_id, &parts);
+        unknown(&mut out, &r.pos, "plant", &r.plant_id, &plants);
+        unknown(&mut out, &r.pos, "work centre", &r.work_center_id, &work_centers);
+        if r.qty_good < 0.0 || r.qty_scrap < 0.0 {
+            error(&mut out, &r.pos, "negative_quantity", "good and scrapped quantities cannot be negative".into());
+        }
+        if !matches!(r.shift_type.as_str(), "early" | "late" | "night" | "sat" | "ot") {
+            error(
+                &mut out,
+                &r.pos,
+                "bad_value",
+                format!("shift_type {:?} is not early, late, night, sat or ot", r.shift_type),
+            );
+        }
+    }
     for r in &export.sales_orders {
         unknown(&mut out, &r.pos, "plant", &r.ship_from_plant_id, &plants);
         unknown(&mut out, &r.pos, "part", &r.part_id, &parts);

@@ -264,6 +264,27 @@ pub struct Receipt {
     pub pos: Pos,
 }
 
+/// `production_orders.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductionOrder {
+    /// Order id.
+    pub prod_order_id: String,
+    /// The part made.
+    pub part_id: String,
+    /// The plant.
+    pub plant_id: String,
+    /// The work centre.
+    pub work_center_id: String,
+    /// Good units.
+    pub qty_good: f64,
+    /// Scrapped units.
+    pub qty_scrap: f64,
+    /// `early`, `late`, `night`, `sat` or `ot`.
+    pub shift_type: String,
+    /// Where the row is.
+    pub pos: Pos,
+}
+
 /// `sales_orders.csv`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SalesOrder {
@@ -335,6 +356,8 @@ pub struct Export {
     pub purchase_orders: Vec<PurchaseOrder>,
     /// `po_receipts.csv`.
     pub receipts: Vec<Receipt>,
+    /// `production_orders.csv`.
+    pub production_orders: Vec<ProductionOrder>,
     /// `sales_orders.csv`.
     pub sales_orders: Vec<SalesOrder>,
     /// `deliveries.csv`.

@@ -222,7 +222,9 @@ pub fn tiny(seed: u64) -> Vec<File> {
             if ship.0 < start.0 + days {
                 row!(deliveries, format!("SO{so_n:06}"), 10, format!("D{so_n:06}"), ship, qty);
             }
-            let scrap = (qty * 0.02 * rng.uniform() * 2.0).round();
+            // Every eighth order runs on a Saturday shift, which scraps 1.5 points more.
+            let saturday = so_n % 8 == 0;
+            let scrap = (qty * (0.04 * rng.uniform() + if saturday { 0.015 } else { 0.0 })).round();
             let p_start = Date(promised.0 - 5);
             row!(
                 production,
@@ -237,7 +239,13 @@ pub fn tiny(seed: u64) -> Vec<File> {
                 qty,
                 qty - scrap,
                 scrap,
-                if k % 2 == 0 { "early" } else { "late" }
+                if saturday {
+                    "sat"
+                } else if k % 2 == 0 {
+                    "early"
+                } else {
+                    "late"
+                }
             );
         }
     }
@@ -286,7 +294,8 @@ pub fn tiny(seed: u64) -> Vec<File> {
          # Lead time of a purchase-order line, in days, rounded, at least 1:\n\
          #   (planned_transit + base + 8 * max(load - 0.8, 0)) * exp(0.25 * N(0, 1)), load ~ U(0.6, 1.1),\n\
          #   plus 9 days for sea freight ordered within 21 days of Chinese New Year (2024-02-10).\n\
-         lead_time_sigma_log = 0.25\n"
+         # Scrap share of a production order: 4% × U(0, 1) on early and late shifts, plus 1.5 points on Saturdays.\n\
+         lead_time_sigma_log = 0.25\nscrap_rate_regular = 0.02\nscrap_rate_saturday = 0.035\n"
     );
     for (site, _, _, base, mode, transit, days) in SUPPLIER_SITES {
         let _ = writeln!(

@@ -1,5 +1,6 @@
 //! Mechanisms learned from history, each with its uncertainty: supplier lead
-//! times (how long an order really takes, against its plan) and weekly demand.
+//! times (how long an order really takes, against its plan), weekly demand, and
+//! the scrap share of production by shift type.
 //!
 //! Lead times are modelled log-normally per supplier site (they are positive and
 //! right-skewed): the median, the spread of `log(days)`, the 90th percentile, and
@@ -145,6 +146,52 @@ pub fn demand(export: &Export, seed: u64) -> Vec<Demand> {
                     seed ^ (1000 + k as u64),
                 ),
                 sd_per_week: sd,
+            }
+        })
+        .collect()
+}
+
+/// The scrap share of production by shift type.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Scrap {
+    /// `early`, `late`, `night`, `sat` or `ot`.
+    pub shift_type: String,
+    /// Production orders.
+    pub orders: usize,
+    /// Units made (good and scrapped).
+    pub units: f64,
+    /// Scrapped units over units made.
+    pub rate: f64,
+    /// 95% bootstrap interval over orders.
+    pub interval: (f64, f64),
+}
+
+/// Scrap rates per shift type from production orders, in shift-type order.
+pub fn scrap(export: &Export, seed: u64) -> Vec<Scrap> {
+    let mut by_shift: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for o in &export.production_orders {
+        by_shift.entry(o.shift_type.as_str()).or_default().push((o.qty_scrap, o.qty_good + o.qty_scrap));
+    }
+    by_shift
+        .into_iter()
+        .enumerate()
+        .filter(|(_, (_, v))| v.iter().map(|x| x.1).sum::<f64>() > 0.0)
+        .map(|(k, (shift, orders))| {
+            let ratio = |v: &[(f64, f64)]| {
+                let made: f64 = v.iter().map(|x| x.1).sum();
+                if made > 0.0 { v.iter().map(|x| x.0).sum::<f64>() / made } else { 0.0 }
+            };
+            let mut rng = Rng::seed_from_u64(seed ^ (2000 + k as u64));
+            let n = orders.len() as u64;
+            let reps = sorted(
+                (0..200).map(|_| ratio(&(0..n).map(|_| orders[rng.index(n) as usize]).collect::<Vec<_>>())).collect(),
+            );
+            Scrap {
+                shift_type: shift.to_string(),
+                orders: orders.len(),
+                units: orders.iter().map(|x| x.1).sum(),
+                rate: ratio(&orders),
+                interval: (quantile(&reps, 0.025), quantile(&reps, 0.975)),
             }
         })
         .collect()

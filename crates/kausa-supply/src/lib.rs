@@ -21,7 +21,7 @@ pub mod sim;
 
 pub use check::{Problem, Severity, check, unlearnable};
 pub use data::*;
-pub use learn::{Demand, LeadTime, demand, lead_times};
+pub use learn::{Demand, LeadTime, Scrap, demand, lead_times, scrap};
 
 #[cfg(test)]
 mod tests {

@@ -6,8 +6,9 @@
 //! The flow per run and day:
 //! ```text
 //!  demand (learned weekly mean/sd, workdays) ──▶ sales-order lines, promised after the quoted days
-//!  production (workdays): finished goods limited by bottleneck minutes and by purchased
-//!      components (semi-finished parts flattened through the BOM) ──▶ finished stock
+//!  production (workdays and extra shifts): finished goods limited by bottleneck minutes and
+//!      by purchased components (semi-finished parts flattened through the BOM), less the
+//!      learned scrap share of each shift kind ──▶ finished stock
 //!  shipping: open lines first in, first out from finished stock; late = after the promise
 //!  purchasing (Mondays): order up to a base stock per purchased part, split by quota;
 //!      arrival = order day + learned log-normal lead time, delayed by events
@@ -26,7 +27,7 @@ use std::collections::HashMap;
 use kausa_core::{Par, Rng};
 
 use crate::data::{Date, Export};
-use crate::learn::{Demand, LeadTime};
+use crate::learn::{Demand, LeadTime, Scrap};
 
 /// A strike (or any outage) by country: supplier sites there ship nothing, and
 /// goods on lanes that start, end or pass there wait, from `start` for `duration_days`,
@@ -185,6 +186,9 @@ pub struct Network {
     open_sos: Vec<(usize, i32, f64)>,
     /// The export date (the day the snapshot was taken), if the manifest gives it.
     snapshot: Option<i32>,
+    /// Scrap share on regular shifts and on extra (Saturday) shifts.
+    scrap_regular: f64,
+    scrap_extra: f64,
     /// Per site: id, country, lane transit countries, planned transit days, lead median, sigma(log).
     sites: Vec<SiteLead>,
 }
@@ -209,7 +213,7 @@ fn stream(seed: u64, run: usize, purpose: u64, day: i32, entity: usize) -> Rng {
 
 impl Network {
     /// Compiles the export and the learned mechanisms into a network.
-    pub fn new(export: &Export, leads: &[LeadTime], demand: &[Demand]) -> Result<Network, SimError> {
+    pub fn new(export: &Export, leads: &[LeadTime], demand: &[Demand], scrap: &[Scrap]) -> Result<Network, SimError> {
         let part_type: HashMap<&str, &str> =
             export.parts.iter().map(|p| (p.part_id.as_str(), p.part_type.as_str())).collect();
         let finished: Vec<String> = demand.iter().map(|d| d.part_id.clone()).collect();
@@ -337,7 +341,17 @@ impl Network {
             .filter(|so| !delivered.contains(&(so.so_id.as_str(), so.so_line.as_str())))
             .filter_map(|so| finished.iter().position(|f| *f == so.part_id).map(|f| (f, so.promised_date.0, so.qty)))
             .collect();
+        // Regular shifts: the pooled rate of every shift type but Saturday; extra shifts: Saturday's, if learned.
+        let (mut scrapped, mut made) = (0.0, 0.0);
+        for x in scrap.iter().filter(|x| x.shift_type != "sat") {
+            scrapped += x.rate * x.units;
+            made += x.units;
+        }
+        let scrap_regular = if made > 0.0 { scrapped / made } else { 0.0 };
+        let scrap_extra = scrap.iter().find(|x| x.shift_type == "sat").map_or(scrap_regular, |x| x.rate);
         Ok(Network {
+            scrap_regular,
+            scrap_extra,
             open_pos,
             open_sos,
             snapshot: export.export_date.map(|d| d.0),
@@ -502,7 +516,8 @@ impl Network {
                 }
             }
             // Production: capacity (plus extra shifts) shared in proportion to need.
-            let mut minutes = if workday { self.capacity_minutes } else { 0.0 };
+            let regular = if workday { self.capacity_minutes } else { 0.0 };
+            let mut minutes = regular;
             for a in actions {
                 if let Action::AddShift { weekdays, hours, productivity, from, to, cost_per_hour, .. } = a
                     && weekdays.contains(&date.weekday())
@@ -521,6 +536,12 @@ impl Network {
                 .collect();
             let need_minutes: f64 = (0..nf).map(|f| want[f] * self.minutes[f]).sum();
             let scale = if need_minutes > minutes && need_minutes > 0.0 { minutes / need_minutes } else { 1.0 };
+            // Scrap: the learned share of each shift kind, weighted by the minutes each contributes.
+            let scrap = if minutes > 0.0 {
+                (regular * self.scrap_regular + (minutes - regular) * self.scrap_extra) / minutes
+            } else {
+                0.0
+            };
             for f in 0..nf {
                 let mut make = (want[f] * scale).floor();
                 for &(p, q) in &self.needs[f] {
@@ -530,8 +551,9 @@ impl Network {
                     for &(p, q) in &self.needs[f] {
                         stock[p] -= make * q;
                     }
-                    fg_stock[f] += make;
-                    k.output_units += make;
+                    let good = (make * (1.0 - scrap)).round();
+                    fg_stock[f] += good;
+                    k.output_units += good;
                 }
             }
             // Shipping, first in first out.
