@@ -618,6 +618,20 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
         ],
         rows,
     ));
+    let mut why = Vec::new();
+    for v in r.variants {
+        for c in v["late_causes"].as_array().into_iter().flatten() {
+            why.push(vec![
+                v["variant"].as_str().unwrap_or("").to_string(),
+                c["cause"].as_str().unwrap_or("").to_string(),
+                format!("{:.0}%", 100.0 * c["share"].as_f64().unwrap_or(0.0)),
+            ]);
+        }
+    }
+    if !why.is_empty() {
+        b.push(Block::Para("Why lines were late: what held each late line's product back when the line fell due (the bottleneck's capacity, or the purchased part that ran short, with its suppliers and the events that hit them), as a share of all late lines over the runs:".into()));
+        b.push(Block::Table(vec!["variant".into(), "late lines waited for".into(), "share".into()], why));
+    }
     b.push(Block::Heading("Assumptions".into()));
     b.push(Block::List(vec![
         "Lead times follow the log-normal learned per supplier site from the export's purchase orders and receipts; demand the weekly mean and spread learned per finished part from its sales orders.".into(),
@@ -629,7 +643,7 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
     b.push(Block::Heading("Known limits".into()));
     b.push(Block::List(vec![
         "Only outages by country and lane, supplier switches and extra shifts are modelled; price and demand shocks, capacity moves, expediting and customer priorities are not yet.".into(),
-        "No explanation per late order yet (which part, supplier, lane and event bound it).".into(),
+        "Lateness is explained per finished part by its last shortage (capacity or one purchased part), not yet per order line through the whole chain of parts, lanes and events.".into(),
         "Monte-Carlo error: the quantiles come from the runs; rerun with more runs or another seed to check their stability.".into(),
     ]));
     b.push(Block::Para(format!(

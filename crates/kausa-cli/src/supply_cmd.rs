@@ -250,7 +250,19 @@ fn whatif(
             entry["p_better"] = serde_json::json!(better as f64 / diffs.len() as f64);
             kpis.insert(k.to_string(), entry);
         }
-        variants.push(serde_json::json!({"variant": name, "kpis": kpis}));
+        // Why lines were late: shares of all late lines over the runs, largest first.
+        let causes = runs.first().map_or(0, |r| r.late_by_cause.len());
+        let totals: Vec<f64> = (0..causes).map(|c| runs.iter().map(|r| r.late_by_cause[c]).sum()).collect();
+        let all: f64 = totals.iter().sum();
+        let mut order: Vec<usize> = (0..causes).filter(|&c| totals[c] > 0.0).collect();
+        order.sort_by(|&a, &b| totals[b].total_cmp(&totals[a]).then(a.cmp(&b)));
+        let events: &[kausa_supply::sim::Outage] = if name == "no_events" { &[] } else { &sc.events };
+        let late_causes: Vec<serde_json::Value> = order
+            .iter()
+            .take(5)
+            .map(|&c| serde_json::json!({"cause": net.cause_name(c, events), "share": totals[c] / all}))
+            .collect();
+        variants.push(serde_json::json!({"variant": name, "kpis": kpis, "late_causes": late_causes}));
     }
     if let Some(out) = report {
         crate::report::whatif_report(&crate::report::WhatifReport {
@@ -277,6 +289,20 @@ fn whatif(
     );
     for v in &variants {
         println!("  {}", v["variant"].as_str().unwrap_or(""));
+        if let Some(causes) = v["late_causes"].as_array().filter(|c| !c.is_empty()) {
+            let text: Vec<String> = causes
+                .iter()
+                .take(3)
+                .map(|c| {
+                    format!(
+                        "{} ({:.0}%)",
+                        c["cause"].as_str().unwrap_or(""),
+                        100.0 * c["share"].as_f64().unwrap_or(0.0)
+                    )
+                })
+                .collect();
+            println!("    late lines waited for: {}", text.join("; "));
+        }
         for k in KPI_NAMES {
             let e = &v["kpis"][k];
             let f = |x: &serde_json::Value| x.as_f64().unwrap_or(f64::NAN);

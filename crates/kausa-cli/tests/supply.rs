@@ -267,6 +267,17 @@ fn a_long_polish_strike_costs_output_and_moving_the_polish_parts_recovers_it() {
     assert!(recovered > 0.0, "moving the Polish parts recovers output: {recovered} of {lost}");
     assert!(kpi(&v, "leave_poland", "late_orders", "diff.mean") <= 0.0);
     assert!(kpi(&v, "switch_saturday", "extra_cost", "mean") > 0.0, "the Saturday shift costs");
+    // Late lines are explained: under the strike some wait for Polish parts, named with the event.
+    let causes = |variant: &str| -> Vec<String> {
+        let var = v["variants"].as_array().unwrap().iter().find(|x| x["variant"] == variant).unwrap();
+        var["late_causes"].as_array().unwrap().iter().map(|c| c["cause"].as_str().unwrap().to_string()).collect()
+    };
+    assert!(
+        causes("do_nothing").iter().any(|c| c.contains("S-PL-") && c.contains("hit by strike_pl")),
+        "{:?}",
+        causes("do_nothing")
+    );
+    assert!(causes("no_events").iter().all(|c| !c.contains("hit by")), "{:?}", causes("no_events"));
 }
 
 #[test]

@@ -21,6 +21,9 @@
 //! backlog.
 //! Random numbers come from streams keyed by (run, purpose, day, entity), so two
 //! variants draw the same demand and the same lead-time noise for the same orders.
+//! Each late line is explained by what held its finished part back when the line
+//! fell due (the part's latest shortage): the bottleneck's capacity, or the
+//! purchased part that ran short (and so its supplier sites and the events that hit them).
 
 use std::collections::HashMap;
 
@@ -122,7 +125,7 @@ pub struct Scenario {
 }
 
 /// The KPIs of one run.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct Kpis {
     /// Good finished units made.
     pub output_units: f64,
@@ -136,6 +139,9 @@ pub struct Kpis {
     pub extra_cost: f64,
     /// Units shipped on time over units ordered.
     pub fill_rate: f64,
+    /// Late lines by what held their part back when they fell due: index 0 the
+    /// bottleneck capacity, `1 + p` purchased part `p`, the last one unknown (see [`Network::cause_name`]).
+    pub late_by_cause: Vec<f64>,
 }
 
 /// The names of the KPIs, in [`Kpis::values`] order.
@@ -379,6 +385,31 @@ impl Network {
         self.sites.iter().position(|s| s.id == id)
     }
 
+    /// What cause `i` of [`Kpis::late_by_cause`] is, in words, with the events that hit it.
+    pub fn cause_name(&self, i: usize, events: &[Outage]) -> String {
+        let np = self.purchased.len();
+        if i == 0 {
+            return "bottleneck capacity".into();
+        }
+        if i > np {
+            return "no shortage recorded (late from the start)".into();
+        }
+        let p = i - 1;
+        let sites: Vec<String> = self.sources[p]
+            .iter()
+            .map(|&(s, _, _)| {
+                let site = &self.sites[s];
+                let hit: Vec<&str> = events
+                    .iter()
+                    .filter(|e| e.countries.iter().any(|c| *c == site.country || site.transit.contains(c)))
+                    .map(|e| e.id.as_str())
+                    .collect();
+                if hit.is_empty() { site.id.clone() } else { format!("{} (hit by {})", site.id, hit.join(", ")) }
+            })
+            .collect();
+        format!("part {} from {}", self.purchased[p], sites.join(" and "))
+    }
+
     /// Checks the scenario against the network: unknown countries, sites, parts, action ids.
     pub fn validate(&self, sc: &Scenario) -> Result<(), SimError> {
         for e in &sc.events {
@@ -456,8 +487,10 @@ impl Network {
         // Open purchase orders: (arrival day, part, qty).
         let mut pipeline: Vec<(i32, usize, f64)> = Vec::new();
         // Open sales lines per finished part: (promised day, qty left, qty ordered, value per unit, on time so far).
-        let mut open: Vec<std::collections::VecDeque<(i32, f64, f64)>> = vec![Default::default(); nf];
-        let mut k = Kpis::default();
+        let mut open: Vec<std::collections::VecDeque<(i32, f64, f64, usize)>> = vec![Default::default(); nf];
+        let mut k = Kpis { late_by_cause: vec![0.0; np + 2], ..Kpis::default() };
+        // What last held each finished part back (capacity 0, part 1 + p); unknown until it is short.
+        let mut binding = vec![np + 1; nf];
         let (mut ordered_units, mut on_time_units) = (0.0, 0.0);
         let note_line = |k: &mut Kpis, late_days: Option<i32>, qty: f64, value: f64| {
             if late_days.is_none_or(|d| d > 0) {
@@ -488,7 +521,7 @@ impl Network {
             pipeline.push((arrive + self.delay(events, s, ship, arrive), p, qty));
         }
         for &(f, promised, qty) in &self.open_sos {
-            open[f].push_back((promised, qty, qty));
+            open[f].push_back((promised, qty, qty, np + 1));
             ordered_units += qty;
         }
         for day in start..end {
@@ -510,7 +543,7 @@ impl Network {
                     let (m, sd) = self.demand[f];
                     let q = (m + sd * rng.normal()).round().max(0.0);
                     if q > 0.0 {
-                        open[f].push_back((day + sc.quoted_days, q, q));
+                        open[f].push_back((day + sc.quoted_days, q, q, np + 1));
                         ordered_units += q;
                     }
                 }
@@ -543,9 +576,21 @@ impl Network {
                 0.0
             };
             for f in 0..nf {
-                let mut make = (want[f] * scale).floor();
+                let capacity_limit = (want[f] * scale).floor();
+                let mut make = capacity_limit;
+                let mut short_of = None;
                 for &(p, q) in &self.needs[f] {
-                    make = make.min((stock[p] / q).floor());
+                    let can = (stock[p] / q).floor();
+                    if can < make {
+                        make = can;
+                        short_of = Some(p);
+                    }
+                }
+                if make < want[f].floor() {
+                    binding[f] = match short_of {
+                        Some(p) => 1 + p,
+                        None => 0,
+                    };
                 }
                 if make > 0.0 {
                     for &(p, q) in &self.needs[f] {
@@ -554,6 +599,15 @@ impl Network {
                     let good = (make * (1.0 - scrap)).round();
                     fg_stock[f] += good;
                     k.output_units += good;
+                }
+            }
+            // A line that falls due unshipped is explained by what holds its part back now
+            // (or last did): a shortage then, not the catch-up after it.
+            for f in 0..nf {
+                for line in open[f].iter_mut().take_while(|l| l.0 <= day) {
+                    if line.3 == np + 1 {
+                        line.3 = binding[f];
+                    }
                 }
             }
             // Shipping, first in first out.
@@ -566,11 +620,13 @@ impl Network {
                     if line.1 > 0.0 {
                         break;
                     }
-                    let (promised, _, qty) = *line;
+                    let (promised, _, qty, cause) = *line;
                     open[f].pop_front();
                     let late = day - promised;
                     if late <= 0 {
                         on_time_units += qty;
+                    } else {
+                        k.late_by_cause[cause] += 1.0;
                     }
                     note_line(&mut k, Some(late), qty, self.price[f]);
                 }
@@ -625,8 +681,9 @@ impl Network {
         }
         // Lines still open at the end are late (and at risk).
         for f in 0..nf {
-            for &(_, _, qty) in &open[f] {
+            for &(_, _, qty, cause) in &open[f] {
                 note_line(&mut k, None, qty, self.price[f]);
+                k.late_by_cause[if cause == np + 1 { binding[f] } else { cause }] += 1.0;
             }
         }
         k.fill_rate = if ordered_units > 0.0 { on_time_units / ordered_units } else { 1.0 };
