@@ -567,11 +567,26 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
     )));
     b.push(Block::Table(vec!["file".into(), "BLAKE3".into()], files));
     b.push(Block::Heading("Scenario".into()));
-    let hit: Vec<String> = sc.events.iter().flat_map(|e| e.countries.clone()).collect();
+    let hit: Vec<String> = sc.events.iter().flat_map(|e| e.countries().to_vec()).collect();
     let mut items: Vec<String> = sc
         .events
         .iter()
-        .map(|e| format!("Event {}: outage in {} from {} for {} days, back to full capacity over {} days; supplier sites there ship nothing, goods on lanes touching those countries wait.", e.id, e.countries.join(", "), e.start, e.duration_days, e.ramp_days))
+        .map(|e| {
+            let what = match &e.effect {
+                kausa_supply::sim::Effect::Outage { countries, ramp_days } => format!(
+                    "outage in {}: supplier sites there ship nothing, goods on lanes touching those countries wait; back to full capacity over {ramp_days} days",
+                    countries.join(", ")
+                ),
+                kausa_supply::sim::Effect::TransitDelay { countries, days } => {
+                    format!("goods on lanes touching {} take {days} days longer", countries.join(", "))
+                }
+                kausa_supply::sim::Effect::Demand { parts, factor } => format!(
+                    "demand for {} times {factor}",
+                    if parts.is_empty() { "every finished part".to_string() } else { parts.join(", ") }
+                ),
+            };
+            format!("Event {}: from {} for {} days, {what}.", e.id, e.start, e.duration_days)
+        })
         .collect();
     for a in &sc.actions {
         items.push(match a {

@@ -256,7 +256,7 @@ fn whatif(
         let all: f64 = totals.iter().sum();
         let mut order: Vec<usize> = (0..causes).filter(|&c| totals[c] > 0.0).collect();
         order.sort_by(|&a, &b| totals[b].total_cmp(&totals[a]).then(a.cmp(&b)));
-        let events: &[kausa_supply::sim::Outage] = if name == "no_events" { &[] } else { &sc.events };
+        let events: &[kausa_supply::sim::Event] = if name == "no_events" { &[] } else { &sc.events };
         let late_causes: Vec<serde_json::Value> = order
             .iter()
             .take(5)

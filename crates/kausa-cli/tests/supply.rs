@@ -340,7 +340,7 @@ fn the_scenario_schema_matches_the_reader() {
         .iter()
         .map(|k| k.as_str().unwrap())
         .collect();
-    assert_eq!(events, ["strike", "supplier_outage"]);
+    assert_eq!(events, ["strike", "supplier_outage", "transit_delay", "demand_shock"]);
     let actions: Vec<&str> = schema["properties"]["action"]["items"]["oneOf"]
         .as_array()
         .unwrap()
@@ -398,4 +398,43 @@ fn whatif_reports_are_self_contained() {
     let md = dir.join("whatif.md");
     assert!(kausa(&["supply", "whatif", s(&export), s(&sc), "--report", s(&md)]).status.success());
     assert!(std::fs::read_to_string(&md).unwrap().contains("| do_nothing | late orders |"));
+}
+
+/// A demand surge and a transit delay act through their own channels.
+#[test]
+fn demand_shocks_and_transit_delays_cost_service() {
+    let export = example("supply-shocks", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let events = |block: &'static str| {
+        move |t: String| {
+            let (head, tail) = t.split_once("[[event]]").unwrap();
+            let rest = &tail[tail.find("[[action]]").unwrap()..];
+            format!("{head}{block}\n{rest}")
+        }
+    };
+    let surge = scenario(
+        &dir,
+        "surge.toml",
+        events(
+            "[[event]]\nid = \"surge\"\nkind = \"demand_shock\"\nstart = 2025-01-13\nduration_days = 42\n[event.effect]\ndemand_factor = 1.8\n",
+        ),
+    );
+    let v = whatif(&export, &surge, &[]);
+    assert!(kpi(&v, "do_nothing", "late_orders", "mean") > kpi(&v, "no_events", "late_orders", "mean"), "{v}");
+    assert!(
+        kpi(&v, "do_nothing", "output_units", "mean") > kpi(&v, "no_events", "output_units", "mean"),
+        "more demand, more output"
+    );
+    let slow = scenario(
+        &dir,
+        "slow.toml",
+        events(
+            "[[event]]\nid = \"slow\"\nkind = \"transit_delay\"\nstart = 2025-01-06\nduration_days = 60\n[event.scope]\ncountries = [\"DE\"]\n[event.effect]\ntransit_days_add = 12\n",
+        ),
+    );
+    let v = whatif(&export, &slow, &[]);
+    assert!(
+        kpi(&v, "no_events", "output_units", "diff.mean") > 0.0,
+        "every lane ends in Germany: a 12-day delay costs output: {v}"
+    );
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use kausa_supply::Date;
-use kausa_supply::sim::{Action, Outage, Scenario};
+use kausa_supply::sim::{Action, Effect, Event, Scenario};
 use toml::{Table, Value};
 
 use crate::{Error, Result};
@@ -127,37 +127,65 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         ctx.what = format!("event {id:?}");
         ctx.keys(e, &["id", "kind", "start", "duration_days", "probability", "scope", "effect", "recovery"])?;
         let kind = ctx.str(e, "kind")?;
-        if !matches!(kind.as_str(), "strike" | "supplier_outage") {
-            return Err(
-                ctx.err(format!("event kind {kind:?} is not supported yet (supported: strike, supplier_outage)"))
-            );
-        }
         if e.get("probability")
             .and_then(|p| p.as_float().or(p.as_integer().map(|i| i as f64)))
             .is_some_and(|p| p != 1.0)
         {
             return Err(ctx.err("only probability = 1.0 is supported yet"));
         }
-        let scope = ctx.table(e, "scope")?.ok_or_else(|| ctx.err("[event.scope] is missing"))?;
-        ctx.keys(scope, &["countries"])?;
-        let ramp = match ctx.table(e, "recovery")? {
-            Some(r) => {
-                ctx.keys(r, &["ramp_days"])?;
-                ctx.opt_num(r, "ramp_days", 0.0)?
+        let scope = ctx.table(e, "scope")?;
+        let effect = ctx.table(e, "effect")?;
+        let effect = match kind.as_str() {
+            "strike" | "supplier_outage" => {
+                let scope = scope.ok_or_else(|| ctx.err("[event.scope] is missing"))?;
+                ctx.keys(scope, &["countries"])?;
+                let ramp = match ctx.table(e, "recovery")? {
+                    Some(r) => {
+                        ctx.keys(r, &["ramp_days"])?;
+                        ctx.opt_num(r, "ramp_days", 0.0)?
+                    }
+                    None => 0.0,
+                };
+                if let Some(effect) = effect {
+                    ctx.keys(effect, &["capacity_factor", "lane_open", "in_transit"])?;
+                    if ctx.opt_num(effect, "capacity_factor", 0.0)? != 0.0 {
+                        return Err(ctx.err("only capacity_factor = 0 (a full outage) is supported yet"));
+                    }
+                }
+                Effect::Outage { countries: ctx.strings(scope, "countries")?, ramp_days: ramp as i32 }
             }
-            None => 0.0,
+            "transit_delay" => {
+                let scope = scope.ok_or_else(|| ctx.err("[event.scope] is missing"))?;
+                ctx.keys(scope, &["countries"])?;
+                let effect = effect.ok_or_else(|| ctx.err("[event.effect] with transit_days_add is missing"))?;
+                ctx.keys(effect, &["transit_days_add"])?;
+                Effect::TransitDelay {
+                    countries: ctx.strings(scope, "countries")?,
+                    days: ctx.num(effect, "transit_days_add")?.round() as i32,
+                }
+            }
+            "demand_shock" => {
+                let parts = match scope {
+                    Some(scope) => {
+                        ctx.keys(scope, &["parts"])?;
+                        ctx.strings(scope, "parts")?
+                    }
+                    None => Vec::new(),
+                };
+                let effect = effect.ok_or_else(|| ctx.err("[event.effect] with demand_factor is missing"))?;
+                ctx.keys(effect, &["demand_factor"])?;
+                Effect::Demand { parts, factor: ctx.num(effect, "demand_factor")? }
+            }
+            other => {
+                return Err(ctx.err(format!(
+                    "event kind {other:?} is not supported yet (supported: strike, supplier_outage, transit_delay, demand_shock)"
+                )));
+            }
         };
-        if let Some(effect) = ctx.table(e, "effect")? {
-            ctx.keys(effect, &["capacity_factor", "lane_open", "in_transit"])?;
-            if ctx.opt_num(effect, "capacity_factor", 0.0)? != 0.0 {
-                return Err(ctx.err("only capacity_factor = 0 (a full outage) is supported yet"));
-            }
-        }
-        sc.events.push(Outage {
-            countries: ctx.strings(scope, "countries")?,
+        sc.events.push(Event {
             start: ctx.date(e, "start")?,
             duration_days: ctx.int(e, "duration_days")? as i32,
-            ramp_days: ramp as i32,
+            effect,
             id,
         });
     }

@@ -32,21 +32,58 @@ use kausa_core::{Par, Rng};
 use crate::data::{Date, Export};
 use crate::learn::{Demand, LeadTime, Scrap};
 
-/// A strike (or any outage) by country: supplier sites there ship nothing, and
-/// goods on lanes that start, end or pass there wait, from `start` for `duration_days`,
-/// then capacity comes back linearly over `ramp_days`.
+/// What an event does, from `start` for `duration_days`.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Outage {
+pub enum Effect {
+    /// A strike or outage: supplier sites in the countries ship nothing, goods on
+    /// lanes that start, end or pass there wait; capacity comes back linearly over `ramp_days`.
+    Outage {
+        /// ISO country codes.
+        countries: Vec<String>,
+        /// Linear ramp back to full capacity.
+        ramp_days: i32,
+    },
+    /// Goods shipped on lanes that start, end or pass the countries take `days` longer.
+    TransitDelay {
+        /// ISO country codes.
+        countries: Vec<String>,
+        /// Extra transit days.
+        days: i32,
+    },
+    /// Demand for the finished parts (all of them when empty) is multiplied by `factor`.
+    Demand {
+        /// Finished parts.
+        parts: Vec<String>,
+        /// Multiplier.
+        factor: f64,
+    },
+}
+
+/// Something that happens to the firm, applied in every variant but the reference.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
     /// Its id.
     pub id: String,
-    /// ISO country codes.
-    pub countries: Vec<String>,
     /// First day.
     pub start: Date,
     /// Length.
     pub duration_days: i32,
-    /// Linear ramp back to full capacity.
-    pub ramp_days: i32,
+    /// What it does.
+    pub effect: Effect,
+}
+
+impl Event {
+    /// The countries an outage or transit delay touches (none for a demand shock).
+    pub fn countries(&self) -> &[String] {
+        match &self.effect {
+            Effect::Outage { countries, .. } | Effect::TransitDelay { countries, .. } => countries,
+            Effect::Demand { .. } => &[],
+        }
+    }
+
+    fn active(&self, day: i32) -> bool {
+        day >= self.start.0 && day < self.start.0 + self.duration_days
+    }
 }
 
 /// A decision.
@@ -111,7 +148,7 @@ pub struct Scenario {
     /// Seed.
     pub seed: u64,
     /// Events, applied in every variant but the reference.
-    pub events: Vec<Outage>,
+    pub events: Vec<Event>,
     /// Actions, combined into variants.
     pub actions: Vec<Action>,
     /// Variants: a name and the ids of its actions.
@@ -386,7 +423,7 @@ impl Network {
     }
 
     /// What cause `i` of [`Kpis::late_by_cause`] is, in words, with the events that hit it.
-    pub fn cause_name(&self, i: usize, events: &[Outage]) -> String {
+    pub fn cause_name(&self, i: usize, events: &[Event]) -> String {
         let np = self.purchased.len();
         if i == 0 {
             return "bottleneck capacity".into();
@@ -401,7 +438,7 @@ impl Network {
                 let site = &self.sites[s];
                 let hit: Vec<&str> = events
                     .iter()
-                    .filter(|e| e.countries.iter().any(|c| *c == site.country || site.transit.contains(c)))
+                    .filter(|e| e.countries().iter().any(|c| *c == site.country || site.transit.contains(c)))
                     .map(|e| e.id.as_str())
                     .collect();
                 if hit.is_empty() { site.id.clone() } else { format!("{} (hit by {})", site.id, hit.join(", ")) }
@@ -413,11 +450,26 @@ impl Network {
     /// Checks the scenario against the network: unknown countries, sites, parts, action ids.
     pub fn validate(&self, sc: &Scenario) -> Result<(), SimError> {
         for e in &sc.events {
-            if e.countries.is_empty() || e.duration_days < 0 || e.ramp_days < 0 {
-                return Err(SimError(format!(
-                    "event {:?}: give countries, and non-negative duration_days and ramp_days",
-                    e.id
-                )));
+            let bad = |m: String| Err(SimError(format!("event {:?}: {m}", e.id)));
+            if e.duration_days < 0 {
+                return bad("duration_days must not be negative".into());
+            }
+            match &e.effect {
+                Effect::Outage { countries, ramp_days } if countries.is_empty() || *ramp_days < 0 => {
+                    return bad("give countries, and a non-negative ramp_days".into());
+                }
+                Effect::TransitDelay { countries, days } if countries.is_empty() || *days < 0 => {
+                    return bad("give countries, and non-negative transit_days_add".into());
+                }
+                Effect::Demand { parts, factor } => {
+                    if !(factor.is_finite() && *factor >= 0.0) {
+                        return bad("demand_factor must be a non-negative number".into());
+                    }
+                    if let Some(p) = parts.iter().find(|p| !self.finished.contains(p)) {
+                        return bad(format!("{p:?} is not a finished part with sales history"));
+                    }
+                }
+                _ => {}
             }
         }
         for a in &sc.actions {
@@ -456,29 +508,40 @@ impl Network {
     /// Days an arrival is held by the events: a site in an affected country ships
     /// nothing during an outage (and at a reduced rate during its ramp); a lane
     /// touching an affected country holds goods in transit.
-    fn delay(&self, events: &[Outage], site: usize, ship: i32, arrival: i32) -> i32 {
+    fn delay(&self, events: &[Event], site: usize, ship: i32, arrival: i32) -> i32 {
         let s = &self.sites[site];
         let mut delay = 0;
         for e in events {
             let (from, to) = (e.start.0, e.start.0 + e.duration_days);
-            let at_site = e.countries.contains(&s.country);
-            let on_lane = e.countries.iter().any(|c| s.transit.contains(c));
-            if at_site && ship + delay >= from && ship + delay < to {
-                // Shipping waits for the end, then half the ramp on average.
-                delay += to - (ship + delay) + e.ramp_days / 2;
-            } else if on_lane && !at_site {
-                let (a, b) = (ship + delay, arrival + delay);
-                let overlap = b.min(to) - a.max(from);
-                if overlap > 0 {
-                    delay += overlap;
+            match &e.effect {
+                Effect::Outage { countries, ramp_days } => {
+                    let at_site = countries.contains(&s.country);
+                    let on_lane = countries.iter().any(|c| s.transit.contains(c));
+                    if at_site && ship + delay >= from && ship + delay < to {
+                        // Shipping waits for the end, then half the ramp on average.
+                        delay += to - (ship + delay) + ramp_days / 2;
+                    } else if on_lane && !at_site {
+                        let (a, b) = (ship + delay, arrival + delay);
+                        let overlap = b.min(to) - a.max(from);
+                        if overlap > 0 {
+                            delay += overlap;
+                        }
+                    }
                 }
+                Effect::TransitDelay { countries, days } => {
+                    let touches = countries.contains(&s.country) || countries.iter().any(|c| s.transit.contains(c));
+                    if touches && ship + delay >= from && ship + delay < to {
+                        delay += days;
+                    }
+                }
+                Effect::Demand { .. } => {}
             }
         }
         delay
     }
 
     /// One run of one variant.
-    fn run(&self, sc: &Scenario, events: &[Outage], actions: &[&Action], run: usize) -> Kpis {
+    fn run(&self, sc: &Scenario, events: &[Event], actions: &[&Action], run: usize) -> Kpis {
         let nf = self.finished.len();
         let np = self.purchased.len();
         let (start, end) = (sc.start.0, sc.start.0 + sc.horizon_days);
@@ -541,7 +604,19 @@ impl Network {
                 for f in 0..nf {
                     let mut rng = stream(sc.seed, run, 1, day, f);
                     let (m, sd) = self.demand[f];
-                    let q = (m + sd * rng.normal()).round().max(0.0);
+                    let factor: f64 = events
+                        .iter()
+                        .filter(|e| e.active(day))
+                        .filter_map(|e| match &e.effect {
+                            Effect::Demand { parts, factor }
+                                if parts.is_empty() || parts.contains(&self.finished[f]) =>
+                            {
+                                Some(*factor)
+                            }
+                            _ => None,
+                        })
+                        .product();
+                    let q = (factor * (m + sd * rng.normal())).round().max(0.0);
                     if q > 0.0 {
                         open[f].push_back((day + sc.quoted_days, q, q, np + 1));
                         ordered_units += q;
@@ -699,7 +774,7 @@ impl Network {
         }
         let mut out = Vec::new();
         for (name, with_events, actions) in plans {
-            let events: &[Outage] = if with_events { &sc.events } else { &[] };
+            let events: &[Event] = if with_events { &sc.events } else { &[] };
             let runs = par.map(sc.runs, |r| self.run(sc, events, &actions, r)).map_err(SimError)?;
             out.push((name, runs));
         }
