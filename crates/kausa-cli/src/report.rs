@@ -580,12 +580,14 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
                 kausa_supply::sim::Effect::TransitDelay { countries, days } => {
                     format!("goods on lanes touching {} take {days} days longer", countries.join(", "))
                 }
+                kausa_supply::sim::Effect::PlantOutage => "the plant makes nothing".to_string(),
                 kausa_supply::sim::Effect::Demand { parts, factor } => format!(
                     "demand for {} times {factor}",
                     if parts.is_empty() { "every finished part".to_string() } else { parts.join(", ") }
                 ),
             };
-            format!("Event {}: from {} for {} days, {what}.", e.id, e.start, e.duration_days)
+            let chance = if e.probability < 1.0 { format!(" (in {:.0}% of runs)", 100.0 * e.probability) } else { String::new() };
+            format!("Event {}: from {} for {} days{chance}, {what}.", e.id, e.start, e.duration_days)
         })
         .collect();
     for a in &sc.actions {

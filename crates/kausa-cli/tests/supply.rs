@@ -340,7 +340,7 @@ fn the_scenario_schema_matches_the_reader() {
         .iter()
         .map(|k| k.as_str().unwrap())
         .collect();
-    assert_eq!(events, ["strike", "supplier_outage", "transit_delay", "demand_shock"]);
+    assert_eq!(events, ["strike", "supplier_outage", "transit_delay", "plant_outage", "demand_shock"]);
     let actions: Vec<&str> = schema["properties"]["action"]["items"]["oneOf"]
         .as_array()
         .unwrap()
@@ -437,4 +437,24 @@ fn demand_shocks_and_transit_delays_cost_service() {
         kpi(&v, "no_events", "output_units", "diff.mean") > 0.0,
         "every lane ends in Germany: a 12-day delay costs output: {v}"
     );
+    // The own plant stands still for two weeks: orders are late (spare capacity catches up on output later).
+    let fire = scenario(
+        &dir,
+        "fire.toml",
+        events("[[event]]\nid = \"fire\"\nkind = \"plant_outage\"\nstart = 2025-02-03\nduration_days = 14\n"),
+    );
+    let v = whatif(&export, &fire, &[]);
+    assert!(kpi(&v, "no_events", "late_orders", "diff.mean") < 0.0, "{v}");
+    // A strike that happens in half of the runs: the same runs in every variant, some untouched.
+    let maybe = scenario(&dir, "maybe.toml", |t| {
+        t.replace("duration_days = 14", "duration_days = 35\nprobability = 0.5").replace("runs = 200", "runs = 100")
+    });
+    let v = whatif(&export, &maybe, &[]);
+    let (lo, mean) =
+        (kpi(&v, "no_events", "output_units", "diff.q05"), kpi(&v, "no_events", "output_units", "diff.mean"));
+    assert!(lo == 0.0 && mean > 0.0, "{lo} {mean}");
+    let never =
+        scenario(&dir, "never.toml", |t| t.replace("duration_days = 14", "duration_days = 35\nprobability = 0.0"));
+    let v = whatif(&export, &never, &[]);
+    assert_eq!(kpi(&v, "no_events", "output_units", "diff.mean"), 0.0);
 }

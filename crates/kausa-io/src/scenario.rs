@@ -127,11 +127,9 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         ctx.what = format!("event {id:?}");
         ctx.keys(e, &["id", "kind", "start", "duration_days", "probability", "scope", "effect", "recovery"])?;
         let kind = ctx.str(e, "kind")?;
-        if e.get("probability")
-            .and_then(|p| p.as_float().or(p.as_integer().map(|i| i as f64)))
-            .is_some_and(|p| p != 1.0)
-        {
-            return Err(ctx.err("only probability = 1.0 is supported yet"));
+        let probability = ctx.opt_num(e, "probability", 1.0)?;
+        if !(0.0..=1.0).contains(&probability) {
+            return Err(ctx.err("probability must lie between 0 and 1"));
         }
         let scope = ctx.table(e, "scope")?;
         let effect = ctx.table(e, "effect")?;
@@ -164,6 +162,15 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                     days: ctx.num(effect, "transit_days_add")?.round() as i32,
                 }
             }
+            "plant_outage" => {
+                if let Some(scope) = scope {
+                    ctx.keys(scope, &["site_ids"])?;
+                }
+                if effect.is_some() {
+                    return Err(ctx.err("a plant_outage has no [event.effect]: the plant makes nothing while it lasts"));
+                }
+                Effect::PlantOutage
+            }
             "demand_shock" => {
                 let parts = match scope {
                     Some(scope) => {
@@ -178,13 +185,14 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             }
             other => {
                 return Err(ctx.err(format!(
-                    "event kind {other:?} is not supported yet (supported: strike, supplier_outage, transit_delay, demand_shock)"
+                    "event kind {other:?} is not supported yet (supported: strike, supplier_outage, transit_delay, plant_outage, demand_shock)"
                 )));
             }
         };
         sc.events.push(Event {
             start: ctx.date(e, "start")?,
             duration_days: ctx.int(e, "duration_days")? as i32,
+            probability,
             effect,
             id,
         });

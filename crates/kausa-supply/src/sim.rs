@@ -50,6 +50,8 @@ pub enum Effect {
         /// Extra transit days.
         days: i32,
     },
+    /// The firm's own plant stands still (fire, flood, power cut): no production.
+    PlantOutage,
     /// Demand for the finished parts (all of them when empty) is multiplied by `factor`.
     Demand {
         /// Finished parts.
@@ -68,6 +70,8 @@ pub struct Event {
     pub start: Date,
     /// Length.
     pub duration_days: i32,
+    /// The chance it happens in a run (drawn per run, the same draw in every variant).
+    pub probability: f64,
     /// What it does.
     pub effect: Effect,
 }
@@ -77,7 +81,7 @@ impl Event {
     pub fn countries(&self) -> &[String] {
         match &self.effect {
             Effect::Outage { countries, .. } | Effect::TransitDelay { countries, .. } => countries,
-            Effect::Demand { .. } => &[],
+            Effect::Demand { .. } | Effect::PlantOutage => &[],
         }
     }
 
@@ -454,6 +458,9 @@ impl Network {
             if e.duration_days < 0 {
                 return bad("duration_days must not be negative".into());
             }
+            if !(0.0..=1.0).contains(&e.probability) {
+                return bad("probability must lie in [0, 1]".into());
+            }
             match &e.effect {
                 Effect::Outage { countries, ramp_days } if countries.is_empty() || *ramp_days < 0 => {
                     return bad("give countries, and a non-negative ramp_days".into());
@@ -534,7 +541,7 @@ impl Network {
                         delay += days;
                     }
                 }
-                Effect::Demand { .. } => {}
+                Effect::Demand { .. } | Effect::PlantOutage => {}
             }
         }
         delay
@@ -542,6 +549,14 @@ impl Network {
 
     /// One run of one variant.
     fn run(&self, sc: &Scenario, events: &[Event], actions: &[&Action], run: usize) -> Kpis {
+        // Which uncertain events happen in this run: one draw per (run, event), shared by the variants.
+        let happened: Vec<Event> = events
+            .iter()
+            .enumerate()
+            .filter(|(i, e)| e.probability >= 1.0 || stream(sc.seed, run, 4, 0, *i).uniform() < e.probability)
+            .map(|(_, e)| e.clone())
+            .collect();
+        let events = &happened[..];
         let nf = self.finished.len();
         let np = self.purchased.len();
         let (start, end) = (sc.start.0, sc.start.0 + sc.horizon_days);
@@ -624,10 +639,12 @@ impl Network {
                 }
             }
             // Production: capacity (plus extra shifts) shared in proportion to need.
-            let regular = if workday { self.capacity_minutes } else { 0.0 };
+            let plant_down = events.iter().any(|e| e.active(day) && e.effect == Effect::PlantOutage);
+            let regular = if workday && !plant_down { self.capacity_minutes } else { 0.0 };
             let mut minutes = regular;
             for a in actions {
                 if let Action::AddShift { weekdays, hours, productivity, from, to, cost_per_hour, .. } = a
+                    && !plant_down
                     && weekdays.contains(&date.weekday())
                     && day >= from.0
                     && day <= to.0
