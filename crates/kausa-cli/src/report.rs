@@ -595,6 +595,11 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
             kausa_supply::sim::Action::SwitchSupplier { id, part, from, to, share, effective, .. } => {
                 format!("Action {id}: move {:.0}% of {part} from {from} to {to} from {effective}.", share * 100.0)
             }
+            kausa_supply::sim::Action::Expedite { id, sites, transit_factor, from, to, cost_per_order } => format!(
+                "Action {id}: orders placed with {} from {from} to {to} travel in {:.0}% of the planned transit time, at {cost_per_order} per order.",
+                sites.join(", "),
+                transit_factor * 100.0
+            ),
             kausa_supply::sim::Action::AddShift { id, hours, from, to, cost_per_hour, .. } => {
                 format!("Action {id}: {hours} extra hours per bottleneck work centre on the chosen weekdays from {from} to {to}, at {cost_per_hour} per hour.")
             }

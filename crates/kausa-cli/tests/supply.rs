@@ -347,7 +347,7 @@ fn the_scenario_schema_matches_the_reader() {
         .iter()
         .map(|a| a["properties"]["kind"]["const"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["switch_supplier", "add_shift"]);
+    assert_eq!(actions, ["switch_supplier", "add_shift", "expedite"]);
     let kpis: Vec<&str> = schema["properties"]["output"]["properties"]["kpis"]["items"]["enum"]
         .as_array()
         .unwrap()
@@ -457,4 +457,23 @@ fn demand_shocks_and_transit_delays_cost_service() {
         scenario(&dir, "never.toml", |t| t.replace("duration_days = 14", "duration_days = 35\nprobability = 0.0"));
     let v = whatif(&export, &never, &[]);
     assert_eq!(kpi(&v, "no_events", "output_units", "diff.mean"), 0.0);
+}
+
+/// Expediting Chinese freight during a Chinese transit delay wins back service, at a cost.
+#[test]
+fn expediting_recovers_service_at_a_cost() {
+    let export = example("supply-expedite", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let sc = scenario(&dir, "expedite.toml", |t| {
+        let (head, tail) = t.split_once("[[event]]").unwrap();
+        let rest = &tail[tail.find("[[action]]").unwrap()..];
+        let (actions, _) = rest.split_once("[[variant]]").unwrap();
+        format!(
+            "{head}[[event]]\nid = \"slow_cn\"\nkind = \"transit_delay\"\nstart = 2025-01-06\nduration_days = 70\n[event.scope]\ncountries = [\"CN\"]\n[event.effect]\ntransit_days_add = 25\n\n{actions}[[action]]\nid = \"air\"\nkind = \"expedite\"\nsites = [\"S-CN-1\", \"S-CN-2\"]\ntransit_factor = 0.2\nfrom = 2025-01-06\nto = 2025-03-16\ncost_per_order = 450.0\n\n[[variant]]\nid = \"do_nothing\"\nactions = []\n\n[[variant]]\nid = \"air\"\nactions = [\"air\"]\n"
+        )
+    });
+    let v = whatif(&export, &sc, &[]);
+    assert!(kpi(&v, "no_events", "late_orders", "diff.mean") < 0.0, "the delay makes lines late: {v}");
+    assert!(kpi(&v, "air", "late_orders", "diff.mean") < 0.0, "expediting wins some back: {v}");
+    assert!(kpi(&v, "air", "extra_cost", "mean") > 0.0);
 }

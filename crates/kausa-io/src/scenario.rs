@@ -233,9 +233,20 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                     id,
                 }
             }
+            "expedite" => {
+                ctx.keys(a, &["id", "kind", "sites", "transit_factor", "from", "to", "cost_per_order"])?;
+                Action::Expedite {
+                    sites: ctx.strings(a, "sites")?,
+                    transit_factor: ctx.num(a, "transit_factor")?,
+                    from: ctx.date(a, "from")?,
+                    to: ctx.date(a, "to")?,
+                    cost_per_order: ctx.opt_num(a, "cost_per_order", 0.0)?,
+                    id,
+                }
+            }
             other => {
                 return Err(ctx.err(format!(
-                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift)"
+                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite)"
                 )));
             }
         };

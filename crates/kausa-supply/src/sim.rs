@@ -127,13 +127,30 @@ pub enum Action {
         /// Cost per work-centre hour of the extra shift.
         cost_per_hour: f64,
     },
+    /// Faster transport (air instead of sea, a dedicated truck) for orders placed
+    /// with the given supplier sites in a window: their transit takes `transit_factor`
+    /// of its planned days, at `cost_per_order` each.
+    Expedite {
+        /// Its id.
+        id: String,
+        /// Supplier sites.
+        sites: Vec<String>,
+        /// Transit time multiplier (0.4: 60% faster).
+        transit_factor: f64,
+        /// First order day.
+        from: Date,
+        /// Last order day.
+        to: Date,
+        /// Extra cost per expedited order.
+        cost_per_order: f64,
+    },
 }
 
 impl Action {
     /// Its id.
     pub fn id(&self) -> &str {
         match self {
-            Action::SwitchSupplier { id, .. } | Action::AddShift { id, .. } => id,
+            Action::SwitchSupplier { id, .. } | Action::AddShift { id, .. } | Action::Expedite { id, .. } => id,
         }
     }
 }
@@ -500,6 +517,16 @@ impl Network {
                 }
             }
         }
+        for a in &sc.actions {
+            if let Action::Expedite { id, sites, transit_factor, .. } = a {
+                if let Some(x) = sites.iter().find(|x| self.site(x).is_none()) {
+                    return Err(SimError(format!("action {id:?}: unknown supplier site {x:?}")));
+                }
+                if !(0.0..=1.0).contains(transit_factor) {
+                    return Err(SimError(format!("action {id:?}: transit_factor must lie in [0, 1]")));
+                }
+            }
+        }
         let ids: Vec<&str> = sc.actions.iter().map(|a| a.id()).collect();
         for (name, acts) in &sc.variants {
             if let Some(a) = acts.iter().find(|a| !ids.contains(&a.as_str())) {
@@ -760,8 +787,19 @@ impl Network {
                         }
                         let site = &self.sites[s];
                         let mut rng = stream(sc.seed, run, 2, day, p * 1000 + s);
-                        let days = (site.median * (site.sigma * rng.normal()).exp()).round().max(1.0) as i32;
+                        let mut days = (site.median * (site.sigma * rng.normal()).exp()).round().max(1.0) as i32;
                         let ship = day + (days - site.transit_days as i32).max(0);
+                        for a in actions {
+                            if let Action::Expedite { sites, transit_factor, from, to, cost_per_order, .. } = a
+                                && day >= from.0
+                                && day <= to.0
+                                && sites.contains(&site.id)
+                            {
+                                let saved = (site.transit_days * (1.0 - transit_factor)).round() as i32;
+                                days = (days - saved).max(ship - day + 1);
+                                k.extra_cost += cost_per_order;
+                            }
+                        }
                         let arrive = day + days;
                         let q = (qty * share).ceil();
                         let delay = self.delay(events, s, ship, arrive);
