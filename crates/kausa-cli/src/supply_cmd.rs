@@ -201,13 +201,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
     }
 }
 
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let h = p * (sorted.len() - 1) as f64;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
-}
-
 fn stats(values: &[f64]) -> serde_json::Value {
+    use kausa_stats::summary::quantile;
     let mut s = values.to_vec();
     s.sort_by(f64::total_cmp);
     serde_json::json!({

@@ -43,14 +43,7 @@ impl Bootstrap {
     /// The percentile interval at `level`: the empirical `(1 − level)/2` and
     /// `(1 + level)/2` quantiles of the replicates (linear interpolation, as NumPy's default).
     pub fn percentile_interval(&self, level: f64) -> (f64, f64) {
-        let mut v = self.estimates.clone();
-        v.sort_by(f64::total_cmp);
-        let q = |p: f64| {
-            let pos = p * (v.len() - 1) as f64;
-            let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
-            v[lo] + (pos - lo as f64) * (v[hi] - v[lo])
-        };
-        (q((1.0 - level) / 2.0), q((1.0 + level) / 2.0))
+        kausa_stats::summary::percentile_interval(&self.estimates, level)
     }
 }
 

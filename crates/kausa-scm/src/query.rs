@@ -167,18 +167,7 @@ pub(crate) fn median(values: &[f64]) -> f64 {
     percentile_interval(values, 0.0).0
 }
 
-/// The `(1 − level)/2` and `(1 + level)/2` quantiles (linear interpolation, as NumPy's default).
-pub(crate) fn percentile_interval(values: &[f64], level: f64) -> (f64, f64) {
-    let mut v = values.to_vec();
-    v.sort_by(f64::total_cmp);
-    let q = |p: f64| {
-        let h = p * (v.len() - 1) as f64;
-        let lo = h.floor() as usize;
-        let hi = h.ceil() as usize;
-        v[lo] + (h - lo as f64) * (v[hi] - v[lo])
-    };
-    (q((1.0 - level) / 2.0), q((1.0 + level) / 2.0))
-}
+pub(crate) use kausa_stats::summary::percentile_interval;
 
 /// Counterfactual values of the observed rows (`observed[j]` is node `j`'s
 /// column) had `interventions` been applied: abduction (each affected node's

@@ -27,6 +27,7 @@ mod mixed;
 pub mod regression;
 mod score;
 pub mod special;
+pub mod summary;
 
 pub use corr::Correlation;
 pub use discrete::{ContingencyTable, DiscreteData, DiscreteTest, DiscreteTestKind};

@@ -10,6 +10,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use kausa_core::Rng;
+use kausa_stats::summary::quantile;
 
 use crate::data::Export;
 
@@ -47,12 +48,6 @@ pub struct Demand {
     pub mean_interval: (f64, f64),
     /// Standard deviation a week.
     pub sd_per_week: f64,
-}
-
-fn quantile(sorted: &[f64], p: f64) -> f64 {
-    let h = p * (sorted.len() - 1) as f64;
-    let (lo, hi) = (h.floor() as usize, h.ceil() as usize);
-    sorted[lo] + (h - lo as f64) * (sorted[hi] - sorted[lo])
 }
 
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
