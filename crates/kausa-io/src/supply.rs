@@ -193,33 +193,15 @@ pub fn read_export(dir: &Path) -> Result<Export> {
     if let Some(k) = manifest.files.keys().find(|k| !known.contains(&k.as_str())) {
         return Err(Error::invalid(&manifest_path, format!("[files] names the unknown table {k:?}")));
     }
-    let mut tables: HashMap<&str, (Table, std::path::PathBuf)> = HashMap::new();
+    // The tables present, by name; each is read when the export asks for its rows.
+    let mut files: HashMap<&str, (String, std::path::PathBuf)> = HashMap::new();
     let mut present = Vec::new();
     for table in &known {
         let file = manifest.files.get(*table).cloned().unwrap_or_else(|| format!("{table}.csv"));
         let path = dir.join(&file);
         if path.is_file() {
             present.push(table.to_string());
-            if matches!(
-                *table,
-                "sites"
-                    | "suppliers"
-                    | "supplier_sites"
-                    | "parts"
-                    | "bom"
-                    | "routings"
-                    | "work_centers"
-                    | "sourcing"
-                    | "lanes"
-                    | "inventory_snapshots"
-                    | "purchase_orders"
-                    | "po_receipts"
-                    | "production_orders"
-                    | "sales_orders"
-                    | "deliveries"
-            ) {
-                tables.insert(table, (Table::read(&path, &file, decimal_comma)?, path));
-            }
+            files.insert(table, (file, path));
         } else if manifest.files.contains_key(*table) {
             return Err(Error::invalid(
                 &manifest_path,
@@ -227,12 +209,17 @@ pub fn read_export(dir: &Path) -> Result<Export> {
             ));
         }
     }
-    let t = |name: &str| tables.get(name);
+    let t = |name: &str| -> Result<Option<(Table, std::path::PathBuf)>> {
+        match files.get(name) {
+            Some((file, path)) => Ok(Some((Table::read(path, file, decimal_comma)?, path.clone()))),
+            None => Ok(None),
+        }
+    };
     Ok(Export {
         export_date,
         erp: manifest.erp,
         currency: manifest.currency,
-        sites: rows(t("sites"), &["site_id", "site_type", "country"], |r| {
+        sites: rows(t("sites")?.as_ref(), &["site_id", "site_type", "country"], |r| {
             Ok(Site {
                 site_id: r.text("site_id")?,
                 site_type: r.text("site_type")?,
@@ -240,7 +227,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 pos: r.pos(),
             })
         })?,
-        suppliers: rows(t("suppliers"), &["supplier_id", "country"], |r| {
+        suppliers: rows(t("suppliers")?.as_ref(), &["supplier_id", "country"], |r| {
             Ok(Supplier {
                 supplier_id: r.text("supplier_id")?,
                 name: r.opt_text("name").unwrap_or_default(),
@@ -248,10 +235,10 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 pos: r.pos(),
             })
         })?,
-        supplier_sites: rows(t("supplier_sites"), &["supplier_id", "site_id"], |r| {
+        supplier_sites: rows(t("supplier_sites")?.as_ref(), &["supplier_id", "site_id"], |r| {
             Ok(SupplierSite { supplier_id: r.text("supplier_id")?, site_id: r.text("site_id")?, pos: r.pos() })
         })?,
-        parts: rows(t("parts"), &["part_id", "part_type"], |r| {
+        parts: rows(t("parts")?.as_ref(), &["part_id", "part_type"], |r| {
             Ok(Part {
                 part_id: r.text("part_id")?,
                 part_type: r.text("part_type")?,
@@ -260,7 +247,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 pos: r.pos(),
             })
         })?,
-        bom: rows(t("bom"), &["plant_id", "parent_part_id", "component_part_id", "qty_per"], |r| {
+        bom: rows(t("bom")?.as_ref(), &["plant_id", "parent_part_id", "component_part_id", "qty_per"], |r| {
             Ok(BomLine {
                 plant_id: r.text("plant_id")?,
                 parent_part_id: r.text("parent_part_id")?,
@@ -269,7 +256,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 pos: r.pos(),
             })
         })?,
-        routings: rows(t("routings"), &["plant_id", "part_id", "work_center_id", "run_min_per_unit"], |r| {
+        routings: rows(t("routings")?.as_ref(), &["plant_id", "part_id", "work_center_id", "run_min_per_unit"], |r| {
             Ok(Routing {
                 plant_id: r.text("plant_id")?,
                 part_id: r.text("part_id")?,
@@ -279,7 +266,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
             })
         })?,
         work_centers: rows(
-            t("work_centers"),
+            t("work_centers")?.as_ref(),
             &["work_center_id", "plant_id", "std_shifts_per_day", "hours_per_shift"],
             |r| {
                 Ok(WorkCenter {
@@ -292,7 +279,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
             },
         )?,
         sourcing: rows(
-            t("sourcing"),
+            t("sourcing")?.as_ref(),
             &["part_id", "plant_id", "supplier_site_id", "quota_share", "planned_lead_time_days"],
             |r| {
                 Ok(Sourcing {
@@ -306,23 +293,27 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 })
             },
         )?,
-        lanes: rows(t("lanes"), &["lane_id", "from_site_id", "to_site_id", "mode", "planned_transit_days"], |r| {
-            Ok(Lane {
-                lane_id: r.text("lane_id")?,
-                from_site_id: r.text("from_site_id")?,
-                to_site_id: r.text("to_site_id")?,
-                mode: r.text("mode")?,
-                transit_countries: r
-                    .raw("transit_countries")
-                    .split('|')
-                    .filter(|c| !c.is_empty())
-                    .map(String::from)
-                    .collect(),
-                planned_transit_days: r.num("planned_transit_days")?,
-                pos: r.pos(),
-            })
-        })?,
-        stocks: rows(t("inventory_snapshots"), &["date", "site_id", "part_id", "on_hand"], |r| {
+        lanes: rows(
+            t("lanes")?.as_ref(),
+            &["lane_id", "from_site_id", "to_site_id", "mode", "planned_transit_days"],
+            |r| {
+                Ok(Lane {
+                    lane_id: r.text("lane_id")?,
+                    from_site_id: r.text("from_site_id")?,
+                    to_site_id: r.text("to_site_id")?,
+                    mode: r.text("mode")?,
+                    transit_countries: r
+                        .raw("transit_countries")
+                        .split('|')
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect(),
+                    planned_transit_days: r.num("planned_transit_days")?,
+                    pos: r.pos(),
+                })
+            },
+        )?,
+        stocks: rows(t("inventory_snapshots")?.as_ref(), &["date", "site_id", "part_id", "on_hand"], |r| {
             Ok(Stock {
                 date: r.date("date")?,
                 site_id: r.text("site_id")?,
@@ -332,7 +323,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
             })
         })?,
         purchase_orders: rows(
-            t("purchase_orders"),
+            t("purchase_orders")?.as_ref(),
             &["po_id", "po_line", "part_id", "supplier_site_id", "plant_id", "order_date", "requested_date", "qty"],
             |r| {
                 Ok(PurchaseOrder {
@@ -348,7 +339,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 })
             },
         )?,
-        receipts: rows(t("po_receipts"), &["po_id", "po_line", "receipt_date", "qty_received"], |r| {
+        receipts: rows(t("po_receipts")?.as_ref(), &["po_id", "po_line", "receipt_date", "qty_received"], |r| {
             Ok(Receipt {
                 po_id: r.text("po_id")?,
                 po_line: r.text("po_line")?,
@@ -358,7 +349,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
             })
         })?,
         production_orders: rows(
-            t("production_orders"),
+            t("production_orders")?.as_ref(),
             &["prod_order_id", "part_id", "plant_id", "work_center_id", "qty_good", "qty_scrap", "shift_type"],
             |r| {
                 Ok(ProductionOrder {
@@ -374,7 +365,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
             },
         )?,
         sales_orders: rows(
-            t("sales_orders"),
+            t("sales_orders")?.as_ref(),
             &["so_id", "so_line", "ship_from_plant_id", "part_id", "order_date", "promised_date", "qty", "unit_price"],
             |r| {
                 Ok(SalesOrder {
@@ -390,7 +381,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 })
             },
         )?,
-        deliveries: rows(t("deliveries"), &["so_id", "so_line", "ship_date", "qty_shipped"], |r| {
+        deliveries: rows(t("deliveries")?.as_ref(), &["so_id", "so_line", "ship_date", "qty_shipped"], |r| {
             Ok(Delivery {
                 so_id: r.text("so_id")?,
                 so_line: r.text("so_line")?,
