@@ -207,19 +207,32 @@ fn full_sources(
 ) -> Result<Sources> {
     let mut s = Sources::empty(scm.nodes().len());
     for (i, &j) in nodes.iter().enumerate() {
-        let (o, w) = if changed[i] {
-            (refit_node(scm, j, before)?, refit_node(scm, j, after)?)
-        } else {
-            let m = refit_node(scm, j, pooled)?;
-            (m.clone(), m)
-        };
-        let n = uniforms[i].len();
-        let (mut eo, mut ew) = (vec![0.0; n], vec![0.0; n]);
-        o.draw_noise(&uniforms[i], &mut eo);
-        w.draw_noise(&uniforms[i], &mut ew);
+        let (o, w, eo, ew) = refit_pair(scm, j, changed[i], [before, after, pooled], &uniforms[i])?;
         (s.old[j], s.new[j], s.noise_old[j], s.noise_new[j]) = (Some(o), Some(w), eo, ew);
     }
     Ok(s)
+}
+
+/// Node `j`'s old and new mechanism refitted on `[before, after, pooled]` (a
+/// changed one on each data set, an unchanged one on both together, so the two
+/// are the same), with their noise at the uniforms `u`.
+fn refit_pair(
+    scm: &Scm,
+    j: usize,
+    changed: bool,
+    data: [&[Vec<f64>]; 3],
+    u: &[f64],
+) -> Result<(Mechanism, Mechanism, Vec<f64>, Vec<f64>)> {
+    let (o, w) = if changed {
+        (refit_node(scm, j, data[0])?, refit_node(scm, j, data[1])?)
+    } else {
+        let m = refit_node(scm, j, data[2])?;
+        (m.clone(), m)
+    };
+    let (mut eo, mut ew) = (vec![0.0; u.len()], vec![0.0; u.len()]);
+    o.draw_noise(u, &mut eo);
+    w.draw_noise(u, &mut ew);
+    Ok((o, w, eo, ew))
 }
 
 /// One node's design `[1, features…, y]` in one data set, column-major, packed
@@ -352,17 +365,7 @@ fn replicate_sources(
                     let pooled = b.iter().zip(&a).map(|(x, y)| [x.as_slice(), y].concat()).collect();
                     [b, a, pooled]
                 });
-                let (o, w) = if changed[i] {
-                    (refit_node(scm, j, &copied[0])?, refit_node(scm, j, &copied[1])?)
-                } else {
-                    let m = refit_node(scm, j, &copied[2])?;
-                    (m.clone(), m)
-                };
-                let n = uniforms[i].len();
-                let (mut eo, mut ew) = (vec![0.0; n], vec![0.0; n]);
-                o.draw_noise(&uniforms[i], &mut eo);
-                w.draw_noise(&uniforms[i], &mut ew);
-                (o, w, eo, ew)
+                refit_pair(scm, j, changed[i], [&copied[0], &copied[1], &copied[2]], &uniforms[i])?
             }
         };
         (s.old[j], s.new[j], s.noise_old[j], s.noise_new[j]) = (Some(o), Some(w), eo, ew);

@@ -367,3 +367,27 @@ fn refutation_finds_a_missed_curve_and_passes_a_right_model() {
     assert!(r[0].p_value > 0.01, "{r:?}");
     assert!(r[1].p_value < 1e-6 && r[1].worst == (0, "curvature"), "{r:?}");
 }
+
+#[test]
+fn bootstrap_refits_of_other_families_copy_rows_and_keep_unchanged_mechanisms_at_zero() {
+    // Ridge mechanisms take the row-copying refit path of the bootstrap (linear ones use counts).
+    let mut rng = Rng::seed_from_u64(18);
+    let before = supply(1500, 1.0, 2.0, &mut rng);
+    let after = supply(1500, 2.0, 4.0, &mut rng);
+    let names: Vec<String> = ["demand", "constraint", "submitted", "confirmed", "received"].map(String::from).to_vec();
+    let kinds = vec![NodeKind::Continuous; 5];
+    let params = FitParams { regressor: RegressorChoice::Ridge, ..FitParams::default() };
+    let (scm, _) = fit(&names, &kinds, &[vec![], vec![], vec![0, 1], vec![2], vec![3]], &before, &params).unwrap();
+    assert_eq!(scm.nodes()[3].mechanism.name(), "ridge");
+    let r = distribution_change(&scm, 4, &before, &after, &ChangeParams { bootstrap: 12, ..ChangeParams::default() })
+        .unwrap();
+    let intervals = r.intervals.clone().unwrap();
+    for (i, t) in r.tests.iter().enumerate() {
+        if t.changed {
+            assert!(intervals[i].1 - intervals[i].0 > 0.0 && r.attributions[i] > 1.0, "{:?}", r);
+        } else {
+            assert_eq!((r.attributions[i], intervals[i]), (0.0, (0.0, 0.0)), "node {}", t.node);
+        }
+    }
+    assert_eq!(r.tests.iter().filter(|t| t.changed).map(|t| t.node).collect::<Vec<_>>(), vec![0, 3]);
+}
