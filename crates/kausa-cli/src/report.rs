@@ -613,7 +613,7 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
     b.push(Block::Svg(network_svg(r.export, &hit)));
     b.push(Block::Heading("Results".into()));
     b.push(Block::Para(format!(
-        "Means with 5% and 95% quantiles over the runs; differences paired with \"{}\" run by run.",
+        "Means, medians (P50) and 5% and 95% quantiles (P5, P95) over the runs; differences paired with \"{}\" run by run.",
         sc.compare_to
     )));
     let mut rows = Vec::new();
@@ -624,7 +624,7 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
             rows.push(vec![
                 v["variant"].as_str().unwrap_or("").to_string(),
                 k.replace('_', " "),
-                format!("{:.2} [{:.2}, {:.2}]", f(&e["mean"]), f(&e["q05"]), f(&e["q95"])),
+                format!("{:.2}; {:.2} [{:.2}, {:.2}]", f(&e["mean"]), f(&e["q50"]), f(&e["q05"]), f(&e["q95"])),
                 format!("{:+.2} [{:+.2}, {:+.2}]", f(&e["diff"]["mean"]), f(&e["diff"]["q05"]), f(&e["diff"]["q95"])),
                 format!("{:.0}%", 100.0 * f(&e["p_better"])),
             ]);
@@ -634,7 +634,7 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
         vec![
             "variant".into(),
             "KPI".into(),
-            "mean [5%, 95%]".into(),
+            "mean; P50 [P5, P95]".into(),
             format!("vs {} [5%, 95%]", sc.compare_to),
             "runs better".into(),
         ],

@@ -220,7 +220,7 @@ fn whatif(
     owner: Option<&str>,
     intended_use: Option<&str>,
 ) -> Result<()> {
-    use kausa_supply::sim::{KPI_NAMES, Network};
+    use kausa_supply::sim::{KPI_HIGHER_BETTER, KPI_NAMES, Network};
     let par = crate::scm_cmd::par_of(threads)?;
     let export = kausa_io::read_export(dir)?;
     let sc = kausa_io::read_scenario(scenario)?;
@@ -229,17 +229,19 @@ fn whatif(
     let scrap = kausa_supply::scrap(&export, sc.seed);
     let net = Network::new(&export, &leads, &demand, &scrap).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
     let started = std::time::Instant::now();
-    let results = net.simulate(&sc, par).map_err(|e| anyhow::anyhow!("{}: {e}", scenario.display()))?;
+    let results = net.simulate(&sc, par).map_err(|e| match e.line {
+        Some(line) => anyhow::anyhow!("{}:{line}: {e}", scenario.display()),
+        None => anyhow::anyhow!("{}: {e}", scenario.display()),
+    })?;
     let seconds = started.elapsed().as_secs_f64();
     let base = results.iter().find(|r| r.0 == sc.compare_to).expect("validated").1.clone();
-    let higher_better = |k: &str| matches!(k, "output_units" | "fill_rate");
     let mut variants = Vec::new();
     for (name, runs) in &results {
         let mut kpis = serde_json::Map::new();
         for (i, k) in KPI_NAMES.iter().enumerate() {
             let values: Vec<f64> = runs.iter().map(|r| r.values()[i]).collect();
             let diffs: Vec<f64> = runs.iter().zip(&base).map(|(r, b)| r.values()[i] - b.values()[i]).collect();
-            let better = diffs.iter().filter(|d| if higher_better(k) { **d > 0.0 } else { **d < 0.0 }).count();
+            let better = diffs.iter().filter(|d| if KPI_HIGHER_BETTER[i] { **d > 0.0 } else { **d < 0.0 }).count();
             let mut entry = stats(&values);
             entry["diff"] = stats(&diffs);
             entry["p_better"] = serde_json::json!(better as f64 / diffs.len() as f64);
@@ -302,8 +304,9 @@ fn whatif(
             let e = &v["kpis"][k];
             let f = |x: &serde_json::Value| x.as_f64().unwrap_or(f64::NAN);
             println!(
-                "    {k:<18} {:>12.2}  [{:.2}, {:.2}]   vs {}: {:+.2} [{:+.2}, {:+.2}], better in {:.0}% of runs",
+                "    {k:<18} {:>12.2}  P50 {:.2} [{:.2}, {:.2}]   vs {}: {:+.2} [{:+.2}, {:+.2}], better in {:.0}% of runs",
                 f(&e["mean"]),
+                f(&e["q50"]),
                 f(&e["q05"]),
                 f(&e["q95"]),
                 sc.compare_to,

@@ -293,20 +293,43 @@ fn bad_scenarios_name_the_item_at_fault() {
             assert!(e.contains(n), "{name}: {e:?} lacks {n:?}");
         }
     };
+    // The line of the table header above the line holding `id = "<id>"`, in the example file.
+    let text = std::fs::read_to_string(crate::util::repo_root().join("examples/pl-strike.toml")).unwrap();
+    let header = |id: &str| {
+        let lines: Vec<&str> = text.lines().collect();
+        let at = lines.iter().position(|l| l.trim() == format!("id = \"{id}\"")).unwrap();
+        (0..at).rev().find(|&i| lines[i].starts_with('[')).unwrap() + 1
+    };
+    let (event, switch, saturday) = (header("strike_pl"), header("switch_p005"), header("saturday"));
     fails(
         "part.toml",
         &|t| t.replace("part = \"P-005\"", "part = \"P-999\""),
-        &["part.toml", "switch_p005", "\"P-999\""],
+        &[&format!("part.toml:{switch}: action \"switch_p005\""), "\"P-999\""],
     );
     fails(
         "site.toml",
         &|t| t.replace("to = \"S-DE-2\"", "to = \"S-XX-9\""),
-        &["site.toml", "unknown supplier site \"S-XX-9\""],
+        &[&format!("site.toml:{switch}:"), "unknown supplier site \"S-XX-9\""],
     );
     fails(
         "variant.toml",
         &|t| t.replace("actions = [\"switch_p005\"]", "actions = [\"nope\"]"),
-        &["variant \"switch\"", "unknown action \"nope\""],
+        &[&format!("variant.toml:{}: variant \"switch\"", header("switch")), "unknown action \"nope\""],
+    );
+    fails(
+        "country.toml",
+        &|t| t.replace("countries = [\"PL\"]", "countries = [\"XX\"]"),
+        &[&format!("country.toml:{event}: event \"strike_pl\""), "country \"XX\"", "known: CN, DE, KZ, PL"],
+    );
+    fails(
+        "negative.toml",
+        &|t| t.replace("duration_days = 14", "duration_days = -3"),
+        &[&format!("negative.toml:{event}:"), "duration_days must not be negative"],
+    );
+    fails(
+        "level.toml",
+        &|t| t.replace("seed = 7", "seed = 7\nservice_level = 1.5"),
+        &[&format!("level.toml:{}: [scenario]", header("pl-strike")), "service_level must lie in (0, 1]"],
     );
     fails(
         "kind.toml",
@@ -321,7 +344,7 @@ fn bad_scenarios_name_the_item_at_fault() {
     fails(
         "key.toml",
         &|t| t.replace("hours = 8.0", "hours = 8.0\nhourz = 2"),
-        &["action \"saturday\"", "unknown key \"hourz\""],
+        &[&format!("key.toml:{saturday}: action \"saturday\""), "unknown key \"hourz\""],
     );
     fails("format.toml", &|t| t.replace("kausa-scenario/1", "kausa-scenario/9"), &["format.toml", "kausa-scenario/1"]);
 }

@@ -13,11 +13,17 @@ use crate::{Error, Result};
 struct Ctx<'a> {
     path: &'a Path,
     what: String,
+    /// The line where the table being read starts, when known.
+    line: Option<u64>,
 }
 
 impl Ctx<'_> {
     fn err(&self, message: impl std::fmt::Display) -> Error {
-        Error::invalid(self.path, format!("{}: {message}", self.what))
+        let message = format!("{}: {message}", self.what);
+        match self.line {
+            Some(line) => Error::Parse { path: self.path.into(), line, column: None, message },
+            None => Error::invalid(self.path, message),
+        }
     }
 
     fn keys(&self, t: &Table, allowed: &[&str]) -> Result<()> {
@@ -87,6 +93,17 @@ fn array_of_tables<'t>(ctx: &Ctx<'_>, root: &'t Table, key: &str) -> Result<Vec<
     }
 }
 
+/// The 1-based lines of the table headers `header` (`[scenario]`, `[[event]]`) in
+/// order; the n-th `[[event]]` table of the parsed file is the n-th header, since
+/// TOML keeps array-of-tables in file order.
+fn header_lines(text: &str, header: &str) -> Vec<u64> {
+    text.lines()
+        .enumerate()
+        .filter(|(_, l)| l.split('#').next().unwrap_or("").trim() == header)
+        .map(|(i, _)| i as u64 + 1)
+        .collect()
+}
+
 /// Reads a scenario file.
 pub fn read_scenario(path: &Path) -> Result<Scenario> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -96,14 +113,18 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         column: None,
         message: e.message().to_string(),
     })?;
-    let mut ctx = Ctx { path, what: "the file".into() };
+    let mut ctx = Ctx { path, what: "the file".into(), line: None };
     ctx.keys(&root, &["format", "scenario", "event", "action", "variant", "output"])?;
     if root.get("format").and_then(Value::as_str) != Some("kausa-scenario/1") {
         return Err(ctx.err("format must be \"kausa-scenario/1\""));
     }
     let head = ctx.table(&root, "scenario")?.ok_or_else(|| ctx.err("the [scenario] table is missing"))?;
     ctx.what = "[scenario]".into();
-    ctx.keys(head, &["id", "title", "start", "horizon_days", "runs", "seed", "quoted_days", "risk_days"])?;
+    ctx.line = header_lines(&text, "[scenario]").first().copied();
+    ctx.keys(
+        head,
+        &["id", "title", "start", "horizon_days", "runs", "seed", "quoted_days", "risk_days", "service_level"],
+    )?;
     let horizon = ctx.int(head, "horizon_days")?;
     let runs = ctx.int(head, "runs")?;
     if !(1..=3650).contains(&horizon) || !(1..=1_000_000).contains(&runs) {
@@ -121,10 +142,20 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         compare_to: String::new(),
         quoted_days: ctx.opt_num(head, "quoted_days", 14.0)? as i32,
         risk_days: ctx.opt_num(head, "risk_days", 14.0)? as i32,
+        service_level: ctx.opt_num(head, "service_level", 0.95)?,
+        item_lines: Default::default(),
     };
-    for e in array_of_tables(&ctx, &root, "event")? {
+    if !(sc.service_level > 0.0 && sc.service_level <= 1.0) {
+        return Err(ctx.err("service_level must lie in (0, 1]"));
+    }
+    let lines = header_lines(&text, "[[event]]");
+    for (i, e) in array_of_tables(&ctx, &root, "event")?.into_iter().enumerate() {
         let id = e.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
         ctx.what = format!("event {id:?}");
+        ctx.line = lines.get(i).copied();
+        if let Some(&line) = lines.get(i) {
+            sc.item_lines.insert(("event".into(), id.clone()), line);
+        }
         ctx.keys(e, &["id", "kind", "start", "duration_days", "probability", "scope", "effect", "recovery"])?;
         let kind = ctx.str(e, "kind")?;
         let probability = ctx.opt_num(e, "probability", 1.0)?;
@@ -197,9 +228,14 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             id,
         });
     }
-    for a in array_of_tables(&ctx, &root, "action")? {
+    let lines = header_lines(&text, "[[action]]");
+    for (i, a) in array_of_tables(&ctx, &root, "action")?.into_iter().enumerate() {
         let id = a.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
         ctx.what = format!("action {id:?}");
+        ctx.line = lines.get(i).copied();
+        if let Some(&line) = lines.get(i) {
+            sc.item_lines.insert(("action".into(), id.clone()), line);
+        }
         let kind = ctx.str(a, "kind")?;
         let action = match kind.as_str() {
             "switch_supplier" => {
@@ -255,9 +291,14 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         }
         sc.actions.push(action);
     }
-    for v in array_of_tables(&ctx, &root, "variant")? {
+    let lines = header_lines(&text, "[[variant]]");
+    for (i, v) in array_of_tables(&ctx, &root, "variant")?.into_iter().enumerate() {
         let id = v.get("id").and_then(Value::as_str).unwrap_or("?").to_string();
         ctx.what = format!("variant {id:?}");
+        ctx.line = lines.get(i).copied();
+        if let Some(&line) = lines.get(i) {
+            sc.item_lines.insert(("variant".into(), id.clone()), line);
+        }
         ctx.keys(v, &["id", "actions"])?;
         sc.variants.push((ctx.str(v, "id")?, ctx.strings(v, "actions")?));
     }
@@ -265,6 +306,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         sc.variants.push(("do_nothing".into(), Vec::new()));
     }
     ctx.what = "[output]".into();
+    ctx.line = header_lines(&text, "[output]").first().copied();
     sc.compare_to = match ctx.table(&root, "output")? {
         Some(o) => {
             ctx.keys(o, &["compare_to", "reference", "kpis"])?;

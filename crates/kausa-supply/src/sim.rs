@@ -180,6 +180,19 @@ pub struct Scenario {
     pub quoted_days: i32,
     /// Lines later than this many days (or never shipped) are revenue at risk.
     pub risk_days: i32,
+    /// The line of the file where each event, action and variant starts, keyed by
+    /// kind and id (`("event", "strike_pl")`), for error messages; empty when built in code.
+    pub item_lines: std::collections::BTreeMap<(String, String), u64>,
+    /// The daily fill rate below which service has failed and above which (seven
+    /// days in a row) it has recovered: the threshold of time-to-survive and time-to-recover.
+    pub service_level: f64,
+}
+
+impl Scenario {
+    /// The line where the item of `kind` (`event`, `action`, `variant`) with `id` starts.
+    pub fn line_of(&self, kind: &str, id: &str) -> Option<u64> {
+        self.item_lines.get(&(kind.to_string(), id.to_string())).copied()
+    }
 }
 
 /// The KPIs of one run.
@@ -193,43 +206,95 @@ pub struct Kpis {
     pub late_order_value: f64,
     /// Value of lines later than the risk threshold or never shipped.
     pub revenue_at_risk: f64,
-    /// Extra cost of actions (shift hours, price differences).
+    /// Extra cost of actions (shift hours, price differences, premium freight).
     pub extra_cost: f64,
+    /// Revenue of the units shipped less their standard cost and the extra cost.
+    pub margin: f64,
     /// Units shipped on time over units ordered.
     pub fill_rate: f64,
+    /// Lines shipped complete by their promise over all lines.
+    pub otif: f64,
+    /// The largest number of finished units past their promise and not yet shipped, over the days.
+    pub backlog_peak_units: f64,
+    /// Days from the scenario's first event until the first day whose fill rate (units of the
+    /// lines due that day shipped complete by then) falls below the service level; the days
+    /// left in the horizon when it never does (censored).
+    pub tts_days: f64,
+    /// Days from the scenario's first event until the fill rate is at or above the service
+    /// level for seven days in a row after a failure; 0 without a failure, the days left
+    /// in the horizon when it never recovers (censored).
+    pub ttr_days: f64,
     /// Late lines by what held their part back when they fell due: index 0 the
     /// bottleneck capacity, `1 + p` purchased part `p`, the last one unknown (see [`Network::cause_name`]).
     pub late_by_cause: Vec<f64>,
 }
 
 /// The names of the KPIs, in [`Kpis::values`] order.
-pub const KPI_NAMES: [&str; 6] =
-    ["output_units", "late_orders", "late_order_value", "revenue_at_risk", "extra_cost", "fill_rate"];
+pub const KPI_NAMES: [&str; 11] = [
+    "output_units",
+    "late_orders",
+    "late_order_value",
+    "revenue_at_risk",
+    "extra_cost",
+    "margin",
+    "fill_rate",
+    "otif",
+    "backlog_peak_units",
+    "tts_days",
+    "ttr_days",
+];
+
+/// Whether more is better, per KPI in [`KPI_NAMES`] order (what "a variant is better" means).
+pub const KPI_HIGHER_BETTER: [bool; 11] = [true, false, false, false, false, true, true, true, false, true, false];
 
 impl Kpis {
     /// The values, in [`KPI_NAMES`] order.
-    pub fn values(&self) -> [f64; 6] {
+    pub fn values(&self) -> [f64; 11] {
         [
             self.output_units,
             self.late_orders,
             self.late_order_value,
             self.revenue_at_risk,
             self.extra_cost,
+            self.margin,
             self.fill_rate,
+            self.otif,
+            self.backlog_peak_units,
+            self.tts_days,
+            self.ttr_days,
         ]
     }
 }
 
 /// Why a scenario cannot run on a network.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
-#[error("{0}")]
-pub struct SimError(pub String);
+#[error("{message}")]
+pub struct SimError {
+    /// The scenario file's line of the event, action or variant at fault, when known.
+    pub line: Option<u64>,
+    /// What is wrong.
+    pub message: String,
+}
+
+impl SimError {
+    /// An error without a line.
+    pub fn new(message: impl Into<String>) -> SimError {
+        SimError { line: None, message: message.into() }
+    }
+
+    /// An error at a line of the scenario file.
+    pub fn at(line: Option<u64>, message: impl Into<String>) -> SimError {
+        SimError { line, message: message.into() }
+    }
+}
 
 /// The network compiled for simulation.
 #[derive(Debug, Clone)]
 pub struct Network {
     finished: Vec<String>,
     price: Vec<f64>,
+    /// Per finished part: standard cost per unit (0 when the export gives none).
+    cost: Vec<f64>,
     demand: Vec<(f64, f64)>,
     /// Per finished part: (purchased part index, units per finished unit).
     needs: Vec<Vec<(usize, f64)>>,
@@ -253,6 +318,8 @@ pub struct Network {
     /// Scrap share on regular shifts and on extra (Saturday) shifts.
     scrap_regular: f64,
     scrap_extra: f64,
+    /// Every country a site of the export is in or a lane passes, sorted.
+    countries: Vec<String>,
     /// Per site: id, country, lane transit countries, planned transit days, lead median, sigma(log).
     sites: Vec<SiteLead>,
 }
@@ -282,7 +349,7 @@ impl Network {
             export.parts.iter().map(|p| (p.part_id.as_str(), p.part_type.as_str())).collect();
         let finished: Vec<String> = demand.iter().map(|d| d.part_id.clone()).collect();
         if finished.is_empty() {
-            return Err(SimError("no sales history: demand cannot be learned".into()));
+            return Err(SimError::new("no sales history: demand cannot be learned"));
         }
         let mut children: HashMap<&str, Vec<(&str, f64)>> = HashMap::new();
         for b in &export.bom {
@@ -295,7 +362,7 @@ impl Network {
             let mut stack: Vec<(&str, f64, usize)> = vec![(fg.as_str(), 1.0, 0)];
             while let Some((part, qty, depth)) = stack.pop() {
                 if depth > 20 {
-                    return Err(SimError(format!(
+                    return Err(SimError::new(format!(
                         "the bill of materials of {fg:?} is circular or deeper than 20 levels"
                     )));
                 }
@@ -352,7 +419,7 @@ impl Network {
             sources[pi].push((si, s.quota_share, price));
         }
         if let Some(p) = purchased.iter().zip(&sources).find(|(_, s)| s.is_empty()) {
-            return Err(SimError(format!("part {:?} has no source: run `kausa supply check`", p.0)));
+            return Err(SimError::new(format!("part {:?} has no source: run `kausa supply check`", p.0)));
         }
         // Bottleneck: the finished parts' first routing step.
         let mut minutes = Vec::new();
@@ -381,6 +448,10 @@ impl Network {
             .map(|fg| {
                 export.parts.iter().find(|p| p.part_id == *fg).and_then(|p| p.list_price.or(p.std_cost)).unwrap_or(0.0)
             })
+            .collect();
+        let cost = finished
+            .iter()
+            .map(|fg| export.parts.iter().find(|p| p.part_id == *fg).and_then(|p| p.std_cost).unwrap_or(0.0))
             .collect();
         let received: std::collections::HashSet<(&str, &str)> =
             export.receipts.iter().map(|r| (r.po_id.as_str(), r.po_line.as_str())).collect();
@@ -413,13 +484,25 @@ impl Network {
         }
         let scrap_regular = if made > 0.0 { scrapped / made } else { 0.0 };
         let scrap_extra = scrap.iter().find(|x| x.shift_type == "sat").map_or(scrap_regular, |x| x.rate);
+        let mut countries: Vec<String> = export
+            .sites
+            .iter()
+            .map(|s| s.country.clone())
+            .chain(export.suppliers.iter().map(|s| s.country.clone()))
+            .chain(export.lanes.iter().flat_map(|l| l.transit_countries.iter().cloned()))
+            .filter(|c| !c.is_empty())
+            .collect();
+        countries.sort();
+        countries.dedup();
         Ok(Network {
+            countries,
             scrap_regular,
             scrap_extra,
             open_pos,
             open_sos,
             snapshot: export.export_date.map(|d| d.0),
             price,
+            cost,
             demand: demand.iter().map(|d| (d.mean_per_week / 5.0, d.sd_per_week / 5f64.sqrt())).collect(),
             needs,
             minutes,
@@ -471,72 +554,90 @@ impl Network {
     /// Checks the scenario against the network: unknown countries, sites, parts, action ids.
     pub fn validate(&self, sc: &Scenario) -> Result<(), SimError> {
         for e in &sc.events {
-            let bad = |m: String| Err(SimError(format!("event {:?}: {m}", e.id)));
-            if e.duration_days < 0 {
-                return bad("duration_days must not be negative".into());
-            }
-            if !(0.0..=1.0).contains(&e.probability) {
-                return bad("probability must lie in [0, 1]".into());
-            }
-            match &e.effect {
-                Effect::Outage { countries, ramp_days } if countries.is_empty() || *ramp_days < 0 => {
-                    return bad("give countries, and a non-negative ramp_days".into());
-                }
-                Effect::TransitDelay { countries, days } if countries.is_empty() || *days < 0 => {
-                    return bad("give countries, and non-negative transit_days_add".into());
-                }
-                Effect::Demand { parts, factor } => {
-                    if !(factor.is_finite() && *factor >= 0.0) {
-                        return bad("demand_factor must be a non-negative number".into());
-                    }
-                    if let Some(p) = parts.iter().find(|p| !self.finished.contains(p)) {
-                        return bad(format!("{p:?} is not a finished part with sales history"));
-                    }
-                }
-                _ => {}
-            }
+            self.check_event(e)
+                .map_err(|m| SimError::at(sc.line_of("event", &e.id), format!("event {:?}: {m}", e.id)))?;
         }
         for a in &sc.actions {
-            if let Action::SwitchSupplier { id, part, from, to, share, .. } = a {
-                let pi = self.purchased.iter().position(|p| p == part).ok_or_else(|| {
-                    SimError(format!("action {id:?}: {part:?} is not a purchased part of a finished good"))
-                })?;
-                let f = self
-                    .site(from)
-                    .ok_or_else(|| SimError(format!("action {id:?}: unknown supplier site {from:?}")))?;
-                self.site(to).ok_or_else(|| {
-                    SimError(format!(
-                        "action {id:?}: unknown supplier site {to:?} (it needs lead-time history or a sourcing row)"
-                    ))
-                })?;
-                if !self.sources[pi].iter().any(|s| s.0 == f) {
-                    return Err(SimError(format!("action {id:?}: {from:?} does not supply {part:?}")));
-                }
-                if !(0.0..=1.0).contains(share) {
-                    return Err(SimError(format!("action {id:?}: share must lie in [0, 1]")));
-                }
-            }
-        }
-        for a in &sc.actions {
-            if let Action::Expedite { id, sites, transit_factor, .. } = a {
-                if let Some(x) = sites.iter().find(|x| self.site(x).is_none()) {
-                    return Err(SimError(format!("action {id:?}: unknown supplier site {x:?}")));
-                }
-                if !(0.0..=1.0).contains(transit_factor) {
-                    return Err(SimError(format!("action {id:?}: transit_factor must lie in [0, 1]")));
-                }
-            }
+            self.check_action(a)
+                .map_err(|m| SimError::at(sc.line_of("action", a.id()), format!("action {:?}: {m}", a.id())))?;
         }
         let ids: Vec<&str> = sc.actions.iter().map(|a| a.id()).collect();
         for (name, acts) in &sc.variants {
             if let Some(a) = acts.iter().find(|a| !ids.contains(&a.as_str())) {
-                return Err(SimError(format!("variant {name:?} names the unknown action {a:?}")));
+                return Err(SimError::at(
+                    sc.line_of("variant", name),
+                    format!("variant {name:?} names the unknown action {a:?}"),
+                ));
             }
         }
         if !sc.variants.iter().any(|v| v.0 == sc.compare_to) {
-            return Err(SimError(format!("compare_to {:?} is not a variant", sc.compare_to)));
+            return Err(SimError::new(format!("compare_to {:?} is not a variant", sc.compare_to)));
         }
         Ok(())
+    }
+
+    fn check_event(&self, e: &Event) -> Result<(), String> {
+        if e.duration_days < 0 {
+            return Err("duration_days must not be negative".into());
+        }
+        if !(0.0..=1.0).contains(&e.probability) {
+            return Err("probability must lie in [0, 1]".into());
+        }
+        if let Some(c) = e.countries().iter().find(|c| !self.countries.contains(c)) {
+            return Err(format!(
+                "no site or lane of the network is in or passes country {c:?} (known: {})",
+                self.countries.join(", ")
+            ));
+        }
+        match &e.effect {
+            Effect::Outage { countries, ramp_days } if countries.is_empty() || *ramp_days < 0 => {
+                Err("give countries, and a non-negative ramp_days".into())
+            }
+            Effect::TransitDelay { countries, days } if countries.is_empty() || *days < 0 => {
+                Err("give countries, and non-negative transit_days_add".into())
+            }
+            Effect::Demand { factor, .. } if !(factor.is_finite() && *factor >= 0.0) => {
+                Err("demand_factor must be a non-negative number".into())
+            }
+            Effect::Demand { parts, .. } => match parts.iter().find(|p| !self.finished.contains(p)) {
+                Some(p) => Err(format!("{p:?} is not a finished part with sales history")),
+                None => Ok(()),
+            },
+            _ => Ok(()),
+        }
+    }
+
+    fn check_action(&self, a: &Action) -> Result<(), String> {
+        match a {
+            Action::SwitchSupplier { part, from, to, share, .. } => {
+                let pi = self
+                    .purchased
+                    .iter()
+                    .position(|p| p == part)
+                    .ok_or_else(|| format!("{part:?} is not a purchased part of a finished good"))?;
+                let f = self.site(from).ok_or_else(|| format!("unknown supplier site {from:?}"))?;
+                self.site(to).ok_or_else(|| {
+                    format!("unknown supplier site {to:?} (it needs lead-time history or a sourcing row)")
+                })?;
+                if !self.sources[pi].iter().any(|s| s.0 == f) {
+                    return Err(format!("{from:?} does not supply {part:?}"));
+                }
+                if !(0.0..=1.0).contains(share) {
+                    return Err("share must lie in [0, 1]".into());
+                }
+                Ok(())
+            }
+            Action::Expedite { sites, transit_factor, .. } => {
+                if let Some(x) = sites.iter().find(|x| self.site(x).is_none()) {
+                    return Err(format!("unknown supplier site {x:?}"));
+                }
+                if !(0.0..=1.0).contains(transit_factor) {
+                    return Err("transit_factor must lie in [0, 1]".into());
+                }
+                Ok(())
+            }
+            Action::AddShift { .. } => Ok(()),
+        }
     }
 
     /// Days an arrival is held by the events: a site in an affected country ships
@@ -597,6 +698,11 @@ impl Network {
         // What last held each finished part back (capacity 0, part 1 + p); unknown until it is short.
         let mut binding = vec![np + 1; nf];
         let (mut ordered_units, mut on_time_units) = (0.0, 0.0);
+        let (mut lines, mut lines_on_time) = (0.0, 0.0);
+        // Per day of the horizon: units of the lines due that day, and of those shipped complete by then.
+        let days = sc.horizon_days as usize;
+        let (mut due, mut due_on_time) = (vec![0.0; days], vec![0.0; days]);
+        let due_index = |promised: i32| (promised - start).clamp(0, sc.horizon_days - 1) as usize;
         let note_line = |k: &mut Kpis, late_days: Option<i32>, qty: f64, value: f64| {
             if late_days.is_none_or(|d| d > 0) {
                 k.late_orders += 1.0;
@@ -625,9 +731,14 @@ impl Network {
             let ship = arrive - site.transit_days as i32;
             pipeline.push((arrive + self.delay(events, s, ship, arrive), p, qty));
         }
+        // Lines count towards the service KPIs when they fall due inside the horizon.
         for &(f, promised, qty) in &self.open_sos {
             open[f].push_back((promised, qty, qty, np + 1));
-            ordered_units += qty;
+            if promised < end {
+                ordered_units += qty;
+                lines += 1.0;
+                due[due_index(promised)] += qty;
+            }
         }
         for day in start..end {
             let date = Date(day);
@@ -661,7 +772,11 @@ impl Network {
                     let q = (factor * (m + sd * rng.normal())).round().max(0.0);
                     if q > 0.0 {
                         open[f].push_back((day + sc.quoted_days, q, q, np + 1));
-                        ordered_units += q;
+                        if day + sc.quoted_days < end {
+                            ordered_units += q;
+                            lines += 1.0;
+                            due[due_index(day + sc.quoted_days)] += q;
+                        }
                     }
                 }
             }
@@ -742,14 +857,23 @@ impl Network {
                     let (promised, _, qty, cause) = *line;
                     open[f].pop_front();
                     let late = day - promised;
-                    if late <= 0 {
+                    k.margin += qty * (self.price[f] - self.cost[f]);
+                    if promised >= end {
+                        // Shipped early, due after the horizon: revenue, no service KPI.
+                    } else if late <= 0 {
                         on_time_units += qty;
+                        lines_on_time += 1.0;
+                        due_on_time[due_index(promised)] += qty;
                     } else {
                         k.late_by_cause[cause] += 1.0;
                     }
-                    note_line(&mut k, Some(late), qty, self.price[f]);
+                    if promised < end {
+                        note_line(&mut k, Some(late), qty, self.price[f]);
+                    }
                 }
             }
+            let past_due: f64 = open.iter().flat_map(|o| o.iter().take_while(|l| l.0 < day)).map(|l| l.1).sum();
+            k.backlog_peak_units = k.backlog_peak_units.max(past_due);
             // Purchasing on Mondays: order up to a base stock, split by quota.
             if date.weekday() == 0 {
                 for p in 0..np {
@@ -809,14 +933,31 @@ impl Network {
                 }
             }
         }
-        // Lines still open at the end are late (and at risk).
+        // Lines due inside the horizon and still open at its end are late (and at risk);
+        // lines due later are not yet due.
         for f in 0..nf {
-            for &(_, _, qty, cause) in &open[f] {
+            for &(_, _, qty, cause) in open[f].iter().filter(|l| l.0 < end) {
                 note_line(&mut k, None, qty, self.price[f]);
                 k.late_by_cause[if cause == np + 1 { binding[f] } else { cause }] += 1.0;
             }
         }
         k.fill_rate = if ordered_units > 0.0 { on_time_units / ordered_units } else { 1.0 };
+        k.otif = if lines > 0.0 { lines_on_time / lines } else { 1.0 };
+        k.margin -= k.extra_cost;
+        // Time to survive and to recover, from the scenario's first event (the same day in
+        // every variant, the reference included, so the values compare).
+        let first = sc.events.iter().map(|e| e.start.0).min().unwrap_or(start).clamp(start, end - 1);
+        let served = |d: usize| due[d] <= 0.0 || due_on_time[d] >= sc.service_level * due[d] - 1e-9;
+        let from = (first - start) as usize;
+        let left = (end - first) as f64;
+        match (from..days).find(|&d| !served(d)) {
+            None => (k.tts_days, k.ttr_days) = (left, 0.0),
+            Some(fail) => {
+                k.tts_days = (fail - from) as f64;
+                k.ttr_days =
+                    (fail..days).find(|&d| d + 7 <= days && (d..d + 7).all(served)).map_or(left, |d| (d - from) as f64);
+            }
+        }
         k
     }
 
@@ -830,9 +971,177 @@ impl Network {
         let mut out = Vec::new();
         for (name, with_events, actions) in plans {
             let events: &[Event] = if with_events { &sc.events } else { &[] };
-            let runs = par.map(sc.runs, |r| self.run(sc, events, &actions, r)).map_err(SimError)?;
+            let runs = par.map(sc.runs, |r| self.run(sc, events, &actions, r)).map_err(SimError::new)?;
             out.push((name, runs));
         }
         Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{BomLine, Lane, Part, Pos, Routing, Site, Sourcing, Stock, WorkCenter};
+
+    fn part(id: &str, kind: &str, cost: f64, price: Option<f64>) -> Part {
+        Part {
+            part_id: id.into(),
+            part_type: kind.into(),
+            std_cost: Some(cost),
+            list_price: price,
+            pos: Pos::default(),
+        }
+    }
+
+    /// One finished part F from one purchased part P (1 each) bought from one Polish
+    /// site; ample capacity, no scrap, no open orders; stock of P `stock_p`.
+    fn single(stock_p: f64) -> Network {
+        let day = Date::parse("2025-01-03").unwrap();
+        let export = Export {
+            export_date: Some(day),
+            sites: vec![
+                Site { site_id: "PLANT".into(), site_type: "plant".into(), country: "DE".into(), pos: Pos::default() },
+                Site {
+                    site_id: "S-PL".into(),
+                    site_type: "supplier".into(),
+                    country: "PL".into(),
+                    pos: Pos::default(),
+                },
+            ],
+            parts: vec![part("F", "finished", 60.0, Some(100.0)), part("P", "purchased", 20.0, None)],
+            bom: vec![BomLine {
+                plant_id: "PLANT".into(),
+                parent_part_id: "F".into(),
+                component_part_id: "P".into(),
+                qty_per: 1.0,
+                pos: Pos::default(),
+            }],
+            routings: vec![Routing {
+                plant_id: "PLANT".into(),
+                part_id: "F".into(),
+                work_center_id: "WC".into(),
+                run_min_per_unit: 1.0,
+                pos: Pos::default(),
+            }],
+            work_centers: vec![WorkCenter {
+                work_center_id: "WC".into(),
+                plant_id: "PLANT".into(),
+                std_shifts_per_day: 1.0,
+                hours_per_shift: 8.0,
+                pos: Pos::default(),
+            }],
+            sourcing: vec![Sourcing {
+                part_id: "P".into(),
+                plant_id: "PLANT".into(),
+                supplier_site_id: "S-PL".into(),
+                quota_share: 1.0,
+                planned_lead_time_days: 5.0,
+                lane_id: Some("L".into()),
+                pos: Pos::default(),
+            }],
+            lanes: vec![Lane {
+                lane_id: "L".into(),
+                from_site_id: "S-PL".into(),
+                to_site_id: "PLANT".into(),
+                mode: "road".into(),
+                transit_countries: vec![],
+                planned_transit_days: 2.0,
+                pos: Pos::default(),
+            }],
+            stocks: vec![Stock {
+                date: day,
+                site_id: "PLANT".into(),
+                part_id: "P".into(),
+                on_hand: stock_p,
+                pos: Pos::default(),
+            }],
+            ..Export::default()
+        };
+        let lead = LeadTime {
+            supplier_site_id: "S-PL".into(),
+            lines: 10,
+            median_days: 5.0,
+            median_interval: (5.0, 5.0),
+            sigma_log: 0.0,
+            p90_days: 5.0,
+            planned_days: Some(5.0),
+            late_share: 0.0,
+        };
+        let demand = Demand {
+            part_id: "F".into(),
+            weeks: 52,
+            mean_per_week: 50.0,
+            mean_interval: (50.0, 50.0),
+            sd_per_week: 0.0,
+        };
+        Network::new(&export, &[lead], &[demand], &[]).unwrap()
+    }
+
+    fn strike(days: i32) -> Scenario {
+        let start = Date::parse("2025-01-06").unwrap();
+        assert_eq!(start.weekday(), 0, "a Monday");
+        Scenario {
+            id: "exact".into(),
+            start,
+            horizon_days: 28,
+            runs: 3,
+            seed: 1,
+            events: vec![Event {
+                id: "strike".into(),
+                start,
+                duration_days: days,
+                probability: 1.0,
+                effect: Effect::Outage { countries: vec!["PL".into()], ramp_days: 0 },
+            }],
+            actions: vec![],
+            variants: vec![("strike".into(), vec![])],
+            compare_to: "strike".into(),
+            quoted_days: 3,
+            risk_days: 14,
+            item_lines: Default::default(),
+            service_level: 0.95,
+        }
+    }
+
+    /// Ten units a workday, promised three days after the order; the only supplier strikes
+    /// past the horizon, so the 95 units of P are all there is: nine lines ship in full on
+    /// the day they are ordered, the tenth (ordered on the tenth workday, day 11) gets 5
+    /// units and falls due unshipped on day 14. Everything follows in closed form.
+    #[test]
+    fn a_single_part_under_a_total_strike_matches_the_closed_form() {
+        let net = single(95.0);
+        let out = net.simulate(&strike(60), Par::Seq).unwrap();
+        for k in &out[1].1 {
+            assert_eq!(k.output_units, 95.0);
+            // Workdays ordered inside the horizon with a promise before day 28: days 0..=24 less weekends, 19 lines.
+            assert_eq!(k.late_orders, 10.0);
+            assert_eq!(k.late_order_value, 10.0 * 10.0 * 100.0);
+            assert_eq!(k.revenue_at_risk, 10.0 * 10.0 * 100.0, "never shipped");
+            assert_eq!(k.fill_rate, 90.0 / 190.0);
+            assert_eq!(k.otif, 9.0 / 19.0);
+            assert_eq!(k.margin, 90.0 * (100.0 - 60.0));
+            // First shortfall: floor(95 / 10) + 1 = 10th workday (day 11) + 3 quoted days.
+            assert_eq!(k.tts_days, 14.0);
+            assert_eq!(k.ttr_days, 28.0, "never recovers: censored at the horizon");
+            // Past due at the end of day 27: lines promised by day 26 (ordered by day 23, 18 lines),
+            // 9 shipped, the tenth short by 5.
+            assert_eq!(k.backlog_peak_units, 5.0 + 8.0 * 10.0);
+            assert_eq!(k.extra_cost, 0.0);
+        }
+        // Without the strike the Monday orders arrive after five days and nothing is ever late.
+        for k in &out[0].1 {
+            assert_eq!((k.late_orders, k.fill_rate, k.tts_days, k.ttr_days), (0.0, 1.0, 28.0, 0.0));
+        }
+    }
+
+    /// With enough stock for the whole horizon, the strike changes no KPI run by run.
+    #[test]
+    fn a_strike_that_stock_covers_changes_nothing() {
+        let net = single(1_000.0);
+        let out = net.simulate(&strike(60), Par::Seq).unwrap();
+        for (a, b) in out[0].1.iter().zip(&out[1].1) {
+            assert_eq!(a.values(), b.values());
+        }
+        assert_eq!(out[1].1[0].tts_days, 28.0);
     }
 }
