@@ -228,6 +228,10 @@ fn whatif(
     let demand = kausa_supply::demand(&export, sc.seed);
     let scrap = kausa_supply::scrap(&export, sc.seed);
     let net = Network::new(&export, &leads, &demand, &scrap).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let warnings = net.warnings(&sc);
+    for w in &warnings {
+        eprintln!("warning: {}: {w}", scenario.display());
+    }
     let started = std::time::Instant::now();
     let results = net.simulate(&sc, par).map_err(|e| match e.line {
         Some(line) => anyhow::anyhow!("{}:{line}: {e}", scenario.display()),
@@ -276,7 +280,8 @@ fn whatif(
     if json {
         let out = serde_json::json!({
             "scenario": sc.id, "runs": sc.runs, "seed": sc.seed, "horizon_days": sc.horizon_days,
-            "compare_to": sc.compare_to, "reference": "no_events", "variants": variants, "seconds": seconds,
+            "compare_to": sc.compare_to, "reference": "no_events", "variants": variants, "warnings": warnings,
+            "seconds": seconds,
         });
         return crate::output::json(&out);
     }

@@ -222,11 +222,12 @@ fn whatif_runs_are_deterministic_and_scoped_by_country_and_lane() {
         }),
         &[],
     );
-    for k in ["output_units", "late_orders", "revenue_at_risk", "fill_rate"] {
+    for k in kausa_supply::sim::KPI_NAMES {
         for f in ["diff.q05", "diff.mean", "diff.q95"] {
             assert_eq!(kpi(&fr, "no_events", k, f), 0.0, "FR strike: {k} {f}");
         }
     }
+    assert!(fr["warnings"][0].as_str().unwrap().contains("no site of the network is in \"FR\""), "{}", fr["warnings"]);
     // Kazakhstan has no supplier, but the Chinese rail lane passes it: its goods wait.
     let kz = whatif(
         &export,
@@ -319,7 +320,11 @@ fn bad_scenarios_name_the_item_at_fault() {
     fails(
         "country.toml",
         &|t| t.replace("countries = [\"PL\"]", "countries = [\"XX\"]"),
-        &[&format!("country.toml:{event}: event \"strike_pl\""), "country \"XX\"", "known: CN, DE, KZ, PL"],
+        &[
+            &format!("country.toml:{event}: event \"strike_pl\""),
+            "\"XX\" is not an ISO 3166 country code",
+            "CN, DE, KZ, PL",
+        ],
     );
     fails(
         "negative.toml",

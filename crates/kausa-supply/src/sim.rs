@@ -576,6 +576,23 @@ impl Network {
         Ok(())
     }
 
+    /// What in the scenario hits nothing in this network: events scoped to countries
+    /// where no site is and no lane passes (a valid question — "does a strike there
+    /// touch us?" — whose answer is no, said so the user can catch a wrong code).
+    pub fn warnings(&self, sc: &Scenario) -> Vec<String> {
+        let mut out = Vec::new();
+        for e in &sc.events {
+            for c in e.countries().iter().filter(|c| !self.countries.contains(c)) {
+                out.push(format!(
+                    "event {:?}: no site of the network is in {c:?} and no lane passes it, so it hits nothing (the network's countries: {})",
+                    e.id,
+                    self.countries.join(", ")
+                ));
+            }
+        }
+        out
+    }
+
     fn check_event(&self, e: &Event) -> Result<(), String> {
         if e.duration_days < 0 {
             return Err("duration_days must not be negative".into());
@@ -583,9 +600,9 @@ impl Network {
         if !(0.0..=1.0).contains(&e.probability) {
             return Err("probability must lie in [0, 1]".into());
         }
-        if let Some(c) = e.countries().iter().find(|c| !self.countries.contains(c)) {
+        if let Some(c) = e.countries().iter().find(|c| !crate::data::is_country_code(c)) {
             return Err(format!(
-                "no site or lane of the network is in or passes country {c:?} (known: {})",
+                "{c:?} is not an ISO 3166 country code (the network's countries: {})",
                 self.countries.join(", ")
             ));
         }
