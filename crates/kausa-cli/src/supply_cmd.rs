@@ -59,6 +59,31 @@ enum Kind {
         #[arg(long)]
         intended_use: Option<String>,
     },
+    /// Screen every supplier site and country for hidden risk: time to survive (how long
+    /// stock, pipeline and the other sources cover all demand if it stops) against time to
+    /// recover, and the margin lost over it with the best response (Simchi-Levi's linear programs).
+    Exposure {
+        /// The export folder.
+        dir: PathBuf,
+        /// Days each disruption lasts (its time to recover), unless --ttr-file names it.
+        #[arg(long, default_value_t = 14.0)]
+        ttr: f64,
+        /// A CSV with columns `name,ttr_days`: a supplier site or a country code and its own time to recover.
+        #[arg(long)]
+        ttr_file: Option<PathBuf>,
+        /// How much more than their normal quota the sources still shipping can deliver (0.5: half again).
+        #[arg(long, default_value_t = 0.0)]
+        flex: f64,
+        /// Seed of the learning step's bootstrap.
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Also write each disruption's program data as JSON into this folder (for an outside solver).
+        #[arg(long)]
+        write_lp: Option<PathBuf>,
+        /// Print machine-readable JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Write the export of the example company "Beispiel-Antriebe GmbH" (fictional, tiny scale).
     Example {
         /// The folder to write (created if absent).
@@ -80,6 +105,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
             }
             println!("Wrote {} files of the example company to {} (seed {seed})", files.len(), dir.display());
             Ok(())
+        }
+        Kind::Exposure { dir, ttr, ttr_file, flex, seed, write_lp, json } => {
+            exposure(&dir, ttr, ttr_file.as_deref(), flex, seed, write_lp.as_deref(), json)
         }
         Kind::Whatif { dir, scenario, threads, json, report, owner, intended_use } => {
             whatif(&dir, &scenario, threads, json, report.as_deref(), owner.as_deref(), intended_use.as_deref())
@@ -211,6 +239,122 @@ fn stats(values: &[f64]) -> serde_json::Value {
     })
 }
 
+/// Reads an export and compiles it, with the mechanisms learned from its history, into a network.
+fn network(dir: &std::path::Path, seed: u64) -> Result<(kausa_supply::Export, kausa_supply::sim::Network)> {
+    let export = kausa_io::read_export(dir)?;
+    let leads = kausa_supply::lead_times(&export, seed);
+    let demand = kausa_supply::demand(&export, seed);
+    let scrap = kausa_supply::scrap(&export, seed);
+    let net = kausa_supply::sim::Network::new(&export, &leads, &demand, &scrap)
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    Ok((export, net))
+}
+
+/// Reads `name,ttr_days` rows.
+fn read_ttr(path: &std::path::Path) -> Result<Vec<(String, f64)>> {
+    let text = std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    let mut lines = text.lines().enumerate();
+    match lines.next() {
+        Some((_, h)) if h.trim() == "name,ttr_days" => {}
+        _ => bail!("{}:1: the header must be `name,ttr_days`", path.display()),
+    }
+    let mut out = Vec::new();
+    for (i, line) in lines.filter(|(_, l)| !l.trim().is_empty()) {
+        let (name, days) = line.split_once(',').unwrap_or((line, ""));
+        let days: f64 = match days.trim().parse() {
+            Ok(d) if d >= 0.0 && f64::is_finite(d) => d,
+            _ => bail!("{}:{}: column 2: {days:?} is not a non-negative number of days", path.display(), i + 1),
+        };
+        out.push((name.trim().to_string(), days));
+    }
+    Ok(out)
+}
+
+fn exposure(
+    dir: &std::path::Path,
+    ttr: f64,
+    ttr_file: Option<&std::path::Path>,
+    flex: f64,
+    seed: u64,
+    write_lp: Option<&std::path::Path>,
+    json: bool,
+) -> Result<()> {
+    let (_, net) = network(dir, seed)?;
+    let overrides = match ttr_file {
+        Some(p) => read_ttr(p)?,
+        None => Vec::new(),
+    };
+    let started = std::time::Instant::now();
+    let screen = net.exposure(ttr, &overrides, flex).map_err(|e| match ttr_file {
+        Some(p) => anyhow::anyhow!("{}: {e}", p.display()),
+        None => anyhow::anyhow!("{e}"),
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    if let Some(out) = write_lp {
+        std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
+        for e in &screen {
+            let down: Vec<usize> = e.sites.iter().filter_map(|s| net.site_index(s)).collect();
+            let p = net.program(&down, flex);
+            let v = serde_json::json!({
+                "kind": e.kind, "name": e.name, "ttr_days": e.ttr_days, "finished": p.finished,
+                "demand": p.demand, "finished_stock": p.finished_stock, "margin": p.margin, "price": p.price,
+                "purchased": p.purchased, "bom": p.bom, "stock": p.stock, "supply": p.supply,
+                "minutes": p.minutes, "capacity": p.capacity,
+                "kausa": {"tts_days": e.tts_days, "lost_margin": e.lost_margin, "lost_units": e.lost_units},
+            });
+            let path = out.join(format!("{}-{}.json", e.kind, e.name));
+            std::fs::write(&path, serde_json::to_string_pretty(&v)? + "\n")
+                .with_context(|| format!("cannot write {}", path.display()))?;
+        }
+    }
+    let rows: Vec<serde_json::Value> = screen
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "kind": e.kind, "name": e.name, "sites": e.sites, "parts": e.parts, "tts_days": e.tts_days,
+                "ttr_days": e.ttr_days, "survives": e.tts_days.is_none_or(|t| t >= e.ttr_days),
+                "lost_margin": e.lost_margin, "lost_revenue": e.lost_revenue, "lost_units": e.lost_units, "rei": e.rei,
+            })
+        })
+        .collect();
+    if json {
+        let out = serde_json::json!({
+            "export": dir.display().to_string(), "ttr_days": ttr, "flex": flex, "seed": seed,
+            "disruptions": rows, "seconds": seconds,
+        });
+        return crate::output::json(&out);
+    }
+    println!(
+        "Exposure of {} disruptions ({} days to recover unless given, alternates at {:.0}% above their quota; {:.3} s)",
+        screen.len(),
+        ttr,
+        100.0 * flex,
+        seconds
+    );
+    println!(
+        "  {:<8} {:<10} {:>9} {:>5} {:>12} {:>12} {:>10} {:>5}  hit",
+        "kind", "name", "TTS", "TTR", "lost margin", "lost revenue", "lost units", "REI"
+    );
+    for e in &screen {
+        let tts = e.tts_days.map_or("never".to_string(), |t| format!("{t:.1}"));
+        let flag = if e.tts_days.is_some_and(|t| t < e.ttr_days) { "TTS<TTR" } else { "" };
+        println!(
+            "  {:<8} {:<10} {:>9} {:>5.0} {:>12.0} {:>12.0} {:>10.0} {:>5.2}  {} {}",
+            e.kind,
+            e.name,
+            tts,
+            e.ttr_days,
+            e.lost_margin,
+            e.lost_revenue,
+            e.lost_units,
+            e.rei,
+            flag,
+            e.sites.join(" ")
+        );
+    }
+    Ok(())
+}
+
 fn whatif(
     dir: &std::path::Path,
     scenario: &std::path::Path,
@@ -220,14 +364,10 @@ fn whatif(
     owner: Option<&str>,
     intended_use: Option<&str>,
 ) -> Result<()> {
-    use kausa_supply::sim::{KPI_HIGHER_BETTER, KPI_NAMES, Network};
+    use kausa_supply::sim::{KPI_HIGHER_BETTER, KPI_NAMES};
     let par = crate::scm_cmd::par_of(threads)?;
-    let export = kausa_io::read_export(dir)?;
     let sc = kausa_io::read_scenario(scenario)?;
-    let leads = kausa_supply::lead_times(&export, sc.seed);
-    let demand = kausa_supply::demand(&export, sc.seed);
-    let scrap = kausa_supply::scrap(&export, sc.seed);
-    let net = Network::new(&export, &leads, &demand, &scrap).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+    let (export, net) = network(dir, sc.seed)?;
     let warnings = net.warnings(&sc);
     for w in &warnings {
         eprintln!("warning: {}: {w}", scenario.display());

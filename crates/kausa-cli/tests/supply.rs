@@ -505,3 +505,63 @@ fn expediting_recovers_service_at_a_cost() {
     assert!(kpi(&v, "air", "late_orders", "diff.mean") < 0.0, "expediting wins some back: {v}");
     assert!(kpi(&v, "air", "extra_cost", "mean") > 0.0);
 }
+
+/// The exposure screen agrees with SciPy's HiGHS on every disruption of the example
+/// company (golden/exposure/make_golden.py builds both programs from the raw data
+/// `--write-lp` writes): time to survive and lost margin to 1e-6, relative.
+#[test]
+fn the_exposure_screen_matches_highs() {
+    let export = example("supply-exposure", 1);
+    let o = kausa(&["supply", "exposure", s(&export), "--ttr", "40", "--flex", "0.2", "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let golden: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(crate::util::repo_root().join("golden/exposure/example-seed1.json")).unwrap(),
+    )
+    .unwrap();
+    let rows = v["disruptions"].as_array().unwrap();
+    assert_eq!(rows.len(), golden.as_object().unwrap().len());
+    let close = |a: f64, b: f64| (a - b).abs() <= 1e-6 * (1.0 + b.abs());
+    for r in rows {
+        let key = format!("{}:{}", r["kind"].as_str().unwrap(), r["name"].as_str().unwrap());
+        let g = &golden[&key];
+        match (r["tts_days"].as_f64(), g["tts_days"].as_f64()) {
+            (None, None) => {}
+            (Some(a), Some(b)) => assert!(close(a, b), "{key}: TTS {a} vs HiGHS {b}"),
+            (a, b) => panic!("{key}: TTS {a:?} vs HiGHS {b:?}"),
+        }
+        let (a, b) = (r["lost_margin"].as_f64().unwrap(), g["lost_margin"].as_f64().unwrap());
+        assert!(close(a, b), "{key}: lost margin {a} vs HiGHS {b}");
+        assert_eq!(r["survives"].as_bool().unwrap(), r["tts_days"].as_f64().is_none_or(|t| t >= 40.0));
+    }
+    // Ranked by lost margin, the risk exposure index is relative to the first.
+    assert_eq!(rows[0]["rei"].as_f64(), Some(1.0));
+    let margins: Vec<f64> = rows.iter().map(|r| r["lost_margin"].as_f64().unwrap()).collect();
+    assert!(margins.windows(2).all(|w| w[0] >= w[1]), "{margins:?}");
+}
+
+#[test]
+fn exposure_ttr_files_override_and_bad_ones_name_file_and_line() {
+    let export = example("supply-exposure-ttr", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let file = dir.join("ttr.csv");
+    std::fs::write(&file, "name,ttr_days\nS-PL-3,5\nCN,60\n").unwrap();
+    let o = kausa(&["supply", "exposure", s(&export), "--ttr-file", s(&file), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    let row = |name: &str| v["disruptions"].as_array().unwrap().iter().find(|r| r["name"] == name).unwrap().clone();
+    assert_eq!(row("S-PL-3")["ttr_days"], 5.0);
+    assert_eq!(row("S-PL-3")["lost_margin"], 0.0, "survives five days");
+    assert_eq!(row("CN")["ttr_days"], 60.0);
+    assert_eq!(row("S-DE-1")["ttr_days"], 14.0, "the default");
+    for (text, needle) in [
+        ("site,days\nS-PL-3,5\n", "ttr.csv:1: the header must be `name,ttr_days`"),
+        ("name,ttr_days\nS-PL-3,5\nCN,-2\n", "ttr.csv:3: column 2: \"-2\""),
+        ("name,ttr_days\nS-XX-9,5\n", "\"S-XX-9\" is neither a supplier site nor a country"),
+    ] {
+        std::fs::write(&file, text).unwrap();
+        let o = kausa(&["supply", "exposure", s(&export), "--ttr-file", s(&file)]);
+        assert_eq!(o.status.code(), Some(2), "{text}");
+        assert!(stderr(&o).contains(needle), "{:?} lacks {needle:?}", stderr(&o));
+    }
+}

@@ -7,6 +7,7 @@
 //!                          and what cannot be learned from the files that are missing
 //!        Export ──lead_times / demand──▶ learned mechanisms with bootstrap intervals
 //!        Network + Scenario ──sim──▶ KPIs per run and variant (common random numbers)
+//!        Network ──sim::exposure──▶ time to survive and lost margin per supplier site and country
 //!  example::tiny(seed) ──▶ the CSV files of the example company "Beispiel-Antriebe"
 //! ```
 //!

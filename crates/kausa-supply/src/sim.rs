@@ -25,6 +25,8 @@
 //! fell due (the part's latest shortage): the bottleneck's capacity, or the
 //! purchased part that ran short (and so its supplier sites and the events that hit them).
 
+pub mod exposure;
+
 use std::collections::HashMap;
 
 use kausa_core::{Par, Rng};
@@ -520,6 +522,11 @@ impl Network {
     /// The finished parts.
     pub fn finished(&self) -> &[String] {
         &self.finished
+    }
+
+    /// The index of a supplier site, as [`Network::program`] takes it.
+    pub fn site_index(&self, id: &str) -> Option<usize> {
+        self.site(id)
     }
 
     fn site(&self, id: &str) -> Option<usize> {
@@ -1149,6 +1156,30 @@ mod tests {
         for k in &out[0].1 {
             assert_eq!((k.late_orders, k.fill_rate, k.tts_days, k.ttr_days), (0.0, 1.0, 28.0, 0.0));
         }
+    }
+
+    /// The exposure screen on the single-part network: the only supplier down, stock 95,
+    /// demand 50 a week (50/7 a calendar day), no finished stock: TTS = 95 / (50/7) days;
+    /// over 28 days 200 units are wanted and 105 lost, at a margin of 40 each.
+    #[test]
+    fn the_exposure_of_a_single_part_is_in_closed_form() {
+        let net = single(95.0);
+        let screen = net.exposure(28.0, &[], 0.0).unwrap();
+        let site = screen.iter().find(|e| e.kind == "site").unwrap();
+        assert_eq!(site.name, "S-PL");
+        assert!((site.tts_days.unwrap() - 95.0 * 7.0 / 50.0).abs() < 1e-9, "{site:?}");
+        assert!((site.lost_units - 105.0).abs() < 1e-9, "{site:?}");
+        assert!((site.lost_margin - 105.0 * 40.0).abs() < 1e-6, "{site:?}");
+        assert!((site.lost_revenue - 105.0 * 100.0).abs() < 1e-6, "{site:?}");
+        assert_eq!(site.rei, 1.0);
+        let none = screen.iter().find(|e| e.kind == "none").unwrap();
+        assert_eq!((none.tts_days, none.lost_units), (None, 0.0), "undisrupted, supply keeps up");
+        // A TTR given for the site replaces the default; over 10 days nothing is lost (TTS 13.3).
+        let short = net.exposure(28.0, &[("S-PL".into(), 10.0)], 0.0).unwrap();
+        let site = short.iter().find(|e| e.kind == "site").unwrap();
+        assert_eq!((site.ttr_days, site.lost_units), (10.0, 0.0));
+        assert!(net.exposure(28.0, &[("S-XX".into(), 10.0)], 0.0).is_err());
+        assert!(net.exposure(-1.0, &[], 0.0).is_err());
     }
 
     /// With enough stock for the whole horizon, the strike changes no KPI run by run.
