@@ -27,7 +27,7 @@ CAP = 1e6  # a time to survive beyond this is "never"
 
 
 def tts(p):
-    """max t over (u, t): u_j >= d_j t - s_j, bom u <= s + a t, minutes u <= C t."""
+    """max t over (u, t): u_j >= d_j t - s_j, bom u <= s + a t, minutes_w u <= C_w t."""
     nf, npur = len(p["finished"]), len(p["purchased"])
     c = np.zeros(nf + 1)
     c[-1] = -1.0
@@ -43,11 +43,12 @@ def tts(p):
         r[-1] = -p["supply"][k]
         rows.append(r)
         rhs.append(p["stock"][k])
-    r = np.zeros(nf + 1)
-    r[:nf] = p["minutes"]
-    r[-1] = -p["capacity"]
-    rows.append(r)
-    rhs.append(0.0)
+    for minutes, capacity in zip(p["minutes"], p["capacity"]):
+        r = np.zeros(nf + 1)
+        r[:nf] = minutes
+        r[-1] = -capacity
+        rows.append(r)
+        rhs.append(0.0)
     res = linprog(c, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=[(0, None)] * nf + [(0, CAP)], method="highs")
     assert res.status == 0, res.message
     t = res.x[-1]
@@ -55,7 +56,7 @@ def tts(p):
 
 
 def impact(p, t):
-    """min sum f_j l_j over (u, l): u_j + l_j >= d_j t - s_j, bom u <= s + a t, minutes u <= C t."""
+    """min sum f_j l_j over (u, l): u_j + l_j >= d_j t - s_j, bom u <= s + a t, minutes_w u <= C_w t."""
     nf, npur = len(p["finished"]), len(p["purchased"])
     c = np.concatenate([np.zeros(nf), np.array(p["margin"])])
     rows, rhs = [], []
@@ -69,10 +70,11 @@ def impact(p, t):
         r[:nf] = p["bom"][k]
         rows.append(r)
         rhs.append(p["stock"][k] + p["supply"][k] * t)
-    r = np.zeros(2 * nf)
-    r[:nf] = p["minutes"]
-    rows.append(r)
-    rhs.append(p["capacity"] * t)
+    for minutes, capacity in zip(p["minutes"], p["capacity"]):
+        r = np.zeros(2 * nf)
+        r[:nf] = minutes
+        rows.append(r)
+        rhs.append(capacity * t)
     res = linprog(c, A_ub=np.array(rows), b_ub=np.array(rhs), bounds=[(0, None)] * (2 * nf), method="highs")
     assert res.status == 0, res.message
     return res.fun

@@ -580,7 +580,10 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
                 kausa_supply::sim::Effect::TransitDelay { countries, days } => {
                     format!("goods on lanes touching {} take {days} days longer", countries.join(", "))
                 }
-                kausa_supply::sim::Effect::PlantOutage => "the plant makes nothing".to_string(),
+                kausa_supply::sim::Effect::PlantOutage { plants } => format!(
+                    "{} makes nothing",
+                    if plants.is_empty() { "every own plant".to_string() } else { plants.join(", ") }
+                ),
                 kausa_supply::sim::Effect::Demand { parts, factor } => format!(
                     "demand for {} times {factor}",
                     if parts.is_empty() { "every finished part".to_string() } else { parts.join(", ") }
@@ -600,8 +603,20 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
                 sites.join(", "),
                 transit_factor * 100.0
             ),
-            kausa_supply::sim::Action::AddShift { id, hours, from, to, cost_per_hour, .. } => {
-                format!("Action {id}: {hours} extra hours per bottleneck work centre on the chosen weekdays from {from} to {to}, at {cost_per_hour} per hour.")
+            kausa_supply::sim::Action::AddShift { id, hours, from, to, cost_per_hour, plant, work_centers, .. } => {
+                let scope = match (plant, work_centers.is_empty()) {
+                    (_, false) => work_centers.join(", "),
+                    (Some(p), true) => format!("every work centre of {p}"),
+                    (None, true) => "every work centre".to_string(),
+                };
+                format!("Action {id}: {hours} extra hours for {scope} on the chosen weekdays from {from} to {to}, at {cost_per_hour} per work-centre hour.")
+            }
+            kausa_supply::sim::Action::MoveCapacity { id, parts, from, to, share, effective, transfer_days, one_off_cost, cost_per_unit } => {
+                format!(
+                    "Action {id}: make {:.0}% of {} at {to} instead of {from} from {effective} ({transfer_days} days in transfer), at {one_off_cost} once and {cost_per_unit} per unit.",
+                    share * 100.0,
+                    if parts.is_empty() { "the parts that can move".to_string() } else { parts.join(", ") }
+                )
             }
         });
     }

@@ -194,13 +194,17 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                 }
             }
             "plant_outage" => {
-                if let Some(scope) = scope {
-                    ctx.keys(scope, &["site_ids"])?;
-                }
+                let plants = match scope {
+                    Some(scope) => {
+                        ctx.keys(scope, &["site_ids"])?;
+                        ctx.strings(scope, "site_ids")?
+                    }
+                    None => Vec::new(),
+                };
                 if effect.is_some() {
                     return Err(ctx.err("a plant_outage has no [event.effect]: the plant makes nothing while it lasts"));
                 }
-                Effect::PlantOutage
+                Effect::PlantOutage { plants }
             }
             "demand_shock" => {
                 let parts = match scope {
@@ -251,7 +255,21 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                 }
             }
             "add_shift" => {
-                ctx.keys(a, &["id", "kind", "weekdays", "hours", "productivity", "from", "to", "cost_per_hour"])?;
+                ctx.keys(
+                    a,
+                    &[
+                        "id",
+                        "kind",
+                        "site",
+                        "resources",
+                        "weekdays",
+                        "hours",
+                        "productivity",
+                        "from",
+                        "to",
+                        "cost_per_hour",
+                    ],
+                )?;
                 let names = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
                 let weekdays = ctx
                     .strings(a, "weekdays")?
@@ -266,6 +284,36 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                     from: ctx.date(a, "from")?,
                     to: ctx.date(a, "to")?,
                     cost_per_hour: ctx.opt_num(a, "cost_per_hour", 0.0)?,
+                    plant: if a.contains_key("site") { Some(ctx.str(a, "site")?) } else { None },
+                    work_centers: if a.contains_key("resources") { ctx.strings(a, "resources")? } else { Vec::new() },
+                    id,
+                }
+            }
+            "move_capacity" => {
+                ctx.keys(
+                    a,
+                    &[
+                        "id",
+                        "kind",
+                        "parts",
+                        "from_site",
+                        "to_site",
+                        "share",
+                        "effective",
+                        "transfer_days",
+                        "one_off_cost",
+                        "cost_per_unit",
+                    ],
+                )?;
+                Action::MoveCapacity {
+                    parts: if a.contains_key("parts") { ctx.strings(a, "parts")? } else { Vec::new() },
+                    from: ctx.str(a, "from_site")?,
+                    to: ctx.str(a, "to_site")?,
+                    share: ctx.num(a, "share")?,
+                    effective: ctx.date(a, "effective")?,
+                    transfer_days: ctx.opt_num(a, "transfer_days", 0.0)? as i32,
+                    one_off_cost: ctx.opt_num(a, "one_off_cost", 0.0)?,
+                    cost_per_unit: ctx.opt_num(a, "cost_per_unit", 0.0)?,
                     id,
                 }
             }
@@ -282,7 +330,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             }
             other => {
                 return Err(ctx.err(format!(
-                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite)"
+                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite, move_capacity)"
                 )));
             }
         };

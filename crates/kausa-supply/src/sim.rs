@@ -52,8 +52,11 @@ pub enum Effect {
         /// Extra transit days.
         days: i32,
     },
-    /// The firm's own plant stands still (fire, flood, power cut): no production.
-    PlantOutage,
+    /// Own plants stand still (fire, flood, power cut): no production there.
+    PlantOutage {
+        /// Plant site ids; all plants when empty.
+        plants: Vec<String>,
+    },
     /// Demand for the finished parts (all of them when empty) is multiplied by `factor`.
     Demand {
         /// Finished parts.
@@ -83,7 +86,7 @@ impl Event {
     pub fn countries(&self) -> &[String] {
         match &self.effect {
             Effect::Outage { countries, .. } | Effect::TransitDelay { countries, .. } => countries,
-            Effect::Demand { .. } | Effect::PlantOutage => &[],
+            Effect::Demand { .. } | Effect::PlantOutage { .. } => &[],
         }
     }
 
@@ -128,6 +131,33 @@ pub enum Action {
         to: Date,
         /// Cost per work-centre hour of the extra shift.
         cost_per_hour: f64,
+        /// The plant whose work centres get the shift; every plant when absent.
+        plant: Option<String>,
+        /// The work centres; every one of the plant when empty.
+        work_centers: Vec<String>,
+    },
+    /// Make `share` of the finished parts' production at another plant (its routing
+    /// there, on its work centres) from `effective` on; while the move takes
+    /// `transfer_days`, the moved share is made nowhere.
+    MoveCapacity {
+        /// Its id.
+        id: String,
+        /// Finished parts; every one made at `from` with a routing at `to` when empty.
+        parts: Vec<String>,
+        /// The plant the production leaves.
+        from: String,
+        /// The plant that takes it.
+        to: String,
+        /// Share of the parts' production moved.
+        share: f64,
+        /// First day of the move.
+        effective: Date,
+        /// Days the moved share is made nowhere.
+        transfer_days: i32,
+        /// Cost of the move, once.
+        one_off_cost: f64,
+        /// Extra cost per unit made at `to`.
+        cost_per_unit: f64,
     },
     /// Faster transport (air instead of sea, a dedicated truck) for orders placed
     /// with the given supplier sites in a window: their transit takes `transit_factor`
@@ -152,7 +182,10 @@ impl Action {
     /// Its id.
     pub fn id(&self) -> &str {
         match self {
-            Action::SwitchSupplier { id, .. } | Action::AddShift { id, .. } | Action::Expedite { id, .. } => id,
+            Action::SwitchSupplier { id, .. }
+            | Action::AddShift { id, .. }
+            | Action::Expedite { id, .. }
+            | Action::MoveCapacity { id, .. } => id,
         }
     }
 }
@@ -226,8 +259,9 @@ pub struct Kpis {
     /// level for seven days in a row after a failure; 0 without a failure, the days left
     /// in the horizon when it never recovers (censored).
     pub ttr_days: f64,
-    /// Late lines by what held their part back when they fell due: index 0 the
-    /// bottleneck capacity, `1 + p` purchased part `p`, the last one unknown (see [`Network::cause_name`]).
+    /// Late lines by what held their part back when they fell due: index `w` the
+    /// capacity of work centre `w`, then one per purchased part, the last one unknown
+    /// (see [`Network::cause_name`]).
     pub late_by_cause: Vec<f64>,
 }
 
@@ -290,6 +324,9 @@ impl SimError {
     }
 }
 
+/// Minutes per finished unit, per work centre: (work centre, minutes).
+type Load = Vec<(usize, f64)>;
+
 /// The network compiled for simulation.
 #[derive(Debug, Clone)]
 pub struct Network {
@@ -300,12 +337,15 @@ pub struct Network {
     demand: Vec<(f64, f64)>,
     /// Per finished part: (purchased part index, units per finished unit).
     needs: Vec<Vec<(usize, f64)>>,
-    /// Per finished part: bottleneck minutes per unit.
-    minutes: Vec<f64>,
-    /// Bottleneck minutes a workday.
-    capacity_minutes: f64,
-    /// Number of bottleneck work centres (extra shifts multiply by it).
-    work_centers: f64,
+    /// The own plants (sites that have work centres or routings).
+    plants: Vec<String>,
+    /// Work centres: id, plant, regular minutes a workday.
+    wcs: Vec<(String, usize, f64)>,
+    /// Per finished part: its home plant (of its first routing row).
+    home: Vec<usize>,
+    /// Per finished part and plant with a routing for it: the minutes each work centre
+    /// spends per finished unit, its semi-finished parts' routings included.
+    loads: Vec<Vec<(usize, Load)>>,
     purchased: Vec<String>,
     /// Per purchased part: (site index, quota share, unit price).
     sources: Vec<Vec<(usize, f64, f64)>>,
@@ -423,24 +463,58 @@ impl Network {
         if let Some(p) = purchased.iter().zip(&sources).find(|(_, s)| s.is_empty()) {
             return Err(SimError::new(format!("part {:?} has no source: run `kausa supply check`", p.0)));
         }
-        // Bottleneck: the finished parts' first routing step.
-        let mut minutes = Vec::new();
-        let mut wcs: Vec<&str> = Vec::new();
-        for fg in &finished {
-            let r = export.routings.iter().find(|r| r.part_id == *fg);
-            minutes.push(r.map_or(0.0, |r| r.run_min_per_unit));
-            if let Some(r) = r
-                && !wcs.contains(&r.work_center_id.as_str())
-            {
-                wcs.push(r.work_center_id.as_str());
+        // Plants, work centres and each finished part's load on them per plant.
+        let mut plants: Vec<String> = Vec::new();
+        for p in export.work_centers.iter().map(|w| &w.plant_id).chain(export.routings.iter().map(|r| &r.plant_id)) {
+            if !plants.contains(p) {
+                plants.push(p.clone());
             }
         }
-        let capacity_minutes: f64 = export
+        let plant_index = |p: &str| plants.iter().position(|x| x == p).expect("collected above");
+        let wcs: Vec<(String, usize, f64)> = export
             .work_centers
             .iter()
-            .filter(|w| wcs.contains(&w.work_center_id.as_str()))
-            .map(|w| w.std_shifts_per_day * w.hours_per_shift * 60.0)
-            .sum();
+            .map(|w| {
+                (w.work_center_id.clone(), plant_index(&w.plant_id), w.std_shifts_per_day * w.hours_per_shift * 60.0)
+            })
+            .collect();
+        let wc_index = |id: &str, plant: usize| wcs.iter().position(|w| w.0 == id && w.1 == plant);
+        let mut home = Vec::new();
+        let mut loads = Vec::new();
+        for fg in &finished {
+            let first = export.routings.iter().find(|r| r.part_id == *fg);
+            home.push(first.map_or(0, |r| plant_index(&r.plant_id)));
+            let mut per_plant = Vec::new();
+            for (pi, plant) in plants.iter().enumerate() {
+                if !export.routings.iter().any(|r| r.part_id == *fg && r.plant_id == *plant) {
+                    continue;
+                }
+                let mut load: Vec<(usize, f64)> = Vec::new();
+                let mut stack: Vec<(&str, f64)> = vec![(fg.as_str(), 1.0)];
+                while let Some((part, qty)) = stack.pop() {
+                    for r in export.routings.iter().filter(|r| r.part_id == part && r.plant_id == *plant) {
+                        let Some(w) = wc_index(&r.work_center_id, pi) else {
+                            return Err(SimError::new(format!(
+                                "{}:{}: work centre {:?} of {part:?} is not in work_centers.csv for {plant:?}",
+                                r.pos.file, r.pos.line, r.work_center_id
+                            )));
+                        };
+                        match load.iter_mut().find(|l| l.0 == w) {
+                            Some(l) => l.1 += qty * r.run_min_per_unit,
+                            None => load.push((w, qty * r.run_min_per_unit)),
+                        }
+                    }
+                    if part == fg || part_type.get(part).is_none_or(|t| !matches!(*t, "purchased" | "raw")) {
+                        for &(c, q) in children.get(part).into_iter().flatten() {
+                            stack.push((c, qty * q));
+                        }
+                    }
+                }
+                load.sort_by_key(|l| l.0);
+                per_plant.push((pi, load));
+            }
+            loads.push(per_plant);
+        }
         let last = export.stocks.iter().map(|s| s.date).max();
         let stock_of = |part: &str| {
             export.stocks.iter().filter(|s| Some(s.date) == last && s.part_id == part).map(|s| s.on_hand).sum::<f64>()
@@ -507,9 +581,10 @@ impl Network {
             cost,
             demand: demand.iter().map(|d| (d.mean_per_week / 5.0, d.sd_per_week / 5f64.sqrt())).collect(),
             needs,
-            minutes,
-            capacity_minutes,
-            work_centers: wcs.len().max(1) as f64,
+            plants,
+            wcs,
+            home,
+            loads,
             initial: purchased.iter().map(|p| stock_of(p)).collect(),
             initial_finished: finished.iter().map(|p| stock_of(p)).collect(),
             purchased,
@@ -529,20 +604,28 @@ impl Network {
         self.site(id)
     }
 
+    fn plant(&self, id: &str) -> Result<usize, String> {
+        self.plants
+            .iter()
+            .position(|p| p == id)
+            .ok_or_else(|| format!("unknown plant {id:?} (plants: {})", self.plants.join(", ")))
+    }
+
     fn site(&self, id: &str) -> Option<usize> {
         self.sites.iter().position(|s| s.id == id)
     }
 
     /// What cause `i` of [`Kpis::late_by_cause`] is, in words, with the events that hit it.
     pub fn cause_name(&self, i: usize, events: &[Event]) -> String {
-        let np = self.purchased.len();
-        if i == 0 {
-            return "bottleneck capacity".into();
+        let (nw, np) = (self.wcs.len(), self.purchased.len());
+        if i < nw {
+            let (wc, plant, _) = &self.wcs[i];
+            return format!("capacity of work centre {wc} ({})", self.plants[*plant]);
         }
-        if i > np {
+        if i >= nw + np {
             return "no shortage recorded (late from the start)".into();
         }
-        let p = i - 1;
+        let p = i - nw;
         let sites: Vec<String> = self.sources[p]
             .iter()
             .map(|&(s, _, _)| {
@@ -627,6 +710,7 @@ impl Network {
                 Some(p) => Err(format!("{p:?} is not a finished part with sales history")),
                 None => Ok(()),
             },
+            Effect::PlantOutage { plants } => plants.iter().try_for_each(|p| self.plant(p).map(|_| ())),
             _ => Ok(()),
         }
     }
@@ -660,7 +744,56 @@ impl Network {
                 }
                 Ok(())
             }
-            Action::AddShift { .. } => Ok(()),
+            Action::AddShift { plant, work_centers, hours, productivity, .. } => {
+                if !(hours.is_finite() && *hours >= 0.0 && productivity.is_finite() && *productivity >= 0.0) {
+                    return Err("hours and productivity must be non-negative numbers".into());
+                }
+                let plant = match plant {
+                    Some(p) => Some(self.plant(p)?),
+                    None => None,
+                };
+                for wc in work_centers {
+                    if !self.wcs.iter().any(|w| w.0 == *wc && plant.is_none_or(|p| p == w.1)) {
+                        return Err(format!(
+                            "unknown work centre {wc:?}{}",
+                            match plant {
+                                Some(p) => format!(" at {}", self.plants[p]),
+                                None => String::new(),
+                            }
+                        ));
+                    }
+                }
+                Ok(())
+            }
+            Action::MoveCapacity { parts, from, to, share, transfer_days, one_off_cost, cost_per_unit, .. } => {
+                let (f, t) = (self.plant(from)?, self.plant(to)?);
+                if f == t {
+                    return Err("from and to are the same plant".into());
+                }
+                if !(0.0..=1.0).contains(share) || *transfer_days < 0 || *one_off_cost < 0.0 || *cost_per_unit < 0.0 {
+                    return Err("share must lie in [0, 1]; transfer_days and costs must not be negative".into());
+                }
+                let movable = |j: usize| self.home[j] == f && self.loads[j].iter().any(|l| l.0 == t);
+                for part in parts {
+                    let j = self
+                        .finished
+                        .iter()
+                        .position(|x| x == part)
+                        .ok_or_else(|| format!("{part:?} is not a finished part with sales history"))?;
+                    if self.home[j] != f {
+                        return Err(format!("{part:?} is not made at {from:?}"));
+                    }
+                    if !movable(j) {
+                        return Err(format!(
+                            "{part:?} has no routing at {to:?}: moving it would leave its demand unmakeable"
+                        ));
+                    }
+                }
+                if parts.is_empty() && !(0..self.finished.len()).any(movable) {
+                    return Err(format!("no finished part made at {from:?} has a routing at {to:?}"));
+                }
+                Ok(())
+            }
         }
     }
 
@@ -693,7 +826,7 @@ impl Network {
                         delay += days;
                     }
                 }
-                Effect::Demand { .. } | Effect::PlantOutage => {}
+                Effect::Demand { .. } | Effect::PlantOutage { .. } => {}
             }
         }
         delay
@@ -718,9 +851,22 @@ impl Network {
         let mut pipeline: Vec<(i32, usize, f64)> = Vec::new();
         // Open sales lines per finished part: (promised day, qty left, qty ordered, value per unit, on time so far).
         let mut open: Vec<std::collections::VecDeque<(i32, f64, f64, usize)>> = vec![Default::default(); nf];
-        let mut k = Kpis { late_by_cause: vec![0.0; np + 2], ..Kpis::default() };
-        // What last held each finished part back (capacity 0, part 1 + p); unknown until it is short.
-        let mut binding = vec![np + 1; nf];
+        let nw = self.wcs.len();
+        let unknown = nw + np;
+        let mut k = Kpis { late_by_cause: vec![0.0; nw + np + 1], ..Kpis::default() };
+        // What last held each finished part back (work centre w, part nw + p); unknown until it is short.
+        let mut binding = vec![unknown; nf];
+        let (mut avail, mut need) = (vec![0.0; nw], vec![0.0; nw]);
+        // Today's production lines: (finished part, index into its loads, share, made at a moved-to plant).
+        let mut makes: Vec<(usize, usize, f64, bool)> = Vec::new();
+        // One-off costs of moves inside the horizon.
+        for a in actions {
+            if let Action::MoveCapacity { effective, one_off_cost, .. } = a
+                && effective.0 < end
+            {
+                k.extra_cost += one_off_cost;
+            }
+        }
         let (mut ordered_units, mut on_time_units) = (0.0, 0.0);
         let (mut lines, mut lines_on_time) = (0.0, 0.0);
         // Per day of the horizon: units of the lines due that day, and of those shipped complete by then.
@@ -757,7 +903,7 @@ impl Network {
         }
         // Lines count towards the service KPIs when they fall due inside the horizon.
         for &(f, promised, qty) in &self.open_sos {
-            open[f].push_back((promised, qty, qty, np + 1));
+            open[f].push_back((promised, qty, qty, unknown));
             if promised < end {
                 ordered_units += qty;
                 lines += 1.0;
@@ -795,7 +941,7 @@ impl Network {
                         .product();
                     let q = (factor * (m + sd * rng.normal())).round().max(0.0);
                     if q > 0.0 {
-                        open[f].push_back((day + sc.quoted_days, q, q, np + 1));
+                        open[f].push_back((day + sc.quoted_days, q, q, unknown));
                         if day + sc.quoted_days < end {
                             ordered_units += q;
                             lines += 1.0;
@@ -804,19 +950,69 @@ impl Network {
                     }
                 }
             }
-            // Production: capacity (plus extra shifts) shared in proportion to need.
-            let plant_down = events.iter().any(|e| e.active(day) && e.effect == Effect::PlantOutage);
-            let regular = if workday && !plant_down { self.capacity_minutes } else { 0.0 };
+            // Capacity: each work centre's regular minutes unless its plant stands still,
+            // plus extra shifts.
+            let down = |plant: usize| {
+                events.iter().any(|e| {
+                    e.active(day)
+                        && matches!(&e.effect, Effect::PlantOutage { plants }
+                            if plants.is_empty() || plants.contains(&self.plants[plant]))
+                })
+            };
+            let mut regular = 0.0;
+            for (w, (_, plant, minutes)) in self.wcs.iter().enumerate() {
+                avail[w] = if workday && !down(*plant) { *minutes } else { 0.0 };
+                regular += avail[w];
+            }
             let mut minutes = regular;
             for a in actions {
-                if let Action::AddShift { weekdays, hours, productivity, from, to, cost_per_hour, .. } = a
-                    && !plant_down
+                if let Action::AddShift {
+                    weekdays,
+                    hours,
+                    productivity,
+                    from,
+                    to,
+                    cost_per_hour,
+                    plant,
+                    work_centers,
+                    ..
+                } = a
                     && weekdays.contains(&date.weekday())
                     && day >= from.0
                     && day <= to.0
                 {
-                    minutes += hours * 60.0 * productivity * self.work_centers;
-                    k.extra_cost += hours * cost_per_hour * self.work_centers;
+                    for (w, (id, p, _)) in self.wcs.iter().enumerate() {
+                        let in_scope = plant.as_ref().is_none_or(|x| *x == self.plants[*p])
+                            && (work_centers.is_empty() || work_centers.contains(id));
+                        if in_scope && !down(*p) {
+                            avail[w] += hours * 60.0 * productivity;
+                            minutes += hours * 60.0 * productivity;
+                            k.extra_cost += hours * cost_per_hour;
+                        }
+                    }
+                }
+            }
+            // Where each finished part is made today: its home plant, less the shares moved.
+            makes.clear();
+            for f in 0..nf {
+                let mut left = 1.0;
+                for a in actions {
+                    if let Action::MoveCapacity { parts, from, to, share, effective, transfer_days, .. } = a
+                        && day >= effective.0
+                        && self.plants[self.home[f]] == *from
+                        && (parts.is_empty() || parts.contains(&self.finished[f]))
+                        && let Some(target) = self.plants.iter().position(|p| p == to)
+                        && let Some(li) = self.loads[f].iter().position(|l| l.0 == target)
+                    {
+                        let moved = share.min(left);
+                        left -= moved;
+                        if day >= effective.0 + transfer_days {
+                            makes.push((f, li, moved, true));
+                        }
+                    }
+                }
+                if let Some(li) = self.loads[f].iter().position(|l| l.0 == self.home[f]) {
+                    makes.push((f, li, left, false));
                 }
             }
             let want: Vec<f64> = (0..nf)
@@ -825,17 +1021,41 @@ impl Network {
                     (backlog + 5.0 * self.demand[f].0 - fg_stock[f]).max(0.0)
                 })
                 .collect();
-            let need_minutes: f64 = (0..nf).map(|f| want[f] * self.minutes[f]).sum();
-            let scale = if need_minutes > minutes && need_minutes > 0.0 { minutes / need_minutes } else { 1.0 };
+            // Capacity shared in proportion to need, work centre by work centre.
+            need.iter_mut().for_each(|x| *x = 0.0);
+            for &(f, li, share, _) in makes.iter() {
+                for &(w, m) in &self.loads[f][li].1 {
+                    need[w] += want[f] * share * m;
+                }
+            }
+            let scale: Vec<f64> =
+                (0..nw).map(|w| if need[w] > avail[w] && need[w] > 0.0 { avail[w] / need[w] } else { 1.0 }).collect();
             // Scrap: the learned share of each shift kind, weighted by the minutes each contributes.
             let scrap = if minutes > 0.0 {
                 (regular * self.scrap_regular + (minutes - regular) * self.scrap_extra) / minutes
             } else {
                 0.0
             };
+            let mut capacity_limit = vec![0.0; nf];
+            let mut tightest = vec![(1.0, nw + np); nf];
+            let mut moved_units = vec![0.0; nf];
+            for &(f, li, share, moved) in makes.iter() {
+                let mut fraction: f64 = 1.0;
+                for &(w, _) in &self.loads[f][li].1 {
+                    if scale[w] < fraction {
+                        fraction = scale[w];
+                    }
+                    if scale[w] < tightest[f].0 {
+                        tightest[f] = (scale[w], w);
+                    }
+                }
+                capacity_limit[f] += want[f] * share * fraction;
+                if moved {
+                    moved_units[f] += want[f] * share * fraction;
+                }
+            }
             for f in 0..nf {
-                let capacity_limit = (want[f] * scale).floor();
-                let mut make = capacity_limit;
+                let mut make = capacity_limit[f].floor();
                 let mut short_of = None;
                 for &(p, q) in &self.needs[f] {
                     let can = (stock[p] / q).floor();
@@ -844,10 +1064,13 @@ impl Network {
                         short_of = Some(p);
                     }
                 }
-                if make < want[f].floor() {
+                // A day without any shift (a weekend) holds nothing back.
+                if make < want[f].floor() && (workday || minutes > 0.0) {
                     binding[f] = match short_of {
-                        Some(p) => 1 + p,
-                        None => 0,
+                        Some(p) => nw + p,
+                        None if tightest[f].1 < nw => tightest[f].1,
+                        // Short with no work centre rationed: the share being moved.
+                        None => nw + np,
                     };
                 }
                 if make > 0.0 {
@@ -857,13 +1080,23 @@ impl Network {
                     let good = (make * (1.0 - scrap)).round();
                     fg_stock[f] += good;
                     k.output_units += good;
+                    if moved_units[f] > 0.0 {
+                        let at_target = make * moved_units[f] / capacity_limit[f];
+                        for a in actions {
+                            if let Action::MoveCapacity { cost_per_unit, from, .. } = a
+                                && self.plants[self.home[f]] == *from
+                            {
+                                k.extra_cost += at_target * cost_per_unit;
+                            }
+                        }
+                    }
                 }
             }
             // A line that falls due unshipped is explained by what holds its part back now
             // (or last did): a shortage then, not the catch-up after it.
             for f in 0..nf {
                 for line in open[f].iter_mut().take_while(|l| l.0 <= day) {
-                    if line.3 == np + 1 {
+                    if line.3 == unknown {
                         line.3 = binding[f];
                     }
                 }
@@ -962,7 +1195,7 @@ impl Network {
         for f in 0..nf {
             for &(_, _, qty, cause) in open[f].iter().filter(|l| l.0 < end) {
                 note_line(&mut k, None, qty, self.price[f]);
-                k.late_by_cause[if cause == np + 1 { binding[f] } else { cause }] += 1.0;
+                k.late_by_cause[if cause == unknown { binding[f] } else { cause }] += 1.0;
             }
         }
         k.fill_rate = if ordered_units > 0.0 { on_time_units / ordered_units } else { 1.0 };
@@ -1020,8 +1253,13 @@ mod tests {
     /// One finished part F from one purchased part P (1 each) bought from one Polish
     /// site; ample capacity, no scrap, no open orders; stock of P `stock_p`.
     fn single(stock_p: f64) -> Network {
-        let day = Date::parse("2025-01-03").unwrap();
-        let export = Export {
+        let export = single_export(stock_p, Date::parse("2025-01-03").unwrap());
+        let (lead, demand) = single_mechanisms();
+        Network::new(&export, &[lead], &[demand], &[]).unwrap()
+    }
+
+    fn single_export(stock_p: f64, day: Date) -> Export {
+        Export {
             export_date: Some(day),
             sites: vec![
                 Site { site_id: "PLANT".into(), site_type: "plant".into(), country: "DE".into(), pos: Pos::default() },
@@ -1080,7 +1318,10 @@ mod tests {
                 pos: Pos::default(),
             }],
             ..Export::default()
-        };
+        }
+    }
+
+    fn single_mechanisms() -> (LeadTime, Demand) {
         let lead = LeadTime {
             supplier_site_id: "S-PL".into(),
             lines: 10,
@@ -1098,7 +1339,7 @@ mod tests {
             mean_interval: (50.0, 50.0),
             sd_per_week: 0.0,
         };
-        Network::new(&export, &[lead], &[demand], &[]).unwrap()
+        (lead, demand)
     }
 
     fn strike(days: i32) -> Scenario {
@@ -1180,6 +1421,126 @@ mod tests {
         assert_eq!((site.ttr_days, site.lost_units), (10.0, 0.0));
         assert!(net.exposure(28.0, &[("S-XX".into(), 10.0)], 0.0).is_err());
         assert!(net.exposure(-1.0, &[], 0.0).is_err());
+    }
+
+    /// The single-part network with a second plant in CZ that has a routing for F.
+    fn two_plants() -> Network {
+        let day = Date::parse("2025-01-03").unwrap();
+        let mut export = single_export(10_000.0, day);
+        export.sites.push(Site {
+            site_id: "PLANT2".into(),
+            site_type: "plant".into(),
+            country: "CZ".into(),
+            pos: Pos::default(),
+        });
+        export.work_centers.push(WorkCenter {
+            work_center_id: "WC2".into(),
+            plant_id: "PLANT2".into(),
+            std_shifts_per_day: 1.0,
+            hours_per_shift: 8.0,
+            pos: Pos::default(),
+        });
+        export.routings.push(Routing {
+            plant_id: "PLANT2".into(),
+            part_id: "F".into(),
+            work_center_id: "WC2".into(),
+            run_min_per_unit: 2.0,
+            pos: Pos::default(),
+        });
+        let (lead, demand) = single_mechanisms();
+        Network::new(&export, &[lead], &[demand], &[]).unwrap()
+    }
+
+    fn fire(sc: &mut Scenario) {
+        sc.events[0].effect = Effect::PlantOutage { plants: vec!["PLANT".into()] };
+    }
+
+    fn move_all(id: &str, start: Date, share: f64, transfer_days: i32) -> Action {
+        Action::MoveCapacity {
+            id: id.into(),
+            parts: vec![],
+            from: "PLANT".into(),
+            to: "PLANT2".into(),
+            share,
+            effective: start,
+            transfer_days,
+            one_off_cost: 1000.0,
+            cost_per_unit: 2.0,
+        }
+    }
+
+    /// A fire stops the home plant for the whole horizon: nothing is made. Moving all
+    /// of F to PLANT2 from the start makes every unit again (WC2 has room: 240 units a
+    /// day at 2 minutes), at the move's costs; a 5-day transfer makes the first orders late.
+    #[test]
+    fn moving_production_to_the_other_plant_survives_a_fire() {
+        let net = two_plants();
+        let mut sc = strike(60);
+        fire(&mut sc);
+        let start = sc.start;
+        sc.actions = vec![move_all("move", start, 1.0, 0), move_all("move_slow", start, 1.0, 5)];
+        sc.variants = vec![
+            ("fire".into(), vec![]),
+            ("move".into(), vec!["move".into()]),
+            ("slow".into(), vec!["move_slow".into()]),
+        ];
+        sc.compare_to = "fire".into();
+        let out = net.simulate(&sc, Par::Seq).unwrap();
+        let (reference, fire, moved, slow) = (&out[0].1[0], &out[1].1[0], &out[2].1[0], &out[3].1[0]);
+        assert_eq!(fire.output_units, 0.0);
+        assert_eq!(moved.output_units, reference.output_units);
+        assert_eq!(moved.late_orders, 0.0);
+        assert_eq!(moved.extra_cost, 1000.0 + 2.0 * moved.output_units);
+        assert!(slow.late_orders > 0.0 && slow.output_units > 0.0, "{slow:?}");
+        // A tenth moved: PLANT2 makes a tenth of what is wanted each day, the burnt plant
+        // nothing, the backlog grows; late lines name the work centre that stood still.
+        sc.actions = vec![move_all("half", start, 0.1, 0)];
+        sc.variants = vec![("half".into(), vec!["half".into()])];
+        sc.compare_to = "half".into();
+        let out = net.simulate(&sc, Par::Seq).unwrap();
+        let half = &out[1].1[0];
+        assert!(half.output_units > 0.0 && half.output_units < reference.output_units, "{half:?}");
+        assert!(half.late_orders > 0.0, "{half:?}");
+        let top = half.late_by_cause.iter().enumerate().max_by(|a, b| a.1.total_cmp(b.1)).unwrap().0;
+        assert_eq!(net.cause_name(top, &sc.events), "capacity of work centre WC (PLANT)");
+    }
+
+    #[test]
+    fn bad_plant_actions_are_refused() {
+        let net = two_plants();
+        let mut sc = strike(60);
+        let start = sc.start;
+        let check = |sc: &Scenario, needle: &str| {
+            let e = net.validate(sc).unwrap_err();
+            assert!(e.message.contains(needle), "{e} lacks {needle:?}");
+        };
+        sc.events[0].effect = Effect::PlantOutage { plants: vec!["PLANT9".into()] };
+        check(&sc, "unknown plant \"PLANT9\" (plants: PLANT, PLANT2)");
+        fire(&mut sc);
+        let mut mv = move_all("mv", start, 0.5, 0);
+        if let Action::MoveCapacity { parts, .. } = &mut mv {
+            parts.push("X".into());
+        }
+        sc.actions = vec![mv];
+        check(&sc, "\"X\" is not a finished part");
+        let mut mv = move_all("mv", start, 0.5, 0);
+        if let Action::MoveCapacity { to, .. } = &mut mv {
+            *to = "PLANT".into();
+        }
+        sc.actions = vec![mv];
+        check(&sc, "the same plant");
+        sc.actions = vec![Action::AddShift {
+            id: "sat".into(),
+            weekdays: vec![5],
+            hours: 8.0,
+            productivity: 1.0,
+            from: start,
+            to: start,
+            cost_per_hour: 0.0,
+            plant: Some("PLANT2".into()),
+            work_centers: vec!["WC".into()],
+        }];
+        check(&sc, "unknown work centre \"WC\" at PLANT2");
     }
 
     /// With enough stock for the whole horizon, the strike changes no KPI run by run.

@@ -8,13 +8,14 @@
 //! finished parts `j`, purchased parts `k`, demand `d_j` per day, finished stock
 //! `s_j`, purchased stock `s_k` (on hand plus open orders from sites still
 //! shipping), the unaffected sources' supply rate `a_k` (their quota of the
-//! normal use, times `1 + flex`), flattened bill of materials `r_kj`, bottleneck
-//! minutes `m_j` and bottleneck minutes per day `C`:
+//! normal use, times `1 + flex`), flattened bill of materials `r_kj`, minutes
+//! `m_wj` of work centre `w` per unit of `j` at its home plant (semi-finished
+//! parts' routings included) and each work centre's minutes per day `C_w`:
 //!
 //! ```text
 //!  production u_j ≥ 0, lost demand l_j ≥ 0
 //!  Σ_j r_kj u_j ≤ s_k + a_k t      every purchased part
-//!  Σ_j m_j u_j ≤ C t               the bottleneck
+//!  Σ_j m_wj u_j ≤ C_w t            every work centre
 //!  u_j + l_j ≥ d_j t − s_j         every finished part
 //!  TTS = max t with l = 0;  PI = min Σ_j f_j l_j at t = TTR (f_j: margin per unit)
 //! ```
@@ -75,10 +76,10 @@ pub struct Program {
     pub stock: Vec<f64>,
     /// Supply per day from the sources still shipping.
     pub supply: Vec<f64>,
-    /// Bottleneck minutes per finished unit.
-    pub minutes: Vec<f64>,
-    /// Bottleneck minutes per day.
-    pub capacity: f64,
+    /// Minutes of work centre w per finished unit j (at j's home plant): `minutes[w][j]`.
+    pub minutes: Vec<Vec<f64>>,
+    /// Minutes per day, per work centre.
+    pub capacity: Vec<f64>,
 }
 
 /// Why the screen failed.
@@ -122,8 +123,20 @@ impl Network {
             bom,
             stock,
             supply,
-            minutes: self.minutes.clone(),
-            capacity: self.capacity_minutes * per_day,
+            minutes: self
+                .wcs
+                .iter()
+                .enumerate()
+                .map(|(w, _)| {
+                    (0..nf)
+                        .map(|j| {
+                            let home = self.loads[j].iter().find(|l| l.0 == self.home[j]);
+                            home.and_then(|l| l.1.iter().find(|x| x.0 == w)).map_or(0.0, |x| x.1)
+                        })
+                        .collect()
+                })
+                .collect(),
+            capacity: self.wcs.iter().map(|w| w.2 * per_day).collect(),
         }
     }
 
@@ -206,7 +219,9 @@ impl Program {
         for k in 0..self.purchased.len() {
             tts = tts.min(last_root(&self.bom[k], self, self.stock[k], self.supply[k]));
         }
-        tts = tts.min(last_root(&self.minutes, self, 0.0, self.capacity));
+        for (minutes, &capacity) in self.minutes.iter().zip(&self.capacity) {
+            tts = tts.min(last_root(minutes, self, 0.0, capacity));
+        }
         tts.is_finite().then_some(tts)
     }
 
@@ -227,9 +242,11 @@ impl Program {
                 lp.add_constraint(&row, ComparisonOp::Le, self.stock[k] + self.supply[k] * t);
             }
         }
-        let row: Vec<_> = (0..need.len()).filter(|&j| self.minutes[j] > 0.0).map(|j| (u[j], self.minutes[j])).collect();
-        if !row.is_empty() {
-            lp.add_constraint(&row, ComparisonOp::Le, self.capacity * t);
+        for (minutes, &capacity) in self.minutes.iter().zip(&self.capacity) {
+            let row: Vec<_> = (0..need.len()).filter(|&j| minutes[j] > 0.0).map(|j| (u[j], minutes[j])).collect();
+            if !row.is_empty() {
+                lp.add_constraint(&row, ComparisonOp::Le, capacity * t);
+            }
         }
         let solution = match lp.solve() {
             Ok(microlp::SolveOutcome::Solution(s)) => s,
