@@ -66,6 +66,24 @@ enum Command {
     Report(Box<report::Args>),
     /// The supply-chain engine: check an ERP export; write the example company's export.
     Supply(supply_cmd::Args),
+    /// Write an example data set: `beispiel-antriebe`, the fictional company's ERP export.
+    Example(ExampleArgs),
+}
+
+/// Arguments of `kausa example`.
+#[derive(Debug, clap::Args)]
+struct ExampleArgs {
+    /// Which example (only `beispiel-antriebe` so far).
+    name: String,
+    /// tiny or full.
+    #[arg(long, value_enum, default_value_t = supply_cmd::Scale::Tiny)]
+    scale: supply_cmd::Scale,
+    /// The folder to write (created if absent).
+    #[arg(long)]
+    out: std::path::PathBuf,
+    /// Seed: the same seed writes byte-identical files.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 fn main() -> ExitCode {
@@ -102,6 +120,10 @@ fn main() -> ExitCode {
         Command::Audit(a) => audit_cmd::run(a, audit_flag.as_deref()),
         Command::Report(a) => report::run(*a),
         Command::Supply(a) => supply_cmd::run(a),
+        Command::Example(a) => match a.name.as_str() {
+            "beispiel-antriebe" => supply_cmd::write_example(&a.out, a.scale, a.seed),
+            other => Err(anyhow::anyhow!("unknown example {other:?} (known: beispiel-antriebe)")),
+        },
     };
     let code: u8 = if result.is_ok() { 0 } else { 2 };
     if let (Some(mut log), Some(capture)) = (log, capture) {

@@ -84,28 +84,51 @@ enum Kind {
         #[arg(long)]
         json: bool,
     },
-    /// Write the export of the example company "Beispiel-Antriebe GmbH" (fictional, tiny scale).
+    /// Write the export of the example company "Beispiel-Antriebe GmbH" (fictional).
     Example {
         /// The folder to write (created if absent).
         dir: PathBuf,
         /// Seed: the same seed writes byte-identical files.
         #[arg(long, default_value_t = 1)]
         seed: u64,
+        /// tiny (one plant, 8 suppliers, 25 parts, one year) or full (two plants, 60 suppliers, 220 parts, three years).
+        #[arg(long, value_enum, default_value_t = Scale::Tiny)]
+        scale: Scale,
     },
+}
+
+/// The example company's scale.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum Scale {
+    /// One plant, 8 supplier sites, 25 parts, one year of history.
+    Tiny,
+    /// Two plants, 60 supplier sites, 220 parts, three years of history.
+    Full,
+}
+
+/// Writes the example company's export into `dir`.
+pub(crate) fn write_example(dir: &std::path::Path, scale: Scale, seed: u64) -> Result<()> {
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    let files = match scale {
+        Scale::Tiny => kausa_supply::example::tiny(seed),
+        Scale::Full => kausa_supply::example::full(seed),
+    };
+    for (name, text) in &files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    println!(
+        "Wrote {} files of the example company ({} scale) to {} (seed {seed})",
+        files.len(),
+        if scale == Scale::Full { "full" } else { "tiny" },
+        dir.display()
+    );
+    Ok(())
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
     match args.kind {
-        Kind::Example { dir, seed } => {
-            std::fs::create_dir_all(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
-            let files = kausa_supply::example::tiny(seed);
-            for (name, text) in &files {
-                let path = dir.join(name);
-                std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
-            }
-            println!("Wrote {} files of the example company to {} (seed {seed})", files.len(), dir.display());
-            Ok(())
-        }
+        Kind::Example { dir, seed, scale } => write_example(&dir, scale, seed),
         Kind::Exposure { dir, ttr, ttr_file, flex, seed, write_lp, json } => {
             exposure(&dir, ttr, ttr_file.as_deref(), flex, seed, write_lp.as_deref(), json)
         }

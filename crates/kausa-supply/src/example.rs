@@ -317,3 +317,508 @@ pub fn tiny(seed: u64) -> Vec<File> {
 fn cost_of(cost: &std::collections::HashMap<String, f64>, part: &str) -> f64 {
     cost.get(part).copied().unwrap_or(100.0)
 }
+
+/// The company at `full` scale (SUPPLY-CHAIN.md §9): what each supplier site of it is.
+struct FullSite {
+    id: String,
+    country: &'static str,
+    commodity: &'static str,
+    base: f64,
+    mode: &'static str,
+    transit: &'static str,
+    transit_days: f64,
+    sigma: f64,
+}
+
+/// The supplier sites of the full company: 22 in Germany, 14 in Poland, 10 in Czechia
+/// (three of them ship through Poland), 8 in Italy (August closure), 6 in China (three by
+/// sea via Hamburg, one via Gdańsk, two by rail through Kazakhstan and Poland).
+fn full_sites(rng: &mut Rng) -> Vec<FullSite> {
+    let plan: [(&str, usize, &[&str]); 5] = [
+        ("DE", 22, &["castings", "bearings", "plastics", "fasteners", "seals", "cables"]),
+        ("PL", 14, &["castings", "harnesses", "sheet metal", "plastics"]),
+        ("CZ", 10, &["machined parts", "bearings"]),
+        ("IT", 8, &["pump housings", "valves"]),
+        ("CN", 6, &["magnets", "electronics", "boards"]),
+    ];
+    let mut out = Vec::new();
+    for (country, n, commodities) in plan {
+        for i in 0..n {
+            let (mode, transit, transit_days) = match (country, i) {
+                ("DE", _) => ("road", "DE", 1.0 + (i % 2) as f64),
+                ("PL", _) => ("road", "PL|DE", 2.0 + (i % 3) as f64),
+                ("CZ", 0..=2) => ("road", "CZ|PL|DE", 3.0),
+                ("CZ", _) => ("road", "CZ|DE", 1.0 + (i % 2) as f64),
+                ("IT", _) => ("road", "IT|AT|DE", 2.0 + (i % 2) as f64),
+                ("CN", 0..=2) => ("sea", "CN|DE", 35.0 + 5.0 * i as f64),
+                ("CN", 3) => ("sea", "CN|PL|DE", 42.0),
+                _ => ("rail", "CN|KZ|PL|DE", 18.0 + 2.0 * (i - 4) as f64),
+            };
+            out.push(FullSite {
+                id: format!("S-{country}-{:02}", i + 1),
+                country,
+                commodity: commodities[i % commodities.len()],
+                base: (3.0 + 7.0 * rng.uniform()).round(),
+                mode,
+                transit,
+                transit_days,
+                sigma: 0.1 + 0.4 * rng.uniform(),
+            });
+        }
+    }
+    out
+}
+
+/// The export files of the full-scale example company for `seed`: two plants
+/// (Schwäbisch Hall, DE, with six work centres; Plzeň, CZ, with four; family A's
+/// gear motors routed in both), 60 supplier sites, 40 finished parts in six
+/// families, 50 semi-finished parts in two levels, 130 purchased parts, twelve of
+/// them dual-sourced, and three years of daily history (2022–2024) with injected
+/// past events. The ground truth is `truth.toml`.
+pub fn full(seed: u64) -> Vec<File> {
+    let mut rng = Rng::seed_from_u64(seed ^ 0x5eed_f011);
+    let plants = [("PLANT1", "Schwaebisch Hall", "DE"), ("PLANT2", "Plzen", "CZ")];
+    let wcs: [(&str, usize); 10] = [
+        ("MACH1", 0),
+        ("MACH2", 0),
+        ("WIND1", 0),
+        ("ASSY1", 0),
+        ("ASSY2", 0),
+        ("TEST1", 0),
+        ("MACH3", 1),
+        ("ASSY3", 1),
+        ("ASSY4", 1),
+        ("TEST2", 1),
+    ];
+    let sites = full_sites(&mut rng);
+    let mut files = Vec::new();
+    let mut site_csv = Csv::new("sites", "site_id,site_type,name,country");
+    for (id, name, country) in plants {
+        row!(site_csv, id, "plant", name, country);
+    }
+    row!(site_csv, "PORT-HAM", "port", "Hamburg", "DE");
+    row!(site_csv, "PORT-GDN", "port", "Gdansk", "PL");
+    let mut suppliers = Csv::new("suppliers", "supplier_id,name,country");
+    let mut supplier_sites = Csv::new("supplier_sites", "supplier_id,site_id");
+    for (i, s) in sites.iter().enumerate() {
+        row!(site_csv, s.id, "supplier_site", format!("{} works {}", s.commodity, i + 1), s.country);
+        row!(suppliers, format!("SUP-{:02}", i + 1), format!("{} supplier {}", s.commodity, i + 1), s.country);
+        row!(supplier_sites, format!("SUP-{:02}", i + 1), s.id);
+    }
+    // Finished parts: 40 in families A–F; A–D are made at PLANT1, E–F at PLANT2, A also at PLANT2.
+    let families = ["A", "B", "C", "D", "E", "F"];
+    let finished: Vec<(String, usize)> =
+        (0..40).map(|i| (format!("FG-{}{:02}", families[i % 6], i / 6 + 1), i % 6)).collect();
+    let home_of = |family: usize| usize::from(family >= 4);
+    let semi: Vec<String> = (1..=50).map(|i| format!("SF-{i:03}")).collect();
+    let bought: Vec<String> = (1..=130).map(|i| format!("P-{i:04}")).collect();
+    // Weekly demand base per finished part.
+    let base: Vec<f64> = (0..finished.len()).map(|_| (15.0 + 45.0 * rng.uniform()).round()).collect();
+    // Bills of materials: level-2 semis (SF-041..050) from two purchased parts; level-1
+    // semis (SF-001..040) from two purchased parts and, every fourth, a level-2 semi;
+    // finished parts from two level-1 semis of their family's pool and two or three
+    // purchased parts. Purchased parts are dealt out in turn, so each is used.
+    let mut next_bought = 0usize;
+    let mut take = |n: usize| -> Vec<usize> {
+        (0..n)
+            .map(|_| {
+                next_bought += 1;
+                (next_bought * 37) % 130
+            })
+            .collect()
+    };
+    let mut bom: Vec<(String, String, f64)> = Vec::new();
+    for s in &semi[40..] {
+        for p in take(2) {
+            bom.push((s.clone(), bought[p].clone(), 1.0));
+        }
+    }
+    for (k, s) in semi[..40].iter().enumerate() {
+        for p in take(2) {
+            bom.push((s.clone(), bought[p].clone(), (1 + k % 3) as f64));
+        }
+        if k % 4 == 0 {
+            bom.push((s.clone(), semi[40 + k / 4].clone(), 1.0));
+        }
+    }
+    for (j, (fg, family)) in finished.iter().enumerate() {
+        for t in 0..2 {
+            bom.push((fg.clone(), semi[(family * 7 + 3 * j + t) % 40].clone(), 1.0));
+        }
+        for p in take(2 + j % 2) {
+            bom.push((fg.clone(), bought[p].clone(), (1 + (j + p) % 4) as f64));
+        }
+    }
+    // Costs bottom-up.
+    let mut cost = std::collections::HashMap::new();
+    for (k, p) in bought.iter().enumerate() {
+        cost.insert(p.clone(), 1.0 + (k as f64 * 7.3) % 39.0);
+    }
+    for part in semi[40..].iter().chain(&semi[..40]).chain(finished.iter().map(|f| &f.0)) {
+        let c: f64 = bom.iter().filter(|b| b.0 == *part).map(|b| b.2 * cost_of(&cost, &b.1)).sum();
+        let labour = if part.starts_with("FG") { 30.0 } else { 6.0 };
+        cost.insert(part.clone(), c + labour);
+    }
+    let mut parts = Csv::new("parts", "part_id,description,part_type,base_uom,std_cost,list_price");
+    for (k, p) in bought.iter().enumerate() {
+        row!(parts, p, format!("purchased part {}", k + 1), "purchased", "PC", format!("{:.2}", cost[p]), "");
+    }
+    for (k, s) in semi.iter().enumerate() {
+        let what = if k < 40 { "rotor/stator/board" } else { "core" };
+        row!(parts, s, format!("{what} {}", k + 1), "semi", "PC", format!("{:.2}", cost[s]), "");
+    }
+    for (fg, family) in &finished {
+        let c = cost[fg];
+        let what = ["gear motor", "gear motor", "servo motor", "pump", "pump", "drive controller"][*family];
+        row!(parts, fg, format!("{what} {fg}"), "finished", "PC", format!("{c:.2}"), format!("{:.2}", c * 1.6));
+    }
+    // Routings, sized for the work centres' loads (2 shifts of 8 hours): assembly runs at
+    // about 70% of its minutes (at the base demand), test and machining at about 60%.
+    let daily = |j: usize| base[j] / 5.0;
+    let assy_of = |j: usize, family: usize| if home_of(family) == 0 { 3 + j % 2 } else { 7 + j % 2 };
+    let test_of = |family: usize| if home_of(family) == 0 { 5 } else { 9 };
+    let mut assy_units = [0.0; 10];
+    for (j, (_, family)) in finished.iter().enumerate() {
+        assy_units[assy_of(j, *family)] += daily(j);
+        assy_units[test_of(*family)] += daily(j);
+    }
+    let capacity = 2.0 * 8.0 * 60.0;
+    let mut routings = Csv::new("routings", "plant_id,part_id,op_seq,work_center_id,run_min_per_unit");
+    let mut minutes_of = std::collections::HashMap::new();
+    for (j, (fg, family)) in finished.iter().enumerate() {
+        let (a, t) = (assy_of(j, *family), test_of(*family));
+        let m_a = 0.7 * capacity / assy_units[a] * (0.9 + 0.2 * rng.uniform());
+        let m_t = 0.6 * capacity / assy_units[t];
+        minutes_of.insert(fg.clone(), (m_a, m_t));
+        row!(routings, plants[home_of(*family)].0, fg, 10, wcs[a].0, format!("{m_a:.2}"));
+        row!(routings, plants[home_of(*family)].0, fg, 20, wcs[t].0, format!("{m_t:.2}"));
+        if *family == 0 {
+            // Family A is also routed at PLANT2 (the move_capacity option).
+            row!(routings, "PLANT2", fg, 10, wcs[7 + j % 2].0, format!("{m_a:.2}"));
+            row!(routings, "PLANT2", fg, 20, "TEST2", format!("{m_t:.2}"));
+        }
+    }
+    // Semis: machined or wound at the plant of the first finished part that uses them.
+    let mut semi_use = vec![0.0; 50];
+    let mut semi_home = vec![0usize; 50];
+    for (j, (fg, family)) in finished.iter().enumerate().rev() {
+        for b in bom.iter().filter(|b| b.0 == *fg && b.1.starts_with("SF")) {
+            let k: usize = b.1[3..].parse::<usize>().expect("SF-nnn") - 1;
+            semi_use[k] += daily(j) * b.2;
+            semi_home[k] = home_of(*family);
+        }
+    }
+    for k in 0..40 {
+        for b in bom.iter().filter(|b| b.0 == semi[k] && b.1.starts_with("SF")) {
+            let l: usize = b.1[3..].parse::<usize>().expect("SF-nnn") - 1;
+            semi_use[l] += semi_use[k] * b.2;
+            semi_home[l] = semi_home[k];
+        }
+    }
+    let semi_wc = |k: usize| if semi_home[k] == 1 { 6 } else { k % 3 };
+    let mut wc_units = [0.0; 10];
+    for k in 0..50 {
+        wc_units[semi_wc(k)] += semi_use[k];
+    }
+    for k in 0..50 {
+        let w = semi_wc(k);
+        let m = 0.6 * capacity / wc_units[w] * (0.8 + 0.4 * rng.uniform());
+        row!(routings, plants[semi_home[k]].0, semi[k], 10, wcs[w].0, format!("{m:.2}"));
+    }
+    let mut work_centers =
+        Csv::new("work_centers", "work_center_id,plant_id,machines,std_shifts_per_day,hours_per_shift");
+    for (wc, p) in wcs {
+        row!(work_centers, wc, plants[p].0, 2, 2, 8);
+    }
+    let mut bom_csv = Csv::new("bom", "plant_id,parent_part_id,component_part_id,qty_per");
+    for (parent, child, q) in &bom {
+        let plant = finished
+            .iter()
+            .find(|f| f.0 == *parent)
+            .map_or_else(|| semi.iter().position(|s| s == parent).map_or(0, |k| semi_home[k]), |f| home_of(f.1));
+        row!(bom_csv, plants[plant].0, parent, child, q);
+        if finished.iter().any(|f| f.0 == *parent && f.1 == 0) {
+            row!(bom_csv, "PLANT2", parent, child, q);
+        }
+    }
+    // Sourcing: each purchased part from a site whose turn it is; twelve Polish-sourced
+    // parts dual-sourced with a Czech or German site (60/40).
+    let mut sourcing =
+        Csv::new("sourcing", "part_id,plant_id,supplier_site_id,quota_share,unit_price,planned_lead_time_days,lane_id");
+    let mut lanes = Csv::new("lanes", "lane_id,from_site_id,to_site_id,mode,transit_countries,planned_transit_days");
+    for s in &sites {
+        row!(lanes, format!("L-{}", s.id), s.id, "PLANT1", s.mode, s.transit, s.transit_days);
+    }
+    let mut source_of: Vec<Vec<(usize, f64)>> = Vec::new();
+    let mut dual = 0;
+    for (k, p) in bought.iter().enumerate() {
+        let first = (k * 7) % sites.len();
+        let srcs = if sites[first].country == "PL" && dual < 12 && k % 2 == 0 {
+            dual += 1;
+            let second = if dual % 2 == 0 { 36 + dual % 10 } else { dual % 22 };
+            vec![(first, 0.6), (second, 0.4)]
+        } else {
+            vec![(first, 1.0)]
+        };
+        for &(s, q) in &srcs {
+            let site = &sites[s];
+            row!(
+                sourcing,
+                p,
+                "PLANT1",
+                site.id,
+                q,
+                format!("{:.2}", cost[p]),
+                site.base + site.transit_days + 2.0,
+                format!("L-{}", site.id)
+            );
+        }
+        source_of.push(srcs);
+    }
+    // Weekly use of each purchased part (finished parts' demand through the BOM).
+    let mut use_of = vec![0.0; 130];
+    {
+        let mut stack: Vec<(String, f64)> =
+            finished.iter().enumerate().map(|(j, (fg, _))| (fg.clone(), base[j])).collect();
+        while let Some((part, qty)) = stack.pop() {
+            for b in bom.iter().filter(|b| b.0 == part) {
+                match bought.iter().position(|p| *p == b.1) {
+                    Some(k) => use_of[k] += qty * b.2,
+                    None => stack.push((b.1.clone(), qty * b.2)),
+                }
+            }
+        }
+    }
+    // Three years of history, 2022–2024, with the injected past events of truth.toml.
+    let start = Date::from_ymd(2022, 1, 1);
+    let end = Date::from_ymd(2025, 1, 1);
+    let weeks = (end.0 - start.0) / 7;
+    let cny = [Date::from_ymd(2022, 2, 1), Date::from_ymd(2023, 1, 22), Date::from_ymd(2024, 2, 10)];
+    let blockade = (Date::from_ymd(2023, 3, 6), 10);
+    let fire = ("S-IT-03", Date::from_ymd(2023, 6, 12), 60);
+    let port = (Date::from_ymd(2022, 4, 4), 21);
+    let mut pos = Csv::new(
+        "purchase_orders",
+        "po_id,po_line,schedule_line,part_id,supplier_site_id,plant_id,lane_id,order_date,requested_date,qty,unit_price,status",
+    );
+    let mut receipts = Csv::new("po_receipts", "po_id,po_line,receipt_id,receipt_date,qty_received,qty_rejected");
+    let mut po_n = 0;
+    for week in 0..weeks {
+        for (k, p) in bought.iter().enumerate() {
+            for &(s, q) in &source_of[k] {
+                let site = &sites[s];
+                let order = Date(start.0 + week * 7 + (k % 5) as i32);
+                let qty = (q * use_of[k] * (0.8 + 0.4 * rng.uniform())).round().max(1.0);
+                let load = 0.6 + 0.5 * rng.uniform();
+                let mut lead = site.transit_days + site.base + 8.0 * (load - 0.8).max(0.0);
+                if site.country == "CN" && site.mode == "sea" && cny.iter().any(|c| (order.0 - c.0).abs() < 21) {
+                    lead += 9.0;
+                }
+                if site.country == "IT" && order.ymd().1 == 8 {
+                    lead += 10.0;
+                }
+                let mut lead = lead * (site.sigma * rng.normal()).exp();
+                if site.transit.contains("PL") && (order.0 - blockade.0.0).abs() <= 30 {
+                    let ship = order.0 + site.base as i32;
+                    if ship >= blockade.0.0 && ship < blockade.0.0 + blockade.1 {
+                        lead += 4.0;
+                    }
+                }
+                if site.id == fire.0 && order.0 >= fire.1.0 - 10 && order.0 < fire.1.0 + fire.2 {
+                    lead = lead.max((fire.1.0 + fire.2 - order.0) as f64 + site.transit_days);
+                }
+                if site.mode == "sea" && order.0 >= port.0.0 - 7 && order.0 < port.0.0 + port.1 {
+                    lead += (port.0.0 + port.1 - order.0).max(0) as f64;
+                }
+                let lead = lead.round().max(1.0);
+                po_n += 1;
+                let po = format!("45{po_n:07}");
+                let requested = Date(order.0 + (site.base + site.transit_days + 2.0) as i32);
+                let received = Date(order.0 + lead as i32);
+                let status = if received.0 < end.0 { "closed" } else { "open" };
+                row!(
+                    pos,
+                    po,
+                    10,
+                    1,
+                    p,
+                    site.id,
+                    "PLANT1",
+                    format!("L-{}", site.id),
+                    order,
+                    requested,
+                    qty,
+                    format!("{:.2}", cost[p]),
+                    status
+                );
+                if received.0 < end.0 {
+                    row!(receipts, po, 10, format!("R{po_n:07}"), received, qty, 0);
+                }
+            }
+        }
+    }
+    let mut sales = Csv::new(
+        "sales_orders",
+        "so_id,so_line,customer_id,ship_from_plant_id,part_id,order_date,requested_date,promised_date,qty,unit_price,status",
+    );
+    let mut deliveries = Csv::new("deliveries", "so_id,so_line,delivery_id,ship_date,qty_shipped");
+    let mut production = Csv::new(
+        "production_orders",
+        "prod_order_id,part_id,plant_id,work_center_id,planned_start,planned_end,actual_start,actual_end,qty_planned,qty_good,qty_scrap,shift_type",
+    );
+    let (mut so_n, mut pr_n) = (0, 0);
+    for week in 0..weeks {
+        let monday = Date(start.0 + week * 7);
+        let (year, month, _) = monday.ymd();
+        let season = match month {
+            10..=12 => 1.25,
+            8 => 0.7,
+            _ => 1.0,
+        };
+        let trend = 1.03f64.powf(f64::from(year - 2022) + f64::from(month - 1) / 12.0);
+        for (j, (fg, family)) in finished.iter().enumerate() {
+            let total = (base[j] * season * trend * (0.75 + 0.5 * rng.uniform())).round();
+            let plant = plants[home_of(*family)].0;
+            let price = cost[fg] * 1.6;
+            // The week's demand in lines of a few customers each.
+            let n_lines = 3 + rng.index(8) as usize;
+            let mut left = total;
+            for l in 0..n_lines {
+                let qty = if l + 1 == n_lines { left } else { (total / n_lines as f64).round().min(left) };
+                left -= qty;
+                if qty <= 0.0 {
+                    continue;
+                }
+                so_n += 1;
+                let order = Date(monday.0 + rng.index(5) as i32);
+                let promised = Date(order.0 + 14);
+                let late = (rng.uniform() < 0.08) as i32 * (1 + rng.index(6) as i32);
+                let ship = Date(promised.0 + late);
+                let status = if ship.0 < end.0 { "closed" } else { "open" };
+                let so = format!("SO{so_n:07}");
+                row!(
+                    sales,
+                    so,
+                    10,
+                    format!("C-{:03}", 1 + rng.index(150)),
+                    plant,
+                    fg,
+                    order,
+                    promised,
+                    promised,
+                    qty,
+                    format!("{price:.2}"),
+                    status
+                );
+                if ship.0 < end.0 {
+                    row!(deliveries, so, 10, format!("D{so_n:07}"), ship, qty);
+                }
+            }
+            // One production order a week; every eighth runs on a Saturday shift.
+            pr_n += 1;
+            let saturday = pr_n % 8 == 0;
+            let scrap = (total * (0.04 * rng.uniform() + if saturday { 0.015 } else { 0.0 })).round();
+            let p_start = Date(monday.0 + 7);
+            let wc = wcs[assy_of(j, *family)].0;
+            row!(
+                production,
+                format!("PR{pr_n:07}"),
+                fg,
+                plant,
+                wc,
+                p_start,
+                Date(p_start.0 + 2),
+                p_start,
+                Date(p_start.0 + 2),
+                total,
+                total - scrap,
+                scrap,
+                if saturday {
+                    "sat"
+                } else if j % 2 == 0 {
+                    "early"
+                } else {
+                    "late"
+                }
+            );
+        }
+    }
+    // Weekly stock snapshots: purchased parts about three weeks of use, semis one, finished two.
+    let mut stocks = Csv::new("inventory_snapshots", "date,site_id,part_id,on_hand,safety_stock");
+    let mut calendar =
+        Csv::new("shift_calendar", "date,plant_id,work_center_id,shifts_planned,hours_planned,overtime_hours");
+    for week in 0..weeks {
+        let day = Date(start.0 + week * 7);
+        for (k, p) in bought.iter().enumerate() {
+            let weeks_of_use = 2.0 + 2.0 * rng.uniform();
+            row!(stocks, day, "PLANT1", p, (use_of[k] * weeks_of_use).round(), (use_of[k]).round());
+        }
+        for (k, s) in semi.iter().enumerate() {
+            row!(stocks, day, plants[semi_home[k]].0, s, (semi_use[k] * 5.0 * rng.uniform()).round(), 0);
+        }
+        for (j, (fg, family)) in finished.iter().enumerate() {
+            // About two weeks of demand: the open orders of the last fortnight are covered.
+            row!(stocks, day, plants[home_of(*family)].0, fg, (base[j] * (1.5 + rng.uniform())).round(), 0);
+        }
+        for d in 0..5 {
+            for (wc, p) in wcs {
+                row!(calendar, Date(day.0 + d), plants[p].0, wc, 2, 16, 0);
+            }
+        }
+    }
+    let manifest = format!(
+        "# The export of the example company \"Beispiel-Antriebe GmbH\" (fictional), full scale, seed {seed}.\n\
+         format = \"kausa-export/1\"\nexport_date = \"2024-12-31\"\nerp = \"example generator\"\ncurrency = \"EUR\"\ndecimal = \".\"\n"
+    );
+    files.push(("manifest.toml".to_string(), manifest));
+    for csv in [
+        site_csv,
+        suppliers,
+        supplier_sites,
+        parts,
+        bom_csv,
+        routings,
+        work_centers,
+        sourcing,
+        lanes,
+        stocks,
+        pos,
+        receipts,
+        production,
+        sales,
+        deliveries,
+        calendar,
+    ] {
+        files.push((format!("{}.csv", csv.name), csv.text));
+    }
+    let mut truth = format!(
+        "# Ground truth of the full example export (seed {seed}).\n\
+         # Lead time of a purchase-order line, in days, rounded, at least 1:\n\
+         #   (planned_transit + base + 8 * max(load - 0.8, 0) + holiday) * exp(sigma_site * N(0, 1)), load ~ U(0.6, 1.1);\n\
+         #   holiday: +9 days for sea freight ordered within 21 days of Chinese New Year, +10 for Italian sites in August;\n\
+         #   past events: a Polish border blockade ({}, {} days) adds 4 days to lanes through Poland shipping then;\n\
+         #   a fire at {} ({}, {} days) holds its orders until it is over; a Shanghai port closure ({}, {} days) holds sea freight.\n\
+         # Weekly demand of a finished part: round(base * season * 1.03^years * U(0.75, 1.25)), season 1.25 in Q4, 0.7 in August,\n\
+         #   split into 3-10 lines promised 14 days after the order.\n\
+         # Scrap share of a production order: 4% x U(0, 1), plus 1.5 points on Saturday shifts.\n\
+         scrap_rate_regular = 0.02\nscrap_rate_saturday = 0.035\n",
+        blockade.0, blockade.1, fire.0, fire.1, fire.2, port.0, port.1
+    );
+    for s in &sites {
+        let _ = writeln!(
+            truth,
+            "\n[supplier_site.{:?}]\ncountry = {:?}\ncommodity = {:?}\nbase_days = {}\nplanned_transit_days = {}\nmode = {:?}\ntransit = {:?}\nsigma_log = {:.4}",
+            s.id, s.country, s.commodity, s.base, s.transit_days, s.mode, s.transit, s.sigma
+        );
+    }
+    for (j, (fg, _)) in finished.iter().enumerate() {
+        let _ = writeln!(truth, "\n[finished.{fg:?}]\nbase_per_week = {}", base[j]);
+    }
+    files.push(("truth.toml".to_string(), truth));
+    let readme = format!(
+        "Example ERP export of the fictional \"Beispiel-Antriebe GmbH\" (full scale), written by `kausa supply example --scale full --seed {seed}`.\n\
+         Two plants (PLANT1 Schwaebisch Hall, PLANT2 Plzen), 60 supplier sites (DE, PL, CZ, IT, CN), 220 parts, history 2022-2024.\n"
+    );
+    files.push(("README.txt".to_string(), readme));
+    files
+}

@@ -251,9 +251,9 @@ pub struct Kpis {
     pub otif: f64,
     /// The largest number of finished units past their promise and not yet shipped, over the days.
     pub backlog_peak_units: f64,
-    /// Days from the scenario's first event until the first day whose fill rate (units of the
-    /// lines due that day shipped complete by then) falls below the service level; the days
-    /// left in the horizon when it never does (censored).
+    /// Days from the scenario's first event until the first day whose trailing week's fill
+    /// rate (units of the lines due in it shipped complete by their promise) falls below the
+    /// service level; the days left in the horizon when it never does (censored).
     pub tts_days: f64,
     /// Days from the scenario's first event until the fill rate is at or above the service
     /// level for seven days in a row after a failure; 0 without a failure, the days left
@@ -344,7 +344,8 @@ pub struct Network {
     /// Per finished part: its home plant (of its first routing row).
     home: Vec<usize>,
     /// Per finished part and plant with a routing for it: the minutes each work centre
-    /// spends per finished unit, its semi-finished parts' routings included.
+    /// spends per finished unit, its semi-finished parts' routings included (at this
+    /// plant when they have a routing here, else at the plant of their first routing).
     loads: Vec<Vec<(usize, Load)>>,
     purchased: Vec<String>,
     /// Per purchased part: (site index, quota share, unit price).
@@ -492,11 +493,21 @@ impl Network {
                 let mut load: Vec<(usize, f64)> = Vec::new();
                 let mut stack: Vec<(&str, f64)> = vec![(fg.as_str(), 1.0)];
                 while let Some((part, qty)) = stack.pop() {
-                    for r in export.routings.iter().filter(|r| r.part_id == part && r.plant_id == *plant) {
-                        let Some(w) = wc_index(&r.work_center_id, pi) else {
+                    // A part is made at this plant when it has a routing here, else at the
+                    // plant of its first routing (semi-finished parts made for both plants).
+                    let at = if export.routings.iter().any(|r| r.part_id == part && r.plant_id == *plant) {
+                        pi
+                    } else {
+                        match export.routings.iter().find(|r| r.part_id == part) {
+                            Some(r) => plant_index(&r.plant_id),
+                            None => pi,
+                        }
+                    };
+                    for r in export.routings.iter().filter(|r| r.part_id == part && r.plant_id == plants[at]) {
+                        let Some(w) = wc_index(&r.work_center_id, at) else {
                             return Err(SimError::new(format!(
-                                "{}:{}: work centre {:?} of {part:?} is not in work_centers.csv for {plant:?}",
-                                r.pos.file, r.pos.line, r.work_center_id
+                                "{}:{}: work centre {:?} of {part:?} is not in work_centers.csv for {:?}",
+                                r.pos.file, r.pos.line, r.work_center_id, plants[at]
                             )));
                         };
                         match load.iter_mut().find(|l| l.0 == w) {
@@ -1015,21 +1026,17 @@ impl Network {
                     makes.push((f, li, left, false));
                 }
             }
-            let want: Vec<f64> = (0..nf)
-                .map(|f| {
-                    let backlog: f64 = open[f].iter().map(|l| l.1).sum();
-                    (backlog + 5.0 * self.demand[f].0 - fg_stock[f]).max(0.0)
-                })
-                .collect();
-            // Capacity shared in proportion to need, work centre by work centre.
-            need.iter_mut().for_each(|x| *x = 0.0);
-            for &(f, li, share, _) in makes.iter() {
-                for &(w, m) in &self.loads[f][li].1 {
-                    need[w] += want[f] * share * m;
-                }
+            // What each finished part needs: first the open lines its stock does not
+            // cover (urgent), then a buffer of five days' demand; capacity goes to the
+            // urgent need of every part before any buffer.
+            let mut urgent = vec![0.0; nf];
+            let mut want = vec![0.0; nf];
+            for f in 0..nf {
+                let backlog: f64 = open[f].iter().map(|l| l.1).sum();
+                urgent[f] = (backlog - fg_stock[f]).max(0.0);
+                want[f] = (backlog + 5.0 * self.demand[f].0 - fg_stock[f]).max(0.0);
             }
-            let scale: Vec<f64> =
-                (0..nw).map(|w| if need[w] > avail[w] && need[w] > 0.0 { avail[w] / need[w] } else { 1.0 }).collect();
+            let buffer: Vec<f64> = (0..nf).map(|f| want[f] - urgent[f]).collect();
             // Scrap: the learned share of each shift kind, weighted by the minutes each contributes.
             let scrap = if minutes > 0.0 {
                 (regular * self.scrap_regular + (minutes - regular) * self.scrap_extra) / minutes
@@ -1039,19 +1046,33 @@ impl Network {
             let mut capacity_limit = vec![0.0; nf];
             let mut tightest = vec![(1.0, nw + np); nf];
             let mut moved_units = vec![0.0; nf];
-            for &(f, li, share, moved) in makes.iter() {
-                let mut fraction: f64 = 1.0;
-                for &(w, _) in &self.loads[f][li].1 {
-                    if scale[w] < fraction {
-                        fraction = scale[w];
-                    }
-                    if scale[w] < tightest[f].0 {
-                        tightest[f] = (scale[w], w);
+            for (tier, amount) in [&urgent, &buffer].into_iter().enumerate() {
+                // Capacity shared in proportion to need, work centre by work centre.
+                need.iter_mut().for_each(|x| *x = 0.0);
+                for &(f, li, share, _) in makes.iter() {
+                    for &(w, m) in &self.loads[f][li].1 {
+                        need[w] += amount[f] * share * m;
                     }
                 }
-                capacity_limit[f] += want[f] * share * fraction;
-                if moved {
-                    moved_units[f] += want[f] * share * fraction;
+                let scale: Vec<f64> = (0..nw)
+                    .map(|w| if need[w] > avail[w] && need[w] > 0.0 { avail[w] / need[w] } else { 1.0 })
+                    .collect();
+                for &(f, li, share, moved) in makes.iter() {
+                    let mut fraction: f64 = 1.0;
+                    for &(w, _) in &self.loads[f][li].1 {
+                        fraction = fraction.min(scale[w]);
+                        if tier == 0 && scale[w] < tightest[f].0 {
+                            tightest[f] = (scale[w], w);
+                        }
+                    }
+                    let made = amount[f] * share * fraction;
+                    capacity_limit[f] += made;
+                    if moved {
+                        moved_units[f] += made;
+                    }
+                    for &(w, m) in &self.loads[f][li].1 {
+                        avail[w] = (avail[w] - made * m).max(0.0);
+                    }
                 }
             }
             for f in 0..nf {
@@ -1064,8 +1085,9 @@ impl Network {
                         short_of = Some(p);
                     }
                 }
-                // A day without any shift (a weekend) holds nothing back.
-                if make < want[f].floor() && (workday || minutes > 0.0) {
+                // What holds back the urgent need (the buffer's shortfall delays no line);
+                // a day without any shift (a weekend) holds nothing back.
+                if make < urgent[f].floor() && (workday || minutes > 0.0) {
                     binding[f] = match short_of {
                         Some(p) => nw + p,
                         None if tightest[f].1 < nw => tightest[f].1,
@@ -1205,9 +1227,17 @@ impl Network {
         // every variant, the reference included, so the values compare).
         let first = sc.events.iter().map(|e| e.start.0).min().unwrap_or(start).clamp(start, end - 1);
         let served = |d: usize| due[d] <= 0.0 || due_on_time[d] >= sc.service_level * due[d] - 1e-9;
+        // Service fails on the first day whose trailing week (that day and the six before)
+        // ships less than the service level of what fell due in it: one unlucky day is no failure.
+        let failed = |d: usize| {
+            let week = d.saturating_sub(6)..=d;
+            let (all, on_time): (f64, f64) =
+                week.map(|x| (due[x], due_on_time[x])).fold((0.0, 0.0), |a, b| (a.0 + b.0, a.1 + b.1));
+            all > 0.0 && on_time < sc.service_level * all - 1e-9
+        };
         let from = (first - start) as usize;
         let left = (end - first) as f64;
-        match (from..days).find(|&d| !served(d)) {
+        match (from..days).find(|&d| failed(d)) {
             None => (k.tts_days, k.ttr_days) = (left, 0.0),
             Some(fail) => {
                 k.tts_days = (fail - from) as f64;
