@@ -652,7 +652,7 @@ fn learned_mechanisms_recover_the_full_example_truth() {
     }
     assert_eq!(checked, 22);
     // Demand: base × season (1.25 in Q4, 0.7 in August) × 1.03 per year, averaged over the weeks of 2022–2024.
-    let (start, weeks) = (kausa_supply::Date::from_ymd(2022, 1, 1), (1096 / 7) as i32);
+    let (start, weeks): (_, i32) = (kausa_supply::Date::from_ymd(2022, 1, 1), 1096 / 7);
     let mean_factor = (0..weeks)
         .map(|w| {
             let (year, month, _) = kausa_supply::Date(start.0 + 7 * w).ymd();
