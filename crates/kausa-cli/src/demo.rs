@@ -10,9 +10,31 @@ use kausa_sim::LinearSem;
 use crate::compare::{comparison_json, comparison_text};
 use crate::discover::{TestKind, edge_table, run_pc};
 
-/// Arguments of `kausa demo`.
+/// Arguments of `kausa demo`: without a subcommand, the supply-chain demo.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
+    #[command(subcommand)]
+    kind: Option<Kind>,
+    /// The folder the supply-chain demo writes (the export, the scenario, the report).
+    #[arg(long, default_value = "kausa-demo")]
+    out: std::path::PathBuf,
+    /// Worker threads (default: all cores; the result never depends on it).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, clap::Subcommand)]
+enum Kind {
+    /// Simulate a linear-Gaussian causal system, learn its graph back with PC, score it.
+    Discovery(DiscoveryArgs),
+}
+
+/// Arguments of `kausa demo discovery`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct DiscoveryArgs {
     /// Number of variables.
     #[arg(long, default_value_t = 20)]
     p: usize,
@@ -33,7 +55,108 @@ pub(crate) struct Args {
     json: bool,
 }
 
+/// The scenario of the supply-chain demo: a four-week strike in Poland with three mitigations.
+const DEMO_SCENARIO: &str = include_str!("../../../examples/pl-strike.toml");
+
 pub(crate) fn run(args: Args) -> Result<()> {
+    match args.kind {
+        Some(Kind::Discovery(a)) => discovery(a),
+        None => supply(&args.out, args.threads, args.json),
+    }
+}
+
+/// The main job: generate the tiny example company, check and learn it, run the
+/// Poland-strike scenario with its mitigations, print the table, write the report.
+fn supply(out: &std::path::Path, threads: Option<usize>, json: bool) -> Result<()> {
+    use anyhow::Context;
+    let t0 = Instant::now();
+    let export = out.join("export");
+    let files = kausa_supply::example::tiny(1);
+    std::fs::create_dir_all(&export).with_context(|| format!("cannot create {}", export.display()))?;
+    for (name, text) in &files {
+        let path = export.join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    let scenario = out.join("pl-strike.toml");
+    std::fs::write(&scenario, DEMO_SCENARIO).with_context(|| format!("cannot write {}", scenario.display()))?;
+    let data = kausa_io::read_export(&export)?;
+    let problems = kausa_supply::check(&data);
+    let errors = problems.iter().filter(|p| p.severity == kausa_supply::Severity::Error).count();
+    anyhow::ensure!(errors == 0, "the example export has {errors} data errors");
+    let leads = kausa_supply::lead_times(&data, 1);
+    let demand = kausa_supply::demand(&data, 1);
+    let run = crate::supply_cmd::run_whatif(&export, &scenario, threads)?;
+    let report = out.join("whatif.html");
+    crate::report::whatif_report(&crate::report::WhatifReport {
+        out: &report,
+        export_dir: &export,
+        export: &run.export,
+        scenario_path: &scenario,
+        scenario: &run.scenario,
+        variants: &run.variants,
+        owner: Some("kausa demo"),
+        intended_use: Some("show the what-if engine on the fictional example company"),
+    })?;
+    let f = |v: &serde_json::Value, k: &str, field: &str| v["kpis"][k][field].as_f64().unwrap_or(f64::NAN);
+    if json {
+        return crate::output::json(&serde_json::json!({
+            "export": export.display().to_string(), "scenario": scenario.display().to_string(),
+            "report": report.display().to_string(), "data_problems": problems.len(),
+            "lead_times": leads.len(), "finished_parts": demand.len(), "variants": run.variants,
+            "seconds": t0.elapsed().as_secs_f64(),
+        }));
+    }
+    println!(
+        "kausa demo: the fictional Beispiel-Antriebe GmbH (tiny scale) written to {}: {} purchase-order lines, {} sales-order lines, {} data problems.",
+        export.display(),
+        data.purchase_orders.len(),
+        data.sales_orders.len(),
+        problems.len()
+    );
+    println!(
+        "Learned lead times for {} supplier sites and weekly demand for {} finished parts from its history.",
+        leads.len(),
+        demand.len()
+    );
+    println!(
+        "Scenario {}: {} ({} runs per variant, common random numbers, {:.2} s).
+",
+        run.scenario.id,
+        DEMO_SCENARIO
+            .lines()
+            .find(|l| l.starts_with("title"))
+            .map_or("", |l| l.trim_start_matches("title = ").trim_matches('"')),
+        run.scenario.runs,
+        run.seconds
+    );
+    println!(
+        "{:<16} {:>9} {:>6} {:>7} {:>12} {:>10} {:>13} {:>8}",
+        "variant", "output", "late", "fill", "rev. at risk", "extra", "Δ margin", "P(better)"
+    );
+    for v in &run.variants {
+        println!(
+            "{:<16} {:>9.0} {:>6.1} {:>6.1}% {:>12.0} {:>10.0} {:>+13.0} {:>8.0}%",
+            v["variant"].as_str().unwrap_or(""),
+            f(v, "output_units", "mean"),
+            f(v, "late_orders", "mean"),
+            100.0 * f(v, "fill_rate", "mean"),
+            f(v, "revenue_at_risk", "mean"),
+            f(v, "extra_cost", "mean"),
+            v["kpis"]["margin"]["diff"]["mean"].as_f64().unwrap_or(f64::NAN),
+            100.0 * f(v, "margin", "p_better"),
+        );
+    }
+    println!(
+        "
+Means over the runs; margin against {:?} run by run. P(better): share of runs in which the variant's margin beats it.",
+        run.scenario.compare_to
+    );
+    println!("Report (HTML, opens offline): {}", report.display());
+    println!("Next: kausa supply whatif {} {} --json", export.display(), scenario.display());
+    Ok(())
+}
+
+fn discovery(args: DiscoveryArgs) -> Result<()> {
     anyhow::ensure!(args.p >= 2, "--p must be at least 2");
     anyhow::ensure!(args.n >= 10, "--n must be at least 10");
     let t0 = Instant::now();

@@ -378,15 +378,18 @@ fn exposure(
     Ok(())
 }
 
-fn whatif(
-    dir: &std::path::Path,
-    scenario: &std::path::Path,
-    threads: Option<usize>,
-    json: bool,
-    report: Option<&std::path::Path>,
-    owner: Option<&str>,
-    intended_use: Option<&str>,
-) -> Result<()> {
+/// A what-if run: the scenario, the export it ran on, each variant's KPI summary.
+pub(crate) struct Whatif {
+    pub(crate) scenario: kausa_supply::sim::Scenario,
+    pub(crate) export: kausa_supply::Export,
+    /// Per variant: `{variant, kpis: {name: {mean, q05, q50, q95, diff, p_better}}, late_causes}`.
+    pub(crate) variants: Vec<serde_json::Value>,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) seconds: f64,
+}
+
+/// Reads the export and the scenario, learns the mechanisms and runs every variant.
+pub(crate) fn run_whatif(dir: &std::path::Path, scenario: &std::path::Path, threads: Option<usize>) -> Result<Whatif> {
     use kausa_supply::sim::{KPI_HIGHER_BETTER, KPI_NAMES};
     let par = crate::scm_cmd::par_of(threads)?;
     let sc = kausa_io::read_scenario(scenario)?;
@@ -428,6 +431,20 @@ fn whatif(
             .collect();
         variants.push(serde_json::json!({"variant": name, "kpis": kpis, "late_causes": late_causes}));
     }
+    Ok(Whatif { scenario: sc, export, variants, warnings, seconds })
+}
+
+fn whatif(
+    dir: &std::path::Path,
+    scenario: &std::path::Path,
+    threads: Option<usize>,
+    json: bool,
+    report: Option<&std::path::Path>,
+    owner: Option<&str>,
+    intended_use: Option<&str>,
+) -> Result<()> {
+    use kausa_supply::sim::KPI_NAMES;
+    let Whatif { scenario: sc, export, variants, warnings, seconds } = run_whatif(dir, scenario, threads)?;
     if let Some(out) = report {
         crate::report::whatif_report(&crate::report::WhatifReport {
             out,

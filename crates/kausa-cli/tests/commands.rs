@@ -2,15 +2,35 @@ use crate::util::{kausa, repo_root, stderr, stdout, temp_dir, write};
 
 #[test]
 fn demo_learns_the_graph_back() {
-    let o = kausa(&["demo", "--json"]);
+    let o = kausa(&["demo", "discovery", "--json"]);
     assert!(o.status.success(), "{}", stderr(&o));
     let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
     // 20 variables, 5,000 rows, alpha 0.01: PC recovers the CPDAG up to a few marks.
     let shd = v["comparison"]["shd"].as_u64().unwrap();
     assert!(shd <= 3, "demo SHD {shd}");
     assert!(v["comparison"]["adj_recall"].as_f64().unwrap() >= 0.9);
-    let text = stdout(&kausa(&["demo"]));
+    let text = stdout(&kausa(&["demo", "discovery"]));
     assert!(text.contains("Against the true CPDAG") && text.contains("SHD"), "{text}");
+}
+
+/// The main job: the example company, checked and learned, the Polish strike with three
+/// mitigations, a table and a self-contained report.
+#[test]
+fn demo_runs_the_strike_scenario_on_the_example_company() {
+    let dir = temp_dir("demo-supply");
+    let o = kausa(&["demo", "--out", dir.to_str().unwrap(), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(v["data_problems"], 0);
+    assert_eq!(v["lead_times"], 8);
+    let names: Vec<&str> = v["variants"].as_array().unwrap().iter().map(|x| x["variant"].as_str().unwrap()).collect();
+    assert_eq!(names, ["no_events", "do_nothing", "switch", "saturday", "switch_saturday"]);
+    let fill = |i: usize| v["variants"][i]["kpis"]["fill_rate"]["mean"].as_f64().unwrap();
+    assert!(fill(1) < fill(0), "the strike costs service: {} vs {}", fill(1), fill(0));
+    let html = std::fs::read_to_string(dir.join("whatif.html")).unwrap();
+    assert!(html.contains("strike_pl") && !html.contains("<script"), "a self-contained report");
+    let text = stdout(&kausa(&["demo", "--out", dir.to_str().unwrap()]));
+    assert!(text.contains("switch_saturday") && text.contains("whatif.html"), "{text}");
 }
 
 /// Data from a collider a → c ← b plus c → d, written by hand.

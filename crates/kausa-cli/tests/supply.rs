@@ -218,7 +218,7 @@ fn whatif_runs_are_deterministic_and_scoped_by_country_and_lane() {
         &export,
         &scenario(&dir, "fr.toml", |t| {
             t.replace("countries = [\"PL\"]", "countries = [\"FR\"]")
-                .replace("duration_days = 14", "duration_days = 60")
+                .replace("duration_days = 28", "duration_days = 60")
         }),
         &[],
     );
@@ -233,7 +233,7 @@ fn whatif_runs_are_deterministic_and_scoped_by_country_and_lane() {
         &export,
         &scenario(&dir, "kz.toml", |t| {
             t.replace("countries = [\"PL\"]", "countries = [\"KZ\"]")
-                .replace("duration_days = 14", "duration_days = 60")
+                .replace("duration_days = 28", "duration_days = 60")
         }),
         &[],
     );
@@ -257,7 +257,7 @@ fn a_long_polish_strike_costs_output_and_moving_the_polish_parts_recovers_it() {
     let ids: Vec<String> =
         ["P-005", "P-006", "P-012", "P-013", "P-014"].iter().map(|p| format!("\"move_{p}\"")).collect();
     let sc = scenario(&dir, "long.toml", |t| {
-        let t = t.replace("duration_days = 14", "duration_days = 35");
+        let t = t.replace("duration_days = 28", "duration_days = 35");
         let (head, tail) = t.split_once("[[variant]]").unwrap();
         format!("{head}{moves}[[variant]]{tail}\n[[variant]]\nid = \"leave_poland\"\nactions = [{}]\n", ids.join(", "))
     });
@@ -314,7 +314,7 @@ fn bad_scenarios_name_the_item_at_fault() {
     );
     fails(
         "variant.toml",
-        &|t| t.replace("actions = [\"switch_p005\"]", "actions = [\"nope\"]"),
+        &|t| t.replace("actions = [\"switch_p005\", \"switch_p006\"]", "actions = [\"nope\"]"),
         &[&format!("variant.toml:{}: variant \"switch\"", header("switch")), "unknown action \"nope\""],
     );
     fails(
@@ -328,7 +328,7 @@ fn bad_scenarios_name_the_item_at_fault() {
     );
     fails(
         "negative.toml",
-        &|t| t.replace("duration_days = 14", "duration_days = -3"),
+        &|t| t.replace("duration_days = 28", "duration_days = -3"),
         &[&format!("negative.toml:{event}:"), "duration_days must not be negative"],
     );
     fails(
@@ -475,14 +475,14 @@ fn demand_shocks_and_transit_delays_cost_service() {
     assert!(kpi(&v, "no_events", "late_orders", "diff.mean") < 0.0, "{v}");
     // A strike that happens in half of the runs: the same runs in every variant, some untouched.
     let maybe = scenario(&dir, "maybe.toml", |t| {
-        t.replace("duration_days = 14", "duration_days = 35\nprobability = 0.5").replace("runs = 200", "runs = 100")
+        t.replace("duration_days = 28", "duration_days = 35\nprobability = 0.5").replace("runs = 200", "runs = 100")
     });
     let v = whatif(&export, &maybe, &[]);
     let (lo, mean) =
         (kpi(&v, "no_events", "output_units", "diff.q05"), kpi(&v, "no_events", "output_units", "diff.mean"));
     assert!(lo == 0.0 && mean > 0.0, "{lo} {mean}");
     let never =
-        scenario(&dir, "never.toml", |t| t.replace("duration_days = 14", "duration_days = 35\nprobability = 0.0"));
+        scenario(&dir, "never.toml", |t| t.replace("duration_days = 28", "duration_days = 35\nprobability = 0.0"));
     let v = whatif(&export, &never, &[]);
     assert_eq!(kpi(&v, "no_events", "output_units", "diff.mean"), 0.0);
 }
