@@ -84,6 +84,9 @@ struct ExampleArgs {
     /// Seed: the same seed writes byte-identical files.
     #[arg(long, default_value_t = 1)]
     seed: u64,
+    /// Full scale: runs of each oracle scenario on the true mechanisms (0: no oracle).
+    #[arg(long, default_value_t = 1000)]
+    oracle_runs: usize,
 }
 
 fn main() -> ExitCode {
@@ -121,7 +124,7 @@ fn main() -> ExitCode {
         Command::Report(a) => report::run(*a),
         Command::Supply(a) => supply_cmd::run(a),
         Command::Example(a) => match a.name.as_str() {
-            "beispiel-antriebe" => supply_cmd::write_example(&a.out, a.scale, a.seed),
+            "beispiel-antriebe" => supply_cmd::write_example(&a.out, a.scale, a.seed, a.oracle_runs),
             other => Err(anyhow::anyhow!("unknown example {other:?} (known: beispiel-antriebe)")),
         },
     };

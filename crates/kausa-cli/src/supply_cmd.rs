@@ -94,6 +94,9 @@ enum Kind {
         /// tiny (one plant, 8 suppliers, 25 parts, one year) or full (two plants, 60 suppliers, 220 parts, three years).
         #[arg(long, value_enum, default_value_t = Scale::Tiny)]
         scale: Scale,
+        /// Full scale: runs of each oracle scenario on the true mechanisms (0: no oracle).
+        #[arg(long, default_value_t = 1000)]
+        oracle_runs: usize,
     },
 }
 
@@ -106,8 +109,9 @@ pub(crate) enum Scale {
     Full,
 }
 
-/// Writes the example company's export into `dir`.
-pub(crate) fn write_example(dir: &std::path::Path, scale: Scale, seed: u64) -> Result<()> {
+/// Writes the example company's export into `dir`, and at full scale the oracle answers
+/// of its scenarios from `oracle_runs` runs on the true mechanisms (none when 0).
+pub(crate) fn write_example(dir: &std::path::Path, scale: Scale, seed: u64, oracle_runs: usize) -> Result<()> {
     std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
     let files = match scale {
         Scale::Tiny => kausa_supply::example::tiny(seed),
@@ -123,12 +127,20 @@ pub(crate) fn write_example(dir: &std::path::Path, scale: Scale, seed: u64) -> R
         if scale == Scale::Full { "full" } else { "tiny" },
         dir.display()
     );
+    if scale == Scale::Full && oracle_runs > 0 {
+        write_oracle(dir, seed, oracle_runs)?;
+        println!(
+            "Wrote the oracle answers of {} scenarios ({oracle_runs} runs each on the true mechanisms) to {}",
+            ORACLE_SCENARIOS.len(),
+            dir.join("oracle").display()
+        );
+    }
     Ok(())
 }
 
 pub(crate) fn run(args: Args) -> Result<()> {
     match args.kind {
-        Kind::Example { dir, seed, scale } => write_example(&dir, scale, seed),
+        Kind::Example { dir, seed, scale, oracle_runs } => write_example(&dir, scale, seed, oracle_runs),
         Kind::Exposure { dir, ttr, ttr_file, flex, seed, write_lp, json } => {
             exposure(&dir, ttr, ttr_file.as_deref(), flex, seed, write_lp.as_deref(), json)
         }
@@ -147,6 +159,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         "supplier_site": l.supplier_site_id, "lines": l.lines, "median_days": l.median_days,
                         "median_interval": [l.median_interval.0, l.median_interval.1], "sigma_log": l.sigma_log,
                         "p90_days": l.p90_days, "planned_days": l.planned_days, "late_share": l.late_share,
+                        "holiday_days": l.holiday_days, "holiday_lines": l.holiday_lines,
                     })).collect::<Vec<_>>(),
                     "demand": demand.iter().map(|d| serde_json::json!({
                         "part": d.part_id, "weeks": d.weeks, "mean_per_week": d.mean_per_week,
@@ -167,9 +180,16 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 "  {:<12} {:>6} {:>8} {:>17} {:>9} {:>8} {:>8} {:>6}",
                 "site", "lines", "median", "interval", "sd(log)", "p90", "planned", "late"
             );
+            let holiday = |l: &kausa_supply::LeadTime| {
+                if l.holiday_lines > 0 {
+                    format!("  +{:.0} d near holidays ({} lines)", l.holiday_days, l.holiday_lines)
+                } else {
+                    String::new()
+                }
+            };
             for l in &leads {
                 println!(
-                    "  {:<12} {:>6} {:>8.1} {:>17} {:>9.3} {:>8.1} {:>8} {:>5.0}%",
+                    "  {:<12} {:>6} {:>8.1} {:>17} {:>9.3} {:>8.1} {:>8} {:>5.0}%{}",
                     l.supplier_site_id,
                     l.lines,
                     l.median_days,
@@ -177,7 +197,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     l.sigma_log,
                     l.p90_days,
                     l.planned_days.map_or("—".into(), |p| format!("{p:.1}")),
-                    100.0 * l.late_share
+                    100.0 * l.late_share,
+                    holiday(l)
                 );
             }
             println!("Scrap by shift type (95% bootstrap intervals over production orders)");
@@ -378,35 +399,17 @@ fn exposure(
     Ok(())
 }
 
-/// A what-if run: the scenario, the export it ran on, each variant's KPI summary.
-pub(crate) struct Whatif {
-    pub(crate) scenario: kausa_supply::sim::Scenario,
-    pub(crate) export: kausa_supply::Export,
-    /// Per variant: `{variant, kpis: {name: {mean, q05, q50, q95, diff, p_better}}, late_causes}`.
-    pub(crate) variants: Vec<serde_json::Value>,
-    pub(crate) warnings: Vec<String>,
-    pub(crate) seconds: f64,
-}
-
-/// Reads the export and the scenario, learns the mechanisms and runs every variant.
-pub(crate) fn run_whatif(dir: &std::path::Path, scenario: &std::path::Path, threads: Option<usize>) -> Result<Whatif> {
+/// Each plan's KPI summary: mean, quantiles, the paired difference to `compare_to`, the
+/// share of runs in which it does better, and why its lines were late.
+fn summarise(
+    net: &kausa_supply::sim::Network,
+    sc: &kausa_supply::sim::Scenario,
+    results: &[(String, Vec<kausa_supply::sim::Kpis>)],
+) -> Vec<serde_json::Value> {
     use kausa_supply::sim::{KPI_HIGHER_BETTER, KPI_NAMES};
-    let par = crate::scm_cmd::par_of(threads)?;
-    let sc = kausa_io::read_scenario(scenario)?;
-    let (export, net) = network(dir, sc.seed)?;
-    let warnings = net.warnings(&sc);
-    for w in &warnings {
-        eprintln!("warning: {}: {w}", scenario.display());
-    }
-    let started = std::time::Instant::now();
-    let results = net.simulate(&sc, par).map_err(|e| match e.line {
-        Some(line) => anyhow::anyhow!("{}:{line}: {e}", scenario.display()),
-        None => anyhow::anyhow!("{}: {e}", scenario.display()),
-    })?;
-    let seconds = started.elapsed().as_secs_f64();
     let base = results.iter().find(|r| r.0 == sc.compare_to).expect("validated").1.clone();
     let mut variants = Vec::new();
-    for (name, runs) in &results {
+    for (name, runs) in results {
         let mut kpis = serde_json::Map::new();
         for (i, k) in KPI_NAMES.iter().enumerate() {
             let values: Vec<f64> = runs.iter().map(|r| r.values()[i]).collect();
@@ -431,6 +434,70 @@ pub(crate) fn run_whatif(dir: &std::path::Path, scenario: &std::path::Path, thre
             .collect();
         variants.push(serde_json::json!({"variant": name, "kpis": kpis, "late_causes": late_causes}));
     }
+    variants
+}
+
+/// The scenarios whose oracle answers the full example carries: (file stem, text).
+const ORACLE_SCENARIOS: [(&str, &str); 3] = [
+    ("pl-strike-full", include_str!("../../../examples/pl-strike-full.toml")),
+    ("fire-plant1-full", include_str!("../../../examples/fire-plant1-full.toml")),
+    ("cn-delay-full", include_str!("../../../examples/cn-delay-full.toml")),
+];
+
+/// Runs the engine on the full company's true mechanisms (`example::full_truth`) for
+/// the oracle scenarios and writes `DIR/oracle/<scenario>.toml` and `.json`.
+fn write_oracle(dir: &std::path::Path, seed: u64, runs: usize) -> Result<()> {
+    let export = kausa_io::read_export(dir)?;
+    let out = dir.join("oracle");
+    std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
+    for (stem, text) in ORACLE_SCENARIOS {
+        let path = out.join(format!("{stem}.toml"));
+        let text = text.replace("runs = 1000", &format!("runs = {runs}"));
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        let sc = kausa_io::read_scenario(&path)?;
+        let (leads, demand, scrap) = kausa_supply::example::full_truth(seed, sc.start, sc.horizon_days);
+        let net = kausa_supply::sim::Network::new(&export, &leads, &demand, &scrap)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let par = crate::scm_cmd::par_of(None)?;
+        let results = net.simulate(&sc, par).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        let v = serde_json::json!({
+            "scenario": sc.id, "runs": sc.runs, "seed": sc.seed, "horizon_days": sc.horizon_days,
+            "compare_to": sc.compare_to, "model": "the generator's true mechanisms (example::full_truth)",
+            "variants": summarise(&net, &sc, &results),
+        });
+        let json = out.join(format!("{stem}.json"));
+        std::fs::write(&json, serde_json::to_string_pretty(&v)? + "\n")
+            .with_context(|| format!("cannot write {}", json.display()))?;
+    }
+    Ok(())
+}
+
+/// A what-if run: the scenario, the export it ran on, each variant's KPI summary.
+pub(crate) struct Whatif {
+    pub(crate) scenario: kausa_supply::sim::Scenario,
+    pub(crate) export: kausa_supply::Export,
+    /// Per variant: `{variant, kpis: {name: {mean, q05, q50, q95, diff, p_better}}, late_causes}`.
+    pub(crate) variants: Vec<serde_json::Value>,
+    pub(crate) warnings: Vec<String>,
+    pub(crate) seconds: f64,
+}
+
+/// Reads the export and the scenario, learns the mechanisms and runs every variant.
+pub(crate) fn run_whatif(dir: &std::path::Path, scenario: &std::path::Path, threads: Option<usize>) -> Result<Whatif> {
+    let par = crate::scm_cmd::par_of(threads)?;
+    let sc = kausa_io::read_scenario(scenario)?;
+    let (export, net) = network(dir, sc.seed)?;
+    let warnings = net.warnings(&sc);
+    for w in &warnings {
+        eprintln!("warning: {}: {w}", scenario.display());
+    }
+    let started = std::time::Instant::now();
+    let results = net.simulate(&sc, par).map_err(|e| match e.line {
+        Some(line) => anyhow::anyhow!("{}:{line}: {e}", scenario.display()),
+        None => anyhow::anyhow!("{}: {e}", scenario.display()),
+    })?;
+    let seconds = started.elapsed().as_secs_f64();
+    let variants = summarise(&net, &sc, &results);
     Ok(Whatif { scenario: sc, export, variants, warnings, seconds })
 }
 

@@ -13,8 +13,8 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use kausa_supply::{
-    BomLine, Date, Delivery, Export, Lane, OPTIONAL, Part, Pos, ProductionOrder, PurchaseOrder, REQUIRED, Receipt,
-    Routing, SalesOrder, Site, Sourcing, Stock, Supplier, SupplierSite, WorkCenter,
+    BomLine, Date, Delivery, Export, Holiday, Lane, OPTIONAL, Part, Pos, ProductionOrder, PurchaseOrder, REQUIRED,
+    Receipt, Routing, SalesOrder, Site, Sourcing, Stock, Supplier, SupplierSite, WorkCenter,
 };
 
 use crate::{Error, Result};
@@ -387,6 +387,14 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 so_line: r.text("so_line")?,
                 ship_date: r.date("ship_date")?,
                 qty_shipped: r.num("qty_shipped")?,
+                pos: r.pos(),
+            })
+        })?,
+        holidays: rows(t("holidays")?.as_ref(), &["country", "date"], |r| {
+            Ok(Holiday {
+                country: r.text("country")?,
+                date: r.date("date")?,
+                name: r.opt_text("name").unwrap_or_default(),
                 pos: r.pos(),
             })
         })?,

@@ -362,8 +362,23 @@ pub struct Export {
     pub sales_orders: Vec<SalesOrder>,
     /// `deliveries.csv`.
     pub deliveries: Vec<Delivery>,
+    /// `holidays.csv` (optional): public holidays and closures by country.
+    pub holidays: Vec<Holiday>,
     /// Tables (file stems) present in the folder, required or optional.
     pub present: Vec<String>,
+}
+
+/// `holidays.csv`: a public holiday or closure.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Holiday {
+    /// ISO country code.
+    pub country: String,
+    /// The day (for a closure of several days, its middle, or one row per day).
+    pub date: Date,
+    /// Its name.
+    pub name: String,
+    /// Where the row is.
+    pub pos: Pos,
 }
 
 /// The required tables (SUPPLY-CHAIN.md §6, marked R), by file stem.
@@ -395,7 +410,10 @@ pub const OPTIONAL: [(&str, &str); 10] = [
     ("energy_use", "energy use per work centre is not learned: no energy costs or curtailment"),
     ("energy_prices", "energy price shocks cannot be translated into costs or supplier prices"),
     ("energy_contracts", "hedged shares are unknown: energy shocks hit the whole consumption"),
-    ("holidays", "holiday delays (Chinese New Year, August closures) are not learned as such"),
+    (
+        "holidays",
+        "holiday delays (Chinese New Year, August closures) are not learned: lead times are averaged over the year",
+    ),
     ("past_events", "past disruptions are not used as natural experiments for lead-time effects"),
     ("fx_rates", "prices in other currencies are taken at par with EUR"),
 ];

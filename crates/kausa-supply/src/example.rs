@@ -12,6 +12,7 @@ use std::fmt::Write as _;
 use kausa_core::Rng;
 
 use crate::data::Date;
+use crate::learn::{Demand, LeadTime, Scrap};
 
 /// One file of the export: its name and content.
 pub type File = (String, String);
@@ -369,6 +370,97 @@ fn full_sites(rng: &mut Rng) -> Vec<FullSite> {
     out
 }
 
+/// The first draws of the full company for `seed`: its supplier sites and each finished
+/// part's weekly base demand (what [`full_truth`] needs), and the generator for the rest.
+fn full_draws(seed: u64) -> (Rng, Vec<FullSite>, Vec<f64>) {
+    let mut rng = Rng::seed_from_u64(seed ^ 0x5eed_f011);
+    let sites = full_sites(&mut rng);
+    let base: Vec<f64> = (0..FULL_FINISHED).map(|_| (15.0 + 45.0 * rng.uniform()).round()).collect();
+    (rng, sites, base)
+}
+
+/// Finished parts of the full company.
+const FULL_FINISHED: usize = 40;
+
+/// The full company's true mechanisms over a forecast window, in the engine's families, so
+/// that the engine run on them is the oracle the learned model is checked against: per
+/// supplier site the log-normal median and spread of the true lead-time rule (no past
+/// events) and its holiday term, per finished part the true weekly demand level and
+/// spread in the window, and the true scrap rates.
+pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Demand>, Vec<Scrap>) {
+    let (_, sites, base) = full_draws(seed);
+    let mut rng = Rng::seed_from_u64(seed ^ 0x0e1a_c1e0);
+    let leads = sites
+        .iter()
+        .map(|site| {
+            let mut draws: Vec<f64> = (0..20_000)
+                .map(|_| {
+                    let load = 0.6 + 0.5 * rng.uniform();
+                    let lead = site.transit_days + site.base + 8.0 * (load - 0.8).max(0.0);
+                    (lead * (site.sigma * rng.normal()).exp()).round().max(1.0)
+                })
+                .collect();
+            draws.sort_by(f64::total_cmp);
+            let logs: Vec<f64> = draws.iter().map(|d| d.ln()).collect();
+            let m = logs.iter().sum::<f64>() / logs.len() as f64;
+            let sd = (logs.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / logs.len() as f64).sqrt();
+            let median = draws[draws.len() / 2];
+            LeadTime {
+                supplier_site_id: site.id.clone(),
+                lines: draws.len(),
+                median_days: median,
+                median_interval: (median, median),
+                sigma_log: sd,
+                p90_days: draws[draws.len() * 9 / 10],
+                planned_days: Some(site.base + site.transit_days + 2.0),
+                late_share: 0.0,
+                // The holiday terms, added to orders placed near the holidays of holidays.csv.
+                holiday_days: match (site.country, site.mode) {
+                    ("CN", "sea") => 9.0,
+                    ("IT", _) => 10.0,
+                    _ => 0.0,
+                },
+                holiday_lines: 0,
+            }
+        })
+        .collect();
+    // Demand in the window: base × season × 1.03 per year since 2022, times U(0.75, 1.25)
+    // (mean 1, standard deviation 0.5 / √12), averaged over the window's weeks.
+    let weeks: Vec<f64> = (0..(days / 7).max(1))
+        .map(|w| {
+            let (year, month, _) = Date(from.0 + 7 * w).ymd();
+            let season = match month {
+                10..=12 => 1.25,
+                8 => 0.7,
+                _ => 1.0,
+            };
+            season * 1.03f64.powf(f64::from(year - 2022) + f64::from(month - 1) / 12.0)
+        })
+        .collect();
+    let level = weeks.iter().sum::<f64>() / weeks.len() as f64;
+    let demand = (0..FULL_FINISHED)
+        .map(|j| {
+            let family = ["A", "B", "C", "D", "E", "F"][j % 6];
+            let mean = base[j] * level;
+            Demand {
+                part_id: format!("FG-{family}{:02}", j / 6 + 1),
+                weeks: weeks.len(),
+                mean_per_week: mean,
+                mean_interval: (mean, mean),
+                sd_per_week: mean * 0.5 / 12f64.sqrt(),
+            }
+        })
+        .collect();
+    let scrap = ["early", "late", "sat"]
+        .iter()
+        .map(|shift| {
+            let rate = if *shift == "sat" { 0.035 } else { 0.02 };
+            Scrap { shift_type: shift.to_string(), orders: 1, units: 1.0, rate, interval: (rate, rate) }
+        })
+        .collect();
+    (leads, demand, scrap)
+}
+
 /// The export files of the full-scale example company for `seed`: two plants
 /// (Schwäbisch Hall, DE, with six work centres; Plzeň, CZ, with four; family A's
 /// gear motors routed in both), 60 supplier sites, 40 finished parts in six
@@ -376,7 +468,7 @@ fn full_sites(rng: &mut Rng) -> Vec<FullSite> {
 /// them dual-sourced, and three years of daily history (2022–2024) with injected
 /// past events. The ground truth is `truth.toml`.
 pub fn full(seed: u64) -> Vec<File> {
-    let mut rng = Rng::seed_from_u64(seed ^ 0x5eed_f011);
+    let (mut rng, sites, base) = full_draws(seed);
     let plants = [("PLANT1", "Schwaebisch Hall", "DE"), ("PLANT2", "Plzen", "CZ")];
     let wcs: [(&str, usize); 10] = [
         ("MACH1", 0),
@@ -390,7 +482,6 @@ pub fn full(seed: u64) -> Vec<File> {
         ("ASSY4", 1),
         ("TEST2", 1),
     ];
-    let sites = full_sites(&mut rng);
     let mut files = Vec::new();
     let mut site_csv = Csv::new("sites", "site_id,site_type,name,country");
     for (id, name, country) in plants {
@@ -408,12 +499,11 @@ pub fn full(seed: u64) -> Vec<File> {
     // Finished parts: 40 in families A–F; A–D are made at PLANT1, E–F at PLANT2, A also at PLANT2.
     let families = ["A", "B", "C", "D", "E", "F"];
     let finished: Vec<(String, usize)> =
-        (0..40).map(|i| (format!("FG-{}{:02}", families[i % 6], i / 6 + 1), i % 6)).collect();
+        (0..FULL_FINISHED).map(|i| (format!("FG-{}{:02}", families[i % 6], i / 6 + 1), i % 6)).collect();
     let home_of = |family: usize| usize::from(family >= 4);
     let semi: Vec<String> = (1..=50).map(|i| format!("SF-{i:03}")).collect();
     let bought: Vec<String> = (1..=130).map(|i| format!("P-{i:04}")).collect();
     // Weekly demand base per finished part.
-    let base: Vec<f64> = (0..finished.len()).map(|_| (15.0 + 45.0 * rng.uniform()).round()).collect();
     // Bills of materials: level-2 semis (SF-041..050) from two purchased parts; level-1
     // semis (SF-001..040) from two purchased parts and, every fourth, a level-2 semi;
     // finished parts from two level-1 semis of their family's pool and two or three
@@ -766,6 +856,14 @@ pub fn full(seed: u64) -> Vec<File> {
             }
         }
     }
+    // The holiday calendar (optional table): Chinese New Year and the Italian August closure.
+    let mut holidays = Csv::new("holidays", "country,region,date,name");
+    for (y, m, d) in [(2022, 2, 1), (2023, 1, 22), (2024, 2, 10), (2025, 1, 29), (2026, 2, 17)] {
+        row!(holidays, "CN", "", Date::from_ymd(y, m, d), "Chinese New Year");
+    }
+    for y in 2022..=2026 {
+        row!(holidays, "IT", "", Date::from_ymd(y, 8, 15), "Ferragosto (August closure)");
+    }
     let manifest = format!(
         "# The export of the example company \"Beispiel-Antriebe GmbH\" (fictional), full scale, seed {seed}.\n\
          format = \"kausa-export/1\"\nexport_date = \"2024-12-31\"\nerp = \"example generator\"\ncurrency = \"EUR\"\ndecimal = \".\"\n"
@@ -788,6 +886,7 @@ pub fn full(seed: u64) -> Vec<File> {
         sales,
         deliveries,
         calendar,
+        holidays,
     ] {
         files.push((format!("{}.csv", csv.name), csv.text));
     }

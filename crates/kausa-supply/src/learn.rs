@@ -33,6 +33,21 @@ pub struct LeadTime {
     pub planned_days: Option<f64>,
     /// Share of lines received after the requested date.
     pub late_share: f64,
+    /// Extra days for orders placed within [`HOLIDAY_WINDOW`] days of a holiday of the
+    /// site's country (`holidays.csv`): the median of those lines less the median of the
+    /// others, which the median and spread above are then learned from; 0 without holidays.
+    pub holiday_days: f64,
+    /// Lines placed near a holiday.
+    pub holiday_lines: usize,
+}
+
+/// Days before or after a holiday within which an order counts as placed near it.
+pub const HOLIDAY_WINDOW: i32 = 21;
+
+/// Whether `day` lies within [`HOLIDAY_WINDOW`] days of one of the sorted `holidays`.
+pub fn near_holiday(holidays: &[i32], day: i32) -> bool {
+    let i = holidays.partition_point(|&h| h <= day - HOLIDAY_WINDOW);
+    holidays.get(i).is_some_and(|&h| h < day + HOLIDAY_WINDOW)
 }
 
 /// Weekly demand of one finished part.
@@ -77,20 +92,48 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
         *e = (*e).min(r.receipt_date.0);
         m
     });
-    let mut by_site: BTreeMap<&str, (Vec<f64>, usize)> = BTreeMap::new();
+    // Each site's holidays (of its country), sorted.
+    let country: HashMap<&str, &str> = export.sites.iter().map(|s| (s.site_id.as_str(), s.country.as_str())).collect();
+    let holidays_of = |site: &str| {
+        let c = country.get(site).copied().unwrap_or("");
+        let mut h: Vec<i32> = export.holidays.iter().filter(|h| h.country == c).map(|h| h.date.0).collect();
+        h.sort_unstable();
+        h
+    };
+    // Per site: days of lines placed away from holidays, near them, and the late count.
+    let mut by_site: BTreeMap<&str, (Vec<f64>, Vec<f64>, usize)> = BTreeMap::new();
+    let mut holidays: HashMap<&str, Vec<i32>> = HashMap::new();
     for po in &export.purchase_orders {
         if let Some(&received) = first_receipt.get(&(po.po_id.as_str(), po.po_line.as_str())) {
-            let days = f64::from((received - po.order_date.0).max(0));
-            let e = by_site.entry(po.supplier_site_id.as_str()).or_default();
-            e.0.push(days.max(0.5));
-            e.1 += usize::from(received > po.requested_date.0);
+            let days = f64::from((received - po.order_date.0).max(0)).max(0.5);
+            let site = po.supplier_site_id.as_str();
+            let h = holidays.entry(site).or_insert_with(|| holidays_of(site));
+            let e = by_site.entry(site).or_default();
+            if near_holiday(h, po.order_date.0) {
+                e.1.push(days)
+            } else {
+                e.0.push(days)
+            }
+            e.2 += usize::from(received > po.requested_date.0);
         }
     }
+    // Too few lines near holidays to learn their effect: pool them with the rest.
+    let by_site: BTreeMap<&str, (Vec<f64>, Vec<f64>, usize)> = by_site
+        .into_iter()
+        .map(|(site, (mut away, near, late))| {
+            if near.len() < 5 || away.len() < 5 {
+                away.extend(near);
+                (site, (away, Vec::new(), late))
+            } else {
+                (site, (away, near, late))
+            }
+        })
+        .collect();
     by_site
         .into_iter()
         .enumerate()
-        .filter(|(_, (_, (days, _)))| days.len() >= 2)
-        .map(|(k, (site, (days, late)))| {
+        .filter(|(_, (_, (days, _, _)))| days.len() >= 2)
+        .map(|(k, (site, (days, near, late)))| {
             let logs: Vec<f64> = days.iter().map(|d| d.ln()).collect();
             let m = logs.iter().sum::<f64>() / logs.len() as f64;
             let sigma = (logs.iter().map(|l| (l - m) * (l - m)).sum::<f64>() / (logs.len() - 1) as f64).sqrt();
@@ -101,15 +144,19 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
                 .filter(|r| r.supplier_site_id == site)
                 .map(|r| r.planned_lead_time_days)
                 .collect();
+            let holiday_days =
+                if near.is_empty() { 0.0 } else { (quantile(&sorted(near.clone()), 0.5) - quantile(&s, 0.5)).max(0.0) };
             LeadTime {
                 supplier_site_id: site.to_string(),
-                lines: days.len(),
+                lines: days.len() + near.len(),
+                holiday_days,
+                holiday_lines: near.len(),
                 median_days: quantile(&s, 0.5),
                 median_interval: bootstrap(&days, |v| quantile(&sorted(v.to_vec()), 0.5), 200, seed ^ k as u64),
                 sigma_log: sigma,
                 p90_days: quantile(&s, 0.9),
                 planned_days: (!planned.is_empty()).then(|| planned.iter().sum::<f64>() / planned.len() as f64),
-                late_share: late as f64 / days.len() as f64,
+                late_share: late as f64 / (days.len() + near.len()) as f64,
             }
         })
         .collect()

@@ -22,7 +22,7 @@ pub mod sim;
 
 pub use check::{Problem, Severity, check, unlearnable};
 pub use data::*;
-pub use learn::{Demand, LeadTime, Scrap, demand, lead_times, scrap};
+pub use learn::{Demand, HOLIDAY_WINDOW, LeadTime, Scrap, demand, lead_times, near_holiday, scrap};
 
 #[cfg(test)]
 mod tests {

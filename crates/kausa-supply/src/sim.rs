@@ -375,6 +375,19 @@ struct SiteLead {
     transit_days: f64,
     median: f64,
     sigma: f64,
+    /// Extra days for orders placed near one of `holidays` (sorted days).
+    holiday_days: f64,
+    holidays: Vec<i32>,
+}
+
+impl SiteLead {
+    /// A lead time in days for an order placed on `day`: the log-normal draw, plus the
+    /// holiday term when the day lies near one of the site's holidays.
+    fn draw(&self, day: i32, rng: &mut Rng) -> i32 {
+        let days = (self.median * (self.sigma * rng.normal()).exp()).round().max(1.0);
+        let holiday = if crate::learn::near_holiday(&self.holidays, day) { self.holiday_days.round() } else { 0.0 };
+        (days + holiday) as i32
+    }
 }
 
 fn stream(seed: u64, run: usize, purpose: u64, day: i32, entity: usize) -> Rng {
@@ -454,6 +467,14 @@ impl Network {
                         transit_days: lane.map_or(0.0, |l| l.planned_transit_days),
                         median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
                         sigma: learned.map_or(0.25, |l| l.sigma_log),
+                        holiday_days: learned.map_or(0.0, |l| l.holiday_days),
+                        holidays: {
+                            let c = country.get(s.supplier_site_id.as_str()).copied().unwrap_or("");
+                            let mut h: Vec<i32> =
+                                export.holidays.iter().filter(|h| h.country == c).map(|h| h.date.0).collect();
+                            h.sort_unstable();
+                            h
+                        },
                     });
                     sites.len() - 1
                 }
@@ -907,7 +928,7 @@ impl Network {
         for (i, &(p, s, ordered, qty)) in self.open_pos.iter().enumerate() {
             let site = &self.sites[s];
             let mut rng = stream(sc.seed, run, 3, 0, i);
-            let days = (site.median * (site.sigma * rng.normal()).exp()).round().max(1.0) as i32;
+            let days = site.draw(ordered, &mut rng);
             let arrive = (ordered + days).max(first_day);
             let ship = arrive - site.transit_days as i32;
             pipeline.push((arrive + self.delay(events, s, ship, arrive), p, qty));
@@ -1190,7 +1211,7 @@ impl Network {
                         }
                         let site = &self.sites[s];
                         let mut rng = stream(sc.seed, run, 2, day, p * 1000 + s);
-                        let mut days = (site.median * (site.sigma * rng.normal()).exp()).round().max(1.0) as i32;
+                        let mut days = site.draw(day, &mut rng);
                         let ship = day + (days - site.transit_days as i32).max(0);
                         for a in actions {
                             if let Action::Expedite { sites, transit_factor, from, to, cost_per_order, .. } = a
@@ -1361,6 +1382,8 @@ mod tests {
             p90_days: 5.0,
             planned_days: Some(5.0),
             late_share: 0.0,
+            holiday_days: 0.0,
+            holiday_lines: 0,
         };
         let demand = Demand {
             part_id: "F".into(),
