@@ -463,7 +463,7 @@ fn network_svg(export: &kausa_supply::Export, hit: &[String]) -> String {
             continue;
         };
         let country = &suppliers[a].country;
-        let red = hit.iter().any(|c| c == country || lane.transit_countries.contains(c));
+        let red = hit.iter().any(|c| c == country || c == &lane.from_site_id || lane.transit_countries.contains(c));
         let colour = if red { "#c62828" } else { "#777" };
         let _ = write!(
             out,
@@ -567,15 +567,24 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
     )));
     b.push(Block::Table(vec!["file".into(), "BLAKE3".into()], files));
     b.push(Block::Heading("Scenario".into()));
-    let hit: Vec<String> = sc.events.iter().flat_map(|e| e.countries().to_vec()).collect();
+    // Countries and supplier sites the events hit (a site id never equals a country code).
+    let hit: Vec<String> = sc.events.iter().flat_map(|e| e.countries().iter().chain(e.sites()).cloned()).collect();
     let mut items: Vec<String> = sc
         .events
         .iter()
         .map(|e| {
             let what = match &e.effect {
-                kausa_supply::sim::Effect::Outage { countries, ramp_days } => format!(
+                kausa_supply::sim::Effect::Outage { countries, sites, ramp_days } => format!(
                     "outage in {}: supplier sites there ship nothing, goods on lanes touching those countries wait; back to full capacity over {ramp_days} days",
-                    countries.join(", ")
+                    countries.iter().chain(sites).cloned().collect::<Vec<_>>().join(", ")
+                ),
+                kausa_supply::sim::Effect::PriceShock { countries, sites, parts, factor } => format!(
+                    "purchase prices times {factor} for orders placed meanwhile ({})",
+                    if countries.is_empty() && sites.is_empty() && parts.is_empty() {
+                        "every purchase".to_string()
+                    } else {
+                        countries.iter().chain(sites).chain(parts).cloned().collect::<Vec<_>>().join(", ")
+                    }
                 ),
                 kausa_supply::sim::Effect::TransitDelay { countries, days } => {
                     format!("goods on lanes touching {} take {days} days longer", countries.join(", "))

@@ -483,7 +483,12 @@ pub(crate) struct Whatif {
 }
 
 /// Reads the export and the scenario, learns the mechanisms and runs every variant.
-pub(crate) fn run_whatif(dir: &std::path::Path, scenario: &std::path::Path, threads: Option<usize>) -> Result<Whatif> {
+pub(crate) fn run_whatif(
+    dir: &std::path::Path,
+    scenario: &std::path::Path,
+    threads: Option<usize>,
+    quiet: bool,
+) -> Result<Whatif> {
     let par = crate::scm_cmd::par_of(threads)?;
     let sc = kausa_io::read_scenario(scenario)?;
     let (export, net) = network(dir, sc.seed)?;
@@ -492,7 +497,10 @@ pub(crate) fn run_whatif(dir: &std::path::Path, scenario: &std::path::Path, thre
         eprintln!("warning: {}: {w}", scenario.display());
     }
     let started = std::time::Instant::now();
-    let results = net.simulate(&sc, par).map_err(|e| match e.line {
+    let bar = crate::progress::Bar::new(quiet);
+    let results = net.simulate_with(&sc, par, &bar);
+    bar.finish();
+    let results = results.map_err(|e| match e.line {
         Some(line) => anyhow::anyhow!("{}:{line}: {e}", scenario.display()),
         None => anyhow::anyhow!("{}: {e}", scenario.display()),
     })?;
@@ -511,7 +519,7 @@ fn whatif(
     intended_use: Option<&str>,
 ) -> Result<()> {
     use kausa_supply::sim::KPI_NAMES;
-    let Whatif { scenario: sc, export, variants, warnings, seconds } = run_whatif(dir, scenario, threads)?;
+    let Whatif { scenario: sc, export, variants, warnings, seconds } = run_whatif(dir, scenario, threads, json)?;
     if let Some(out) = report {
         crate::report::whatif_report(&crate::report::WhatifReport {
             out,

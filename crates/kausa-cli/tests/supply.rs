@@ -338,7 +338,7 @@ fn bad_scenarios_name_the_item_at_fault() {
     );
     fails(
         "kind.toml",
-        &|t| t.replace("kind = \"strike\"", "kind = \"price_shock\""),
+        &|t| t.replace("kind = \"strike\"", "kind = \"energy_shock\""),
         &["event \"strike_pl\"", "not supported yet"],
     );
     fails(
@@ -368,7 +368,18 @@ fn the_scenario_schema_matches_the_reader() {
         .iter()
         .map(|k| k.as_str().unwrap())
         .collect();
-    assert_eq!(events, ["strike", "supplier_outage", "transit_delay", "plant_outage", "demand_shock"]);
+    assert_eq!(
+        events,
+        [
+            "strike",
+            "supplier_outage",
+            "supplier_insolvency",
+            "transit_delay",
+            "plant_outage",
+            "demand_shock",
+            "price_shock"
+        ]
+    );
     let actions: Vec<&str> = schema["properties"]["action"]["items"]["oneOf"]
         .as_array()
         .unwrap()
@@ -738,4 +749,57 @@ fn scenario_kpis_match_the_oracle_of_the_true_model() {
         };
         assert_eq!(ranking(&learned), ranking(&oracle), "{stem}: variants by margin impact");
     }
+}
+
+/// A supplier insolvency (sites, no end), a price shock and a chained event read from TOML:
+/// the insolvency of the Polish castings site costs service and names it in the late lines;
+/// the price shock costs money and nothing else; a trigger naming no earlier event is refused
+/// at its line.
+#[test]
+fn insolvencies_price_shocks_and_triggers_from_the_scenario_file() {
+    let export = example("supply-insolvency", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let strike = "[[event]]\nid = \"strike_pl\"\nkind = \"strike\"\nstart = 2025-01-20\nduration_days = 28\n[event.scope]\ncountries = [\"PL\"]\n[event.recovery]\nramp_days = 5\n";
+    let swap = |name: &str, events: &str| scenario(&dir, name, |t| t.replace(strike, events));
+    assert!(
+        std::fs::read_to_string(crate::util::repo_root().join("examples/pl-strike.toml")).unwrap().contains(strike)
+    );
+    let v = whatif(
+        &export,
+        &swap(
+            "insolvent.toml",
+            "[[event]]\nid = \"insolvent\"\nkind = \"supplier_insolvency\"\nstart = 2025-01-13\n[event.scope]\nsites = [\"S-PL-3\"]\n",
+        ),
+        &[],
+    );
+    assert!(kpi(&v, "do_nothing", "fill_rate", "mean") < kpi(&v, "no_events", "fill_rate", "mean") - 0.05);
+    let causes = v["variants"][1]["late_causes"].as_array().unwrap();
+    assert!(
+        causes.iter().any(|c| c["cause"].as_str().unwrap().contains("from S-PL-3 via L-S-PL-3 (hit by insolvent)")),
+        "{causes:?}"
+    );
+    let v = whatif(
+        &export,
+        &swap(
+            "price.toml",
+            "[[event]]\nid = \"steel\"\nkind = \"price_shock\"\nstart = 2025-01-06\nduration_days = 60\n[event.scope]\ncountries = [\"PL\"]\n[event.effect]\nprice_factor = 1.3\n",
+        ),
+        &[],
+    );
+    assert!(kpi(&v, "do_nothing", "extra_cost", "mean") > 0.0);
+    assert_eq!(kpi(&v, "do_nothing", "output_units", "diff.mean"), 0.0);
+    let sc = swap(
+        "trigger.toml",
+        "[[event]]\nid = \"late\"\nkind = \"strike\"\nstart = 2025-02-20\nduration_days = 5\ntrigger = \"first\"\n[event.scope]\ncountries = [\"PL\"]\n",
+    );
+    let o = kausa(&["supply", "whatif", s(&export), s(&sc)]);
+    assert_eq!(o.status.code(), Some(2));
+    let line = std::fs::read_to_string(&sc).unwrap().lines().position(|l| l == "id = \"late\"").unwrap();
+    assert!(
+        stderr(&o).contains(&format!(
+            "trigger.toml:{line}: event \"late\": its trigger \"first\" is not an event defined before it"
+        )),
+        "{}",
+        stderr(&o)
+    );
 }

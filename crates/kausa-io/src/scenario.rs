@@ -156,7 +156,10 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         if let Some(&line) = lines.get(i) {
             sc.item_lines.insert(("event".into(), id.clone()), line);
         }
-        ctx.keys(e, &["id", "kind", "start", "duration_days", "probability", "scope", "effect", "recovery"])?;
+        ctx.keys(
+            e,
+            &["id", "kind", "start", "duration_days", "probability", "trigger", "scope", "effect", "recovery"],
+        )?;
         let kind = ctx.str(e, "kind")?;
         let probability = ctx.opt_num(e, "probability", 1.0)?;
         if !(0.0..=1.0).contains(&probability) {
@@ -165,9 +168,17 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         let scope = ctx.table(e, "scope")?;
         let effect = ctx.table(e, "effect")?;
         let effect = match kind.as_str() {
-            "strike" | "supplier_outage" => {
+            "strike" | "supplier_outage" | "supplier_insolvency" => {
                 let scope = scope.ok_or_else(|| ctx.err("[event.scope] is missing"))?;
-                ctx.keys(scope, &["countries"])?;
+                ctx.keys(scope, &["countries", "sites"])?;
+                let opt = |key: &str| if scope.contains_key(key) { ctx.strings(scope, key) } else { Ok(Vec::new()) };
+                let (countries, sites) = (opt("countries")?, opt("sites")?);
+                if countries.is_empty() && sites.is_empty() {
+                    return Err(ctx.err("[event.scope] needs countries or sites"));
+                }
+                if kind == "supplier_insolvency" && (sites.is_empty() || !countries.is_empty()) {
+                    return Err(ctx.err("a supplier_insolvency names the supplier sites (scope.sites), not countries"));
+                }
                 let ramp = match ctx.table(e, "recovery")? {
                     Some(r) => {
                         ctx.keys(r, &["ramp_days"])?;
@@ -181,7 +192,19 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                         return Err(ctx.err("only capacity_factor = 0 (a full outage) is supported yet"));
                     }
                 }
-                Effect::Outage { countries: ctx.strings(scope, "countries")?, ramp_days: ramp as i32 }
+                Effect::Outage { countries, sites, ramp_days: ramp as i32 }
+            }
+            "price_shock" => {
+                let (mut countries, mut sites, mut parts) = (Vec::new(), Vec::new(), Vec::new());
+                if let Some(scope) = scope {
+                    ctx.keys(scope, &["countries", "sites", "parts"])?;
+                    let opt =
+                        |key: &str| if scope.contains_key(key) { ctx.strings(scope, key) } else { Ok(Vec::new()) };
+                    (countries, sites, parts) = (opt("countries")?, opt("sites")?, opt("parts")?);
+                }
+                let effect = effect.ok_or_else(|| ctx.err("[event.effect] with price_factor is missing"))?;
+                ctx.keys(effect, &["price_factor"])?;
+                Effect::PriceShock { countries, sites, parts, factor: ctx.num(effect, "price_factor")? }
             }
             "transit_delay" => {
                 let scope = scope.ok_or_else(|| ctx.err("[event.scope] is missing"))?;
@@ -220,13 +243,20 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             }
             other => {
                 return Err(ctx.err(format!(
-                    "event kind {other:?} is not supported yet (supported: strike, supplier_outage, transit_delay, plant_outage, demand_shock)"
+                    "event kind {other:?} is not supported yet (supported: strike, supplier_outage, supplier_insolvency, transit_delay, plant_outage, demand_shock, price_shock)"
                 )));
             }
         };
+        // An insolvency lasts (unless said otherwise) beyond any horizon.
+        let duration = if kind == "supplier_insolvency" && !e.contains_key("duration_days") {
+            3650
+        } else {
+            ctx.int(e, "duration_days")?
+        };
         sc.events.push(Event {
             start: ctx.date(e, "start")?,
-            duration_days: ctx.int(e, "duration_days")? as i32,
+            duration_days: duration as i32,
+            trigger: if e.contains_key("trigger") { Some(ctx.str(e, "trigger")?) } else { None },
             probability,
             effect,
             id,

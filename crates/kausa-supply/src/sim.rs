@@ -37,13 +37,29 @@ use crate::learn::{Demand, LeadTime, Scrap};
 /// What an event does, from `start` for `duration_days`.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
-    /// A strike or outage: supplier sites in the countries ship nothing, goods on
-    /// lanes that start, end or pass there wait; capacity comes back linearly over `ramp_days`.
+    /// A strike or outage: supplier sites in the countries (and the named sites) ship
+    /// nothing, goods on lanes that start, end or pass the countries wait; capacity comes
+    /// back linearly over `ramp_days`.
     Outage {
         /// ISO country codes.
         countries: Vec<String>,
+        /// Supplier sites (a fire, an insolvency).
+        sites: Vec<String>,
         /// Linear ramp back to full capacity.
         ramp_days: i32,
+    },
+    /// Purchase prices of orders placed while it lasts are multiplied by `factor`, for
+    /// parts bought from sites in the countries, from the named sites, or of the named
+    /// parts (every purchase when all three are empty).
+    PriceShock {
+        /// ISO country codes.
+        countries: Vec<String>,
+        /// Supplier sites.
+        sites: Vec<String>,
+        /// Purchased parts.
+        parts: Vec<String>,
+        /// Price multiplier.
+        factor: f64,
     },
     /// Goods shipped on lanes that start, end or pass the countries take `days` longer.
     TransitDelay {
@@ -79,14 +95,42 @@ pub struct Event {
     pub probability: f64,
     /// What it does.
     pub effect: Effect,
+    /// Another event (earlier in the scenario) that must have happened in the run for
+    /// this one to happen (a chained event, as in anyLogistix); its own probability is
+    /// then the conditional one.
+    pub trigger: Option<String>,
 }
 
 impl Event {
-    /// The countries an outage or transit delay touches (none for a demand shock).
+    /// The countries an outage, transit delay or price shock touches.
     pub fn countries(&self) -> &[String] {
         match &self.effect {
-            Effect::Outage { countries, .. } | Effect::TransitDelay { countries, .. } => countries,
+            Effect::Outage { countries, .. }
+            | Effect::TransitDelay { countries, .. }
+            | Effect::PriceShock { countries, .. } => countries,
             Effect::Demand { .. } | Effect::PlantOutage { .. } => &[],
+        }
+    }
+
+    /// The supplier sites an outage or price shock names.
+    pub fn sites(&self) -> &[String] {
+        match &self.effect {
+            Effect::Outage { sites, .. } | Effect::PriceShock { sites, .. } => sites,
+            _ => &[],
+        }
+    }
+
+    /// Whether it hits goods from a supplier site in `country` with id `site` whose lane
+    /// passes `transit` (an outage or transit delay there, or a price shock on it).
+    pub fn hits(&self, site: &str, country: &str, transit: &[String]) -> bool {
+        let in_country = |cs: &[String]| cs.iter().any(|c| c == country || transit.contains(c));
+        match &self.effect {
+            Effect::Outage { countries, sites, .. } => in_country(countries) || sites.iter().any(|s| s == site),
+            Effect::TransitDelay { countries, .. } => in_country(countries),
+            Effect::PriceShock { countries, sites, .. } => {
+                countries.iter().any(|c| c == country) || sites.iter().any(|s| s == site)
+            }
+            Effect::Demand { .. } | Effect::PlantOutage { .. } => false,
         }
     }
 
@@ -375,6 +419,8 @@ struct SiteLead {
     transit_days: f64,
     median: f64,
     sigma: f64,
+    /// The lane of its sourcing row, when given.
+    lane: Option<String>,
     /// Extra days for orders placed near one of `holidays` (sorted days).
     holiday_days: f64,
     holidays: Vec<i32>,
@@ -465,6 +511,7 @@ impl Network {
                         country: country.get(s.supplier_site_id.as_str()).unwrap_or(&"").to_string(),
                         transit: lane.map(|l| l.transit_countries.clone()).unwrap_or_default(),
                         transit_days: lane.map_or(0.0, |l| l.planned_transit_days),
+                        lane: lane.map(|l| l.lane_id.clone()),
                         median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
                         sigma: learned.map_or(0.25, |l| l.sigma_log),
                         holiday_days: learned.map_or(0.0, |l| l.holiday_days),
@@ -664,10 +711,18 @@ impl Network {
                 let site = &self.sites[s];
                 let hit: Vec<&str> = events
                     .iter()
-                    .filter(|e| e.countries().iter().any(|c| *c == site.country || site.transit.contains(c)))
+                    .filter(|e| e.hits(&site.id, &site.country, &site.transit))
                     .map(|e| e.id.as_str())
                     .collect();
-                if hit.is_empty() { site.id.clone() } else { format!("{} (hit by {})", site.id, hit.join(", ")) }
+                let lane = match &site.lane {
+                    Some(l) => format!(" via {l}"),
+                    None => String::new(),
+                };
+                if hit.is_empty() {
+                    format!("{}{lane}", site.id)
+                } else {
+                    format!("{}{lane} (hit by {})", site.id, hit.join(", "))
+                }
             })
             .collect();
         format!("part {} from {}", self.purchased[p], sites.join(" and "))
@@ -675,9 +730,17 @@ impl Network {
 
     /// Checks the scenario against the network: unknown countries, sites, parts, action ids.
     pub fn validate(&self, sc: &Scenario) -> Result<(), SimError> {
-        for e in &sc.events {
+        for (i, e) in sc.events.iter().enumerate() {
             self.check_event(e)
                 .map_err(|m| SimError::at(sc.line_of("event", &e.id), format!("event {:?}: {m}", e.id)))?;
+            if let Some(t) = &e.trigger
+                && !sc.events[..i].iter().any(|x| x.id == *t)
+            {
+                return Err(SimError::at(
+                    sc.line_of("event", &e.id),
+                    format!("event {:?}: its trigger {t:?} is not an event defined before it", e.id),
+                ));
+            }
         }
         for a in &sc.actions {
             self.check_action(a)
@@ -722,6 +785,9 @@ impl Network {
         if !(0.0..=1.0).contains(&e.probability) {
             return Err("probability must lie in [0, 1]".into());
         }
+        if let Some(s) = e.sites().iter().find(|s| self.site(s).is_none()) {
+            return Err(format!("unknown supplier site {s:?}"));
+        }
         if let Some(c) = e.countries().iter().find(|c| !crate::data::is_country_code(c)) {
             return Err(format!(
                 "{c:?} is not an ISO 3166 country code (the network's countries: {})",
@@ -729,8 +795,17 @@ impl Network {
             ));
         }
         match &e.effect {
-            Effect::Outage { countries, ramp_days } if countries.is_empty() || *ramp_days < 0 => {
-                Err("give countries, and a non-negative ramp_days".into())
+            Effect::Outage { countries, sites, ramp_days }
+                if (countries.is_empty() && sites.is_empty()) || *ramp_days < 0 =>
+            {
+                Err("give countries or sites, and a non-negative ramp_days".into())
+            }
+            Effect::PriceShock { factor, .. } if !(factor.is_finite() && *factor >= 0.0) => {
+                Err("price_factor must be a non-negative number".into())
+            }
+            Effect::PriceShock { parts, .. } if parts.iter().any(|p| !self.purchased.contains(p)) => {
+                let p = parts.iter().find(|p| !self.purchased.contains(p)).expect("found");
+                Err(format!("{p:?} is not a purchased part of a finished good"))
             }
             Effect::TransitDelay { countries, days } if countries.is_empty() || *days < 0 => {
                 Err("give countries, and non-negative transit_days_add".into())
@@ -838,8 +913,8 @@ impl Network {
         for e in events {
             let (from, to) = (e.start.0, e.start.0 + e.duration_days);
             match &e.effect {
-                Effect::Outage { countries, ramp_days } => {
-                    let at_site = countries.contains(&s.country);
+                Effect::Outage { countries, sites, ramp_days } => {
+                    let at_site = countries.contains(&s.country) || sites.contains(&s.id);
                     let on_lane = countries.iter().any(|c| s.transit.contains(c));
                     if at_site && ship + delay >= from && ship + delay < to {
                         // Shipping waits for the end, then half the ramp on average.
@@ -858,7 +933,7 @@ impl Network {
                         delay += days;
                     }
                 }
-                Effect::Demand { .. } | Effect::PlantOutage { .. } => {}
+                Effect::Demand { .. } | Effect::PlantOutage { .. } | Effect::PriceShock { .. } => {}
             }
         }
         delay
@@ -867,12 +942,15 @@ impl Network {
     /// One run of one variant.
     fn run(&self, sc: &Scenario, events: &[Event], actions: &[&Action], run: usize) -> Kpis {
         // Which uncertain events happen in this run: one draw per (run, event), shared by the variants.
-        let happened: Vec<Event> = events
-            .iter()
-            .enumerate()
-            .filter(|(i, e)| e.probability >= 1.0 || stream(sc.seed, run, 4, 0, *i).uniform() < e.probability)
-            .map(|(_, e)| e.clone())
-            .collect();
+        // A chained event happens only when its trigger (earlier in the list) did.
+        let mut happened: Vec<Event> = Vec::new();
+        for (i, e) in events.iter().enumerate() {
+            let drawn = e.probability >= 1.0 || stream(sc.seed, run, 4, 0, i).uniform() < e.probability;
+            let triggered = e.trigger.as_ref().is_none_or(|t| happened.iter().any(|h| h.id == *t));
+            if drawn && triggered {
+                happened.push(e.clone());
+            }
+        }
         let events = &happened[..];
         let nf = self.finished.len();
         let np = self.purchased.len();
@@ -1229,6 +1307,22 @@ impl Network {
                         let delay = self.delay(events, s, ship, arrive);
                         pipeline.push((arrive + delay, p, q));
                         k.extra_cost += q * (price - base_price).max(0.0);
+                        // Price shocks on orders placed while they last.
+                        let factor: f64 = events
+                            .iter()
+                            .filter(|e| e.active(day))
+                            .filter_map(|e| match &e.effect {
+                                Effect::PriceShock { parts, factor, countries, sites }
+                                    if (countries.is_empty() && sites.is_empty() && parts.is_empty())
+                                        || parts.contains(&self.purchased[p])
+                                        || e.hits(&site.id, &site.country, &site.transit) =>
+                                {
+                                    Some(*factor)
+                                }
+                                _ => None,
+                            })
+                            .product();
+                        k.extra_cost += q * price * (factor - 1.0);
                     }
                 }
             }
@@ -1271,6 +1365,16 @@ impl Network {
 
     /// Every run of the reference (no events, no actions) and of each variant.
     pub fn simulate(&self, sc: &Scenario, par: Par) -> Result<Vec<(String, Vec<Kpis>)>, SimError> {
+        self.simulate_with(sc, par, &kausa_core::Silent)
+    }
+
+    /// [`Network::simulate`], reporting each plan as a stage and each run as it ends.
+    pub fn simulate_with(
+        &self,
+        sc: &Scenario,
+        par: Par,
+        progress: &dyn kausa_core::Progress,
+    ) -> Result<Vec<(String, Vec<Kpis>)>, SimError> {
         self.validate(sc)?;
         let mut plans: Vec<(String, bool, Vec<&Action>)> = vec![("no_events".into(), false, Vec::new())];
         for (name, ids) in &sc.variants {
@@ -1279,7 +1383,14 @@ impl Network {
         let mut out = Vec::new();
         for (name, with_events, actions) in plans {
             let events: &[Event] = if with_events { &sc.events } else { &[] };
-            let runs = par.map(sc.runs, |r| self.run(sc, events, &actions, r)).map_err(SimError::new)?;
+            progress.stage(&name, Some(sc.runs as u64));
+            let runs = par
+                .map(sc.runs, |r| {
+                    let k = self.run(sc, events, &actions, r);
+                    progress.advance(1);
+                    k
+                })
+                .map_err(SimError::new)?;
             out.push((name, runs));
         }
         Ok(out)
@@ -1409,7 +1520,8 @@ mod tests {
                 start,
                 duration_days: days,
                 probability: 1.0,
-                effect: Effect::Outage { countries: vec!["PL".into()], ramp_days: 0 },
+                effect: Effect::Outage { countries: vec!["PL".into()], sites: vec![], ramp_days: 0 },
+                trigger: None,
             }],
             actions: vec![],
             variants: vec![("strike".into(), vec![])],
@@ -1594,6 +1706,50 @@ mod tests {
             work_centers: vec!["WC".into()],
         }];
         check(&sc, "unknown work centre \"WC\" at PLANT2");
+    }
+
+    /// A site-scoped outage of the only (Polish) supplier is the country outage, run by run;
+    /// a price shock changes only the extra cost, in proportion to factor − 1; an event
+    /// triggered by one that does not happen does not happen either.
+    #[test]
+    fn site_outages_price_shocks_and_chained_events() {
+        let net = single(95.0);
+        let by_country = net.simulate(&strike(60), Par::Seq).unwrap();
+        let mut sc = strike(60);
+        sc.events[0].effect = Effect::Outage { countries: vec![], sites: vec!["S-PL".into()], ramp_days: 0 };
+        let by_site = net.simulate(&sc, Par::Seq).unwrap();
+        assert_eq!(by_country, by_site);
+        let shock = |factor: f64| {
+            let mut sc = strike(60);
+            sc.events[0].effect =
+                Effect::PriceShock { countries: vec!["PL".into()], sites: vec![], parts: vec![], factor };
+            net.simulate(&sc, Par::Seq).unwrap()
+        };
+        let (plain, half, double) = (shock(1.0), shock(1.5), shock(2.0));
+        for ((p, h), d) in plain[1].1.iter().zip(&half[1].1).zip(&double[1].1) {
+            assert_eq!(p.extra_cost, 0.0);
+            assert!(h.extra_cost > 0.0);
+            assert!((d.extra_cost - 2.0 * h.extra_cost).abs() < 1e-6 * d.extra_cost, "{d:?} {h:?}");
+            assert_eq!((h.output_units, h.late_orders, h.fill_rate), (p.output_units, p.late_orders, p.fill_rate));
+            assert!((h.margin - (p.margin - h.extra_cost)).abs() < 1e-6 * p.margin.abs());
+        }
+        // Chained: the strike follows a trigger that never happens (probability 0): nothing changes.
+        let mut sc = strike(60);
+        let mut first = sc.events[0].clone();
+        first.id = "rumour".into();
+        first.probability = 0.0;
+        first.effect = Effect::Demand { parts: vec![], factor: 1.0 };
+        sc.events[0].trigger = Some("rumour".into());
+        sc.events.insert(0, first.clone());
+        let out = net.simulate(&sc, Par::Seq).unwrap();
+        assert_eq!(out[0].1, out[1].1, "the chained strike never happens");
+        sc.events[0].probability = 1.0;
+        let out = net.simulate(&sc, Par::Seq).unwrap();
+        assert_eq!(out[1].1, by_country[1].1, "with its trigger it happens");
+        // A trigger must come first.
+        sc.events.swap(0, 1);
+        let e = net.validate(&sc).unwrap_err();
+        assert!(e.message.contains("its trigger \"rumour\" is not an event defined before it"), "{e}");
     }
 
     /// With enough stock for the whole horizon, the strike changes no KPI run by run.
