@@ -620,6 +620,14 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
                 };
                 format!("Action {id}: {hours} extra hours for {scope} on the chosen weekdays from {from} to {to}, at {cost_per_hour} per work-centre hour.")
             }
+            kausa_supply::sim::Action::PreBuild { id, parts, extra_days, from, to } => format!(
+                "Action {id}: build {} ahead, {extra_days} more days of demand in stock, from {from} to {to}.",
+                if parts.is_empty() { "every finished part".to_string() } else { parts.join(", ") }
+            ),
+            kausa_supply::sim::Action::SafetyStock { id, parts, extra_days, from, to } => format!(
+                "Action {id}: hold {extra_days} more days of use of {} for orders placed from {from} to {to}.",
+                if parts.is_empty() { "every purchased part".to_string() } else { parts.join(", ") }
+            ),
             kausa_supply::sim::Action::MoveCapacity { id, parts, from, to, share, effective, transfer_days, one_off_cost, cost_per_unit } => {
                 format!(
                     "Action {id}: make {:.0}% of {} at {to} instead of {from} from {effective} ({transfer_days} days in transfer), at {one_off_cost} once and {cost_per_unit} per unit.",

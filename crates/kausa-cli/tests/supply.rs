@@ -386,7 +386,7 @@ fn the_scenario_schema_matches_the_reader() {
         .iter()
         .map(|a| a["properties"]["kind"]["const"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, ["switch_supplier", "add_shift", "expedite", "move_capacity"]);
+    assert_eq!(actions, ["switch_supplier", "add_shift", "expedite", "move_capacity", "pre_build", "safety_stock"]);
     let kpis: Vec<&str> = schema["properties"]["output"]["properties"]["kpis"]["items"]["enum"]
         .as_array()
         .unwrap()

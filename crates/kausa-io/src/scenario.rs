@@ -319,6 +319,16 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                     id,
                 }
             }
+            "pre_build" | "safety_stock" => {
+                ctx.keys(a, &["id", "kind", "parts", "extra_days", "from", "to"])?;
+                let parts = if a.contains_key("parts") { ctx.strings(a, "parts")? } else { Vec::new() };
+                let (extra_days, from, to) = (ctx.num(a, "extra_days")?, ctx.date(a, "from")?, ctx.date(a, "to")?);
+                if kind == "pre_build" {
+                    Action::PreBuild { id, parts, extra_days, from, to }
+                } else {
+                    Action::SafetyStock { id, parts, extra_days, from, to }
+                }
+            }
             "move_capacity" => {
                 ctx.keys(
                     a,
@@ -360,7 +370,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             }
             other => {
                 return Err(ctx.err(format!(
-                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite, move_capacity)"
+                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite, move_capacity, pre_build, safety_stock)"
                 )));
             }
         };

@@ -203,6 +203,34 @@ pub enum Action {
         /// Extra cost per unit made at `to`.
         cost_per_unit: f64,
     },
+    /// Build finished parts ahead: from `from` to `to`, production aims at `extra_days`
+    /// more days of demand in stock (before a known event, with capacity to spare).
+    PreBuild {
+        /// Its id.
+        id: String,
+        /// Finished parts; every one when empty.
+        parts: Vec<String>,
+        /// Days of demand added to the finished-goods buffer.
+        extra_days: f64,
+        /// First day.
+        from: Date,
+        /// Last day.
+        to: Date,
+    },
+    /// Hold more purchased parts: orders placed from `from` to `to` aim at `extra_days`
+    /// more days of use in stock.
+    SafetyStock {
+        /// Its id.
+        id: String,
+        /// Purchased parts; every one when empty.
+        parts: Vec<String>,
+        /// Days of use added to the base stock.
+        extra_days: f64,
+        /// First order day.
+        from: Date,
+        /// Last order day.
+        to: Date,
+    },
     /// Faster transport (air instead of sea, a dedicated truck) for orders placed
     /// with the given supplier sites in a window: their transit takes `transit_factor`
     /// of its planned days, at `cost_per_order` each.
@@ -229,7 +257,9 @@ impl Action {
             Action::SwitchSupplier { id, .. }
             | Action::AddShift { id, .. }
             | Action::Expedite { id, .. }
-            | Action::MoveCapacity { id, .. } => id,
+            | Action::MoveCapacity { id, .. }
+            | Action::PreBuild { id, .. }
+            | Action::SafetyStock { id, .. } => id,
         }
     }
 }
@@ -872,6 +902,19 @@ impl Network {
                 }
                 Ok(())
             }
+            Action::PreBuild { parts, extra_days, .. } | Action::SafetyStock { parts, extra_days, .. } => {
+                if !(extra_days.is_finite() && *extra_days >= 0.0) {
+                    return Err("extra_days must be a non-negative number".into());
+                }
+                let (known, what) = match a {
+                    Action::PreBuild { .. } => (&self.finished, "a finished part with sales history"),
+                    _ => (&self.purchased, "a purchased part of a finished good"),
+                };
+                match parts.iter().find(|p| !known.contains(p)) {
+                    Some(p) => Err(format!("{p:?} is not {what}")),
+                    None => Ok(()),
+                }
+            }
             Action::MoveCapacity { parts, from, to, share, transfer_days, one_off_cost, cost_per_unit, .. } => {
                 let (f, t) = (self.plant(from)?, self.plant(to)?);
                 if f == t {
@@ -1133,7 +1176,20 @@ impl Network {
             for f in 0..nf {
                 let backlog: f64 = open[f].iter().map(|l| l.1).sum();
                 urgent[f] = (backlog - fg_stock[f]).max(0.0);
-                want[f] = (backlog + 5.0 * self.demand[f].0 - fg_stock[f]).max(0.0);
+                let ahead: f64 = actions
+                    .iter()
+                    .filter_map(|a| match a {
+                        Action::PreBuild { parts, extra_days, from, to, .. }
+                            if day >= from.0
+                                && day <= to.0
+                                && (parts.is_empty() || parts.contains(&self.finished[f])) =>
+                        {
+                            Some(*extra_days)
+                        }
+                        _ => None,
+                    })
+                    .sum();
+                want[f] = (backlog + (5.0 + ahead) * self.demand[f].0 - fg_stock[f]).max(0.0);
             }
             let buffer: Vec<f64> = (0..nf).map(|f| want[f] - urgent[f]).collect();
             // Scrap: the learned share of each shift kind, weighted by the minutes each contributes.
@@ -1277,7 +1333,20 @@ impl Network {
                     let lead: f64 = sources.iter().map(|s| s.1 * self.sites[s.0].median).sum();
                     // Base stock: use per calendar day (workday use × 5/7) over the lead time
                     // plus the week to the next review, with 30% safety.
-                    let target = daily_use[p] * 5.0 / 7.0 * (lead + 7.0) * 1.3;
+                    let extra: f64 = actions
+                        .iter()
+                        .filter_map(|a| match a {
+                            Action::SafetyStock { parts, extra_days, from, to, .. }
+                                if day >= from.0
+                                    && day <= to.0
+                                    && (parts.is_empty() || parts.contains(&self.purchased[p])) =>
+                            {
+                                Some(*extra_days)
+                            }
+                            _ => None,
+                        })
+                        .sum();
+                    let target = daily_use[p] * 5.0 / 7.0 * ((lead + 7.0) * 1.3 + extra);
                     let on_order: f64 = pipeline.iter().filter(|o| o.1 == p).map(|o| o.2).sum();
                     let qty = (target - stock[p] - on_order).max(0.0).ceil();
                     if qty <= 0.0 {
@@ -1750,6 +1819,59 @@ mod tests {
         sc.events.swap(0, 1);
         let e = net.validate(&sc).unwrap_err();
         assert!(e.message.contains("its trigger \"rumour\" is not an event defined before it"), "{e}");
+    }
+
+    /// Building ahead before a plant outage, and holding more purchased stock before a
+    /// supplier strike, each save late lines that doing nothing loses.
+    #[test]
+    fn pre_build_and_safety_stock_buy_time() {
+        let net = single(200.0);
+        let mut sc = strike(14);
+        let start = sc.start;
+        sc.events[0].start = Date(start.0 + 7);
+        sc.events[0].effect = Effect::PlantOutage { plants: vec![] };
+        sc.actions = vec![
+            Action::PreBuild {
+                id: "ahead".into(),
+                parts: vec![],
+                extra_days: 15.0,
+                from: start,
+                to: Date(start.0 + 6),
+            },
+            Action::SafetyStock {
+                id: "stock".into(),
+                parts: vec!["P".into()],
+                extra_days: 30.0,
+                from: start,
+                to: Date(start.0 + 13),
+            },
+        ];
+        sc.variants = vec![("nothing".into(), vec![]), ("ahead".into(), vec!["ahead".into()])];
+        sc.compare_to = "nothing".into();
+        let out = net.simulate(&sc, Par::Seq).unwrap();
+        let (nothing, ahead) = (&out[1].1[0], &out[2].1[0]);
+        assert!(nothing.late_orders > 0.0, "{nothing:?}");
+        assert_eq!(ahead.late_orders, 0.0, "{ahead:?}");
+        // A strike from day 14: orders placed in the first two weeks arrive before it.
+        let mut sc = sc.clone();
+        sc.events[0].start = Date(start.0 + 14);
+        sc.events[0].duration_days = 60;
+        sc.events[0].effect = Effect::Outage { countries: vec!["PL".into()], sites: vec![], ramp_days: 0 };
+        sc.horizon_days = 60;
+        sc.variants = vec![("nothing".into(), vec![]), ("stock".into(), vec!["stock".into()])];
+        let out = net.simulate(&sc, Par::Seq).unwrap();
+        let (nothing, stock) = (&out[1].1[0], &out[2].1[0]);
+        assert!(stock.late_orders < nothing.late_orders, "{stock:?} vs {nothing:?}");
+        assert!(stock.output_units > nothing.output_units);
+        let mut bad = sc.clone();
+        bad.actions[1] = Action::SafetyStock {
+            id: "stock".into(),
+            parts: vec!["F".into()],
+            extra_days: 3.0,
+            from: start,
+            to: start,
+        };
+        assert!(net.validate(&bad).unwrap_err().message.contains("\"F\" is not a purchased part"));
     }
 
     /// With enough stock for the whole horizon, the strike changes no KPI run by run.
