@@ -40,11 +40,16 @@ struct Table {
     columns: HashMap<String, usize>,
     rows: Vec<(u64, Vec<String>)>,
     decimal_comma: bool,
+    /// Parquet: rows are numbered, not lines.
+    columnar: bool,
 }
 
 impl Table {
     fn read(path: &Path, file: &str, decimal_comma: bool) -> Result<Table> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        if bytes.starts_with(b"PAR1") {
+            return Table::read_parquet(path, file, bytes);
+        }
         let text = String::from_utf8(bytes).map_err(|e| Error::invalid(path, format!("not UTF-8 text: {e}")))?;
         let header = text.lines().next().ok_or_else(|| Error::Empty { path: path.into() })?;
         let delimiter = if header.matches(';').count() > header.matches(',').count() { b';' } else { b',' };
@@ -69,7 +74,36 @@ impl Table {
             let line = record.position().map_or(0, |p| p.line());
             rows.push((line, record.iter().map(|f| f.trim().to_string()).collect()));
         }
-        Ok(Table { file: file.to_string(), columns, rows, decimal_comma })
+        Ok(Table { file: file.to_string(), columns, rows, decimal_comma, columnar: false })
+    }
+
+    /// A Parquet table: every cell formatted as text (dates as `YYYY-MM-DD`, nulls empty),
+    /// so the typed reading is the CSV one; a row's "line" is its number (from 1).
+    fn read_parquet(path: &Path, file: &str, bytes: Vec<u8>) -> Result<Table> {
+        use arrow_cast::display::{ArrayFormatter, FormatOptions};
+        use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+        let parquet_error =
+            |e: parquet::errors::ParquetError| Error::invalid(path, format!("cannot read Parquet: {e}"));
+        let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).map_err(parquet_error)?;
+        let columns: HashMap<String, usize> =
+            builder.schema().fields().iter().enumerate().map(|(i, f)| (f.name().trim().to_string(), i)).collect();
+        let reader = builder.with_batch_size(65_536).build().map_err(parquet_error)?;
+        let options = FormatOptions::default().with_null("");
+        let mut rows = Vec::new();
+        for batch in reader {
+            let batch = batch.map_err(|e| Error::invalid(path, format!("cannot read Parquet: {e}")))?;
+            let formatters = batch
+                .columns()
+                .iter()
+                .map(|c| ArrayFormatter::try_new(c.as_ref(), &options))
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Error::invalid(path, format!("cannot show a Parquet column as text: {e}")))?;
+            for r in 0..batch.num_rows() {
+                let fields = formatters.iter().map(|f| f.value(r).to_string().trim().to_string()).collect();
+                rows.push((rows.len() as u64 + 1, fields));
+            }
+        }
+        Ok(Table { file: file.to_string(), columns, rows, decimal_comma: false, columnar: true })
     }
 
     fn need(&self, path: &Path, names: &[&str]) -> Result<()> {
@@ -102,6 +136,14 @@ impl Row<'_> {
 
     fn bad(&self, col: &str, message: String) -> Error {
         let at = self.table.columns.get(col).map_or(0, |i| i + 1);
+        if self.table.columnar {
+            return Error::Cell {
+                path: self.path.into(),
+                row: self.line as usize,
+                column: format!("{col:?} (column {at})"),
+                message,
+            };
+        }
         Error::Parse {
             path: self.path.into(),
             line: self.line,
@@ -197,7 +239,15 @@ pub fn read_export(dir: &Path) -> Result<Export> {
     let mut files: HashMap<&str, (String, std::path::PathBuf)> = HashMap::new();
     let mut present = Vec::new();
     for table in &known {
-        let file = manifest.files.get(*table).cloned().unwrap_or_else(|| format!("{table}.csv"));
+        // Each table as <name>.csv, else <name>.parquet, unless [files] names the file.
+        let file = manifest.files.get(*table).cloned().unwrap_or_else(|| {
+            let parquet = format!("{table}.parquet");
+            if !dir.join(format!("{table}.csv")).is_file() && dir.join(&parquet).is_file() {
+                parquet
+            } else {
+                format!("{table}.csv")
+            }
+        });
         let path = dir.join(&file);
         if path.is_file() {
             present.push(table.to_string());
@@ -400,4 +450,91 @@ pub fn read_export(dir: &Path) -> Result<Export> {
         })?,
         present,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::PathBuf;
+    use std::sync::Arc;
+
+    use arrow_array::{ArrayRef, Date32Array, Float64Array, RecordBatch, StringArray};
+    use parquet::arrow::ArrowWriter;
+
+    use super::*;
+
+    fn export_dir(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("kausa-io-supply-{}-{name}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for (file, text) in kausa_supply::example::tiny(1) {
+            std::fs::write(dir.join(file), text).unwrap();
+        }
+        dir
+    }
+
+    /// Rewrites `table.csv` as `table.parquet`: dates as Date32, the named numeric columns
+    /// as Float64, the rest as text.
+    fn to_parquet(dir: &Path, table: &str, dates: &[&str], numbers: &[&str]) {
+        let path = dir.join(format!("{table}.csv"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+        let columns: Vec<(&str, ArrayRef)> = header
+            .iter()
+            .enumerate()
+            .map(|(i, name)| {
+                let cells = rows.iter().map(|r| r[i]);
+                let array: ArrayRef = if dates.contains(name) {
+                    Arc::new(Date32Array::from(cells.map(|c| Date::parse(c).unwrap().0).collect::<Vec<_>>()))
+                } else if numbers.contains(name) {
+                    Arc::new(Float64Array::from(cells.map(|c| c.parse::<f64>().unwrap()).collect::<Vec<_>>()))
+                } else {
+                    Arc::new(StringArray::from(cells.collect::<Vec<_>>()))
+                };
+                (*name, array)
+            })
+            .collect();
+        let batch = RecordBatch::try_from_iter(columns).unwrap();
+        let file = std::fs::File::create(dir.join(format!("{table}.parquet"))).unwrap();
+        let mut w = ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+        w.write(&batch).unwrap();
+        w.close().unwrap();
+        std::fs::remove_file(path).unwrap();
+    }
+
+    /// Tables given as Parquet read as their CSV twins do, row for row; a row's position
+    /// is its number, and a bad cell is named by file, row and column.
+    #[test]
+    fn parquet_tables_read_as_their_csv_twins() {
+        let csv = read_export(&export_dir("csv")).unwrap();
+        let dir = export_dir("parquet");
+        to_parquet(&dir, "purchase_orders", &["order_date", "requested_date"], &["qty"]);
+        to_parquet(&dir, "sales_orders", &["order_date", "requested_date", "promised_date"], &["qty", "unit_price"]);
+        to_parquet(&dir, "parts", &[], &[]);
+        let pq = read_export(&dir).unwrap();
+        assert!(pq.present.contains(&"purchase_orders".to_string()));
+        assert_eq!(pq.purchase_orders.len(), csv.purchase_orders.len());
+        for (a, b) in pq.purchase_orders.iter().zip(&csv.purchase_orders) {
+            assert_eq!(
+                (&a.po_id, &a.part_id, a.order_date, a.requested_date, a.qty),
+                (&b.po_id, &b.part_id, b.order_date, b.requested_date, b.qty)
+            );
+            assert_eq!(a.pos.file, "purchase_orders.parquet");
+            assert_eq!(a.pos.line + 1, b.pos.line, "row n of the Parquet file is line n + 1 of the CSV");
+        }
+        for (a, b) in pq.sales_orders.iter().zip(&csv.sales_orders) {
+            assert_eq!((a.promised_date, a.qty, a.unit_price), (b.promised_date, b.qty, b.unit_price));
+        }
+        assert_eq!(
+            pq.parts.iter().map(|p| (&p.part_id, p.std_cost, p.list_price)).collect::<Vec<_>>(),
+            csv.parts.iter().map(|p| (&p.part_id, p.std_cost, p.list_price)).collect::<Vec<_>>()
+        );
+        // Text in a numeric column of a Parquet table: file, row and column.
+        let bad = export_dir("bad");
+        let text = std::fs::read_to_string(bad.join("bom.csv")).unwrap().replacen(",1\n", ",one\n", 1);
+        std::fs::write(bad.join("bom.csv"), text).unwrap();
+        to_parquet(&bad, "bom", &[], &[]);
+        let e = read_export(&bad).unwrap_err().to_string();
+        assert!(e.contains("bom.parquet") && e.contains("row 1") && e.contains("qty_per"), "{e}");
+    }
 }
