@@ -445,6 +445,82 @@ fn write_blocks(out: &std::path::Path, blocks: &[Block]) -> Result<()> {
 
 /// The supply network as a picture: supplier sites on the left, the plants on
 /// the right, a line per lane; sites and lanes the scenario's events hit in red.
+/// One KPI across the variants: per variant a bar from P5 to P95, a tick at the median
+/// and a dot at the mean, on a shared axis; the reference variant's mean as a dashed line.
+fn kpi_chart_svg(title: &str, variants: &[serde_json::Value], kpi: &str, reference: &str) -> String {
+    let f = |v: &serde_json::Value, field: &str| v["kpis"][kpi][field].as_f64().unwrap_or(f64::NAN);
+    let (mut lo, mut hi) = (f64::INFINITY, f64::NEG_INFINITY);
+    for v in variants {
+        for field in ["q05", "q95", "mean"] {
+            let x = f(v, field);
+            if x.is_finite() {
+                lo = lo.min(x);
+                hi = hi.max(x);
+            }
+        }
+    }
+    if !(lo.is_finite() && hi.is_finite()) {
+        return String::new();
+    }
+    if hi - lo < 1e-9 {
+        (lo, hi) = (lo - 1.0, hi + 1.0);
+    }
+    let pad = 0.05 * (hi - lo);
+    let (lo, hi) = (lo - pad, hi + pad);
+    let (left, width, row) = (150.0, 420.0, 22.0);
+    let height = 40.0 + row * variants.len() as f64;
+    let x = |v: f64| left + width * (v - lo) / (hi - lo);
+    let mut out = format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{:.0}\" height=\"{height:.0}\" role=\"img\" aria-label=\"{}\">",
+        left + width + 20.0,
+        esc(title)
+    );
+    let _ = write!(out, "<text x=\"4\" y=\"14\" font-size=\"12\" font-weight=\"bold\">{}</text>", esc(title));
+    for (i, v) in variants.iter().enumerate() {
+        let y = 30.0 + row * i as f64;
+        let name = v["variant"].as_str().unwrap_or("");
+        let _ = write!(out, "<text x=\"4\" y=\"{:.1}\" font-size=\"11\">{}</text>", y + 4.0, esc(name));
+        let (a, b, m, mean) = (f(v, "q05"), f(v, "q95"), f(v, "q50"), f(v, "mean"));
+        if a.is_finite() && b.is_finite() {
+            let _ = write!(
+                out,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"10\" fill=\"#90caf9\"/>",
+                x(a),
+                y - 5.0,
+                (x(b) - x(a)).max(1.0)
+            );
+        }
+        if m.is_finite() {
+            let _ = write!(
+                out,
+                "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"#0d47a1\" stroke-width=\"2\"/>",
+                x(m),
+                y - 6.0,
+                y + 6.0
+            );
+        }
+        if mean.is_finite() {
+            let _ = write!(out, "<circle cx=\"{:.1}\" cy=\"{y:.1}\" r=\"3\" fill=\"#c62828\"/>", x(mean));
+        }
+        if name == reference && mean.is_finite() {
+            let _ = write!(
+                out,
+                "<line x1=\"{0:.1}\" y1=\"20\" x2=\"{0:.1}\" y2=\"{1:.1}\" stroke=\"#555\" stroke-dasharray=\"3,3\"/>",
+                x(mean),
+                height - 12.0
+            );
+        }
+    }
+    let _ = write!(
+        out,
+        "<text x=\"{left:.0}\" y=\"{:.1}\" font-size=\"10\">{lo:.2}</text><text x=\"{:.0}\" y=\"{:.1}\" font-size=\"10\" text-anchor=\"end\">{hi:.2}</text></svg>",
+        height - 2.0,
+        left + width,
+        height - 2.0
+    );
+    out
+}
+
 fn network_svg(export: &kausa_supply::Export, hit: &[String]) -> String {
     let plants: Vec<&kausa_supply::Site> = export.sites.iter().filter(|s| s.site_type == "plant").collect();
     let suppliers: Vec<&kausa_supply::Site> = export.sites.iter().filter(|s| s.site_type == "supplier_site").collect();
@@ -648,6 +724,19 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
         "Means, medians (P50) and 5% and 95% quantiles (P5, P95) over the runs; differences paired with \"{}\" run by run.",
         sc.compare_to
     )));
+    b.push(Block::Para(format!(
+        "The charts: per variant a bar from P5 to P95, a dark tick at the median, a red dot at the mean; the dashed line is the mean of \"{}\".",
+        sc.compare_to
+    )));
+    for (k, title) in [
+        ("margin", "Margin (revenue of lines shipped less standard cost and extra cost)"),
+        ("revenue_at_risk", "Revenue at risk"),
+        ("fill_rate", "Fill rate"),
+        ("extra_cost", "Extra cost"),
+        ("ttr_days", "Time to recover (days)"),
+    ] {
+        b.push(Block::Svg(kpi_chart_svg(title, r.variants, k, &sc.compare_to)));
+    }
     let mut rows = Vec::new();
     for v in r.variants {
         for k in kausa_supply::sim::KPI_NAMES {
@@ -696,8 +785,8 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
     ]));
     b.push(Block::Heading("Known limits".into()));
     b.push(Block::List(vec![
-        "Only outages by country and lane, supplier switches and extra shifts are modelled; price and demand shocks, capacity moves, expediting and customer priorities are not yet.".into(),
-        "Lateness is explained per finished part by its last shortage (capacity or one purchased part), not yet per order line through the whole chain of parts, lanes and events.".into(),
+        "Modelled: outages by country, site and lane, insolvencies, transit delays, plant outages, demand and price shocks, chained events; supplier switches, extra shifts, expediting, production moves between plants, pre-building and safety stock. Not yet: customer priorities, energy prices, breakdowns, learned productivity and confirmation behaviour; semi-finished parts are made on demand (their stocks are not used).".into(),
+        "Lateness is explained per finished part by its last shortage when a line fell due (a work centre's capacity, or one purchased part with its supplier sites, lanes and the events that hit them), not per order line through every level of the bill of materials.".into(),
         "Monte-Carlo error: the quantiles come from the runs; rerun with more runs or another seed to check their stability.".into(),
     ]));
     b.push(Block::Para(format!(

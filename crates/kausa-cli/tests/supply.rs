@@ -427,9 +427,15 @@ fn whatif_reports_are_self_contained() {
         "vs do_nothing",
         "Assumptions",
         "Known limits",
+        "aria-label=\"Revenue at risk\"",
+        "aria-label=\"Time to recover (days)\"",
+        "stroke-dasharray",
     ] {
         assert!(text.contains(needle), "the report lacks {needle:?}");
     }
+    // The network and five KPI charts: one P5–P95 bar per plan (the reference and four variants) in each.
+    assert_eq!(text.matches("<svg").count(), 6);
+    assert_eq!(text.matches("fill=\"#90caf9\"").count(), 5 * 5);
     let lower = text.to_lowercase();
     for banned in ["<script", " src=", "href=", "@import", "url(http", "<link"] {
         assert!(!lower.contains(banned), "the report contains {banned:?}");

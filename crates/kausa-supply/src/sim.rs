@@ -1449,9 +1449,19 @@ impl Network {
         for (name, ids) in &sc.variants {
             plans.push((name.clone(), true, sc.actions.iter().filter(|a| ids.iter().any(|i| i == a.id())).collect()));
         }
-        let mut out = Vec::new();
+        let mut out: Vec<(String, Vec<Kpis>)> = Vec::new();
+        // Plans with the same events and actions (a variant without actions in a scenario
+        // without events is the reference) are the same runs: simulated once.
+        let mut done: Vec<((bool, Vec<&str>), usize)> = Vec::new();
         for (name, with_events, actions) in plans {
             let events: &[Event] = if with_events { &sc.events } else { &[] };
+            let key = (!events.is_empty(), actions.iter().map(|a| a.id()).collect::<Vec<_>>());
+            if let Some(&(_, i)) = done.iter().find(|d| d.0 == key) {
+                let runs = out[i].1.clone();
+                out.push((name, runs));
+                continue;
+            }
+            done.push((key, out.len()));
             progress.stage(&name, Some(sc.runs as u64));
             let runs = par
                 .map(sc.runs, |r| {
