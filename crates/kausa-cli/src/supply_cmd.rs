@@ -32,33 +32,17 @@ enum Kind {
         /// Seed of the bootstrap.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Also save what was learned as a supply model file (versioned, checksummed, with the
+        /// export's fingerprint) for `whatif --model` and `exposure --model`.
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// Print machine-readable JSON.
         #[arg(long)]
         json: bool,
     },
     /// Run a what-if scenario on an export: events and actions, variants compared under
     /// common random numbers, KPIs with their uncertainty.
-    Whatif {
-        /// The export folder.
-        dir: PathBuf,
-        /// The scenario file (TOML, format kausa-scenario/1).
-        scenario: PathBuf,
-        /// Worker threads (default: all cores; the result never depends on it).
-        #[arg(long)]
-        threads: Option<usize>,
-        /// Print machine-readable JSON.
-        #[arg(long)]
-        json: bool,
-        /// Also write a self-contained report (.html or .md) of the run.
-        #[arg(long)]
-        report: Option<PathBuf>,
-        /// For the report: who is accountable (name, role).
-        #[arg(long)]
-        owner: Option<String>,
-        /// For the report: what the run is meant to decide.
-        #[arg(long)]
-        intended_use: Option<String>,
-    },
+    Whatif(WhatifArgs),
     /// Screen every supplier site and country for hidden risk: time to survive (how long
     /// stock, pipeline and the other sources cover all demand if it stops) against time to
     /// recover, and the margin lost over it with the best response (Simchi-Levi's linear programs).
@@ -77,6 +61,9 @@ enum Kind {
         /// Seed of the learning step's bootstrap.
         #[arg(long, default_value_t = 0)]
         seed: u64,
+        /// Take the mechanisms from this supply model file instead of learning them again.
+        #[arg(long)]
+        model: Option<PathBuf>,
         /// Also write each disruption's program data as JSON into this folder (for an outside solver).
         #[arg(long)]
         write_lp: Option<PathBuf>,
@@ -98,6 +85,34 @@ enum Kind {
         #[arg(long, default_value_t = 1000)]
         oracle_runs: usize,
     },
+}
+
+/// Arguments of `kausa supply whatif`.
+#[derive(Debug, clap::Args)]
+struct WhatifArgs {
+    /// The export folder.
+    dir: PathBuf,
+    /// The scenario file (TOML, format kausa-scenario/1).
+    scenario: PathBuf,
+    /// Take the mechanisms from this supply model file (`kausa supply learn --out`) instead
+    /// of learning them again; it must have been learned from this export as it is.
+    #[arg(long)]
+    model: Option<PathBuf>,
+    /// Worker threads (default: all cores; the result never depends on it).
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Print machine-readable JSON.
+    #[arg(long)]
+    json: bool,
+    /// Also write a self-contained report (.html or .md) of the run.
+    #[arg(long)]
+    report: Option<PathBuf>,
+    /// For the report: who is accountable (name, role).
+    #[arg(long)]
+    owner: Option<String>,
+    /// For the report: what the run is meant to decide.
+    #[arg(long)]
+    intended_use: Option<String>,
 }
 
 /// The example company's scale.
@@ -141,17 +156,30 @@ pub(crate) fn write_example(dir: &std::path::Path, scale: Scale, seed: u64, orac
 pub(crate) fn run(args: Args) -> Result<()> {
     match args.kind {
         Kind::Example { dir, seed, scale, oracle_runs } => write_example(&dir, scale, seed, oracle_runs),
-        Kind::Exposure { dir, ttr, ttr_file, flex, seed, write_lp, json } => {
-            exposure(&dir, ttr, ttr_file.as_deref(), flex, seed, write_lp.as_deref(), json)
+        Kind::Exposure { dir, ttr, ttr_file, flex, seed, model, write_lp, json } => {
+            exposure(&dir, ttr, ttr_file.as_deref(), flex, seed, model.as_deref(), write_lp.as_deref(), json)
         }
-        Kind::Whatif { dir, scenario, threads, json, report, owner, intended_use } => {
-            whatif(&dir, &scenario, threads, json, report.as_deref(), owner.as_deref(), intended_use.as_deref())
-        }
-        Kind::Learn { dir, seed, json } => {
+        Kind::Whatif(a) => whatif(&a),
+        Kind::Learn { dir, seed, out, json } => {
             let export = kausa_io::read_export(&dir)?;
             let leads = kausa_supply::lead_times(&export, seed);
             let demand = kausa_supply::demand(&export, seed);
             let scrap = kausa_supply::scrap(&export, seed);
+            if let Some(path) = &out {
+                kausa_io::write_supply_model(
+                    path,
+                    &kausa_io::SupplyModel {
+                        kausa_version: env!("CARGO_PKG_VERSION").to_string(),
+                        seed,
+                        export: dir.display().to_string(),
+                        export_blake3: kausa_io::export_fingerprint(&dir, &export)?,
+                        lead_times: leads.clone(),
+                        demand: demand.clone(),
+                        scrap: scrap.clone(),
+                    },
+                )?;
+                eprintln!("Wrote the supply model to {}", path.display());
+            }
             if json {
                 let out = serde_json::json!({
                     "export": dir.display().to_string(), "seed": seed,
@@ -283,12 +311,35 @@ fn stats(values: &[f64]) -> serde_json::Value {
     })
 }
 
-/// Reads an export and compiles it, with the mechanisms learned from its history, into a network.
-fn network(dir: &std::path::Path, seed: u64) -> Result<(kausa_supply::Export, kausa_supply::sim::Network)> {
+/// Reads an export and compiles it, with the mechanisms learned from its history (or read
+/// from a supply model file learned from this very export), into a network.
+fn network(
+    dir: &std::path::Path,
+    seed: u64,
+    model: Option<&std::path::Path>,
+) -> Result<(kausa_supply::Export, kausa_supply::sim::Network)> {
     let export = kausa_io::read_export(dir)?;
-    let leads = kausa_supply::lead_times(&export, seed);
-    let demand = kausa_supply::demand(&export, seed);
-    let scrap = kausa_supply::scrap(&export, seed);
+    let (leads, demand, scrap) = match model {
+        Some(path) => {
+            let m = kausa_io::read_supply_model(path)?;
+            if m.export_blake3 != kausa_io::export_fingerprint(dir, &export)? {
+                bail!(
+                    "{}: learned from the export {} as it was then, not from {} as it is now (its files differ): relearn with `kausa supply learn {} --out {}`",
+                    path.display(),
+                    m.export,
+                    dir.display(),
+                    dir.display(),
+                    path.display()
+                );
+            }
+            (m.lead_times, m.demand, m.scrap)
+        }
+        None => (
+            kausa_supply::lead_times(&export, seed),
+            kausa_supply::demand(&export, seed),
+            kausa_supply::scrap(&export, seed),
+        ),
+    };
     let net = kausa_supply::sim::Network::new(&export, &leads, &demand, &scrap)
         .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
     Ok((export, net))
@@ -320,10 +371,11 @@ fn exposure(
     ttr_file: Option<&std::path::Path>,
     flex: f64,
     seed: u64,
+    model: Option<&std::path::Path>,
     write_lp: Option<&std::path::Path>,
     json: bool,
 ) -> Result<()> {
-    let (_, net) = network(dir, seed)?;
+    let (_, net) = network(dir, seed, model)?;
     let overrides = match ttr_file {
         Some(p) => read_ttr(p)?,
         None => Vec::new(),
@@ -486,12 +538,13 @@ pub(crate) struct Whatif {
 pub(crate) fn run_whatif(
     dir: &std::path::Path,
     scenario: &std::path::Path,
+    model: Option<&std::path::Path>,
     threads: Option<usize>,
     quiet: bool,
 ) -> Result<Whatif> {
     let par = crate::scm_cmd::par_of(threads)?;
     let sc = kausa_io::read_scenario(scenario)?;
-    let (export, net) = network(dir, sc.seed)?;
+    let (export, net) = network(dir, sc.seed, model)?;
     let warnings = net.warnings(&sc);
     for w in &warnings {
         eprintln!("warning: {}: {w}", scenario.display());
@@ -509,18 +562,13 @@ pub(crate) fn run_whatif(
     Ok(Whatif { scenario: sc, export, variants, warnings, seconds })
 }
 
-fn whatif(
-    dir: &std::path::Path,
-    scenario: &std::path::Path,
-    threads: Option<usize>,
-    json: bool,
-    report: Option<&std::path::Path>,
-    owner: Option<&str>,
-    intended_use: Option<&str>,
-) -> Result<()> {
+fn whatif(a: &WhatifArgs) -> Result<()> {
+    let (dir, scenario, json) = (a.dir.as_path(), a.scenario.as_path(), a.json);
+    let (owner, intended_use) = (a.owner.as_deref(), a.intended_use.as_deref());
     use kausa_supply::sim::KPI_NAMES;
-    let Whatif { scenario: sc, export, variants, warnings, seconds } = run_whatif(dir, scenario, threads, json)?;
-    if let Some(out) = report {
+    let Whatif { scenario: sc, export, variants, warnings, seconds } =
+        run_whatif(dir, scenario, a.model.as_deref(), a.threads, json)?;
+    if let Some(out) = a.report.as_deref() {
         crate::report::whatif_report(&crate::report::WhatifReport {
             out,
             export_dir: dir,

@@ -809,3 +809,37 @@ fn insolvencies_price_shocks_and_triggers_from_the_scenario_file() {
         stderr(&o)
     );
 }
+
+/// `kausa supply learn --out` saves what it learned in a versioned, checksummed file with
+/// the export's fingerprint; `whatif --model` and `exposure --model` give the same answers
+/// as learning again, and refuse a changed model or a changed export.
+#[test]
+fn supply_models_are_saved_checked_and_reused() {
+    let export = example("supply-model", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let model = dir.join("supply.kausa");
+    let o = kausa(&["supply", "learn", s(&export), "--out", s(&model), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let text = std::fs::read_to_string(&model).unwrap();
+    assert!(text.starts_with("{\"format\":\"kausa-supply-model\",\"format_version\":1,"), "{}", &text[..80]);
+    let sc = crate::util::repo_root().join("examples/pl-strike.toml");
+    let strip = |mut v: serde_json::Value| {
+        v.as_object_mut().unwrap().remove("seconds");
+        v
+    };
+    let learned = strip(whatif(&export, &sc, &[]));
+    let reused = strip(whatif(&export, &sc, &["--model", s(&model)]));
+    assert_eq!(learned, reused);
+    let o = kausa(&["supply", "exposure", s(&export), "--model", s(&model), "--json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // A changed model file, and an export changed after learning, are refused.
+    let bad = dir.join("bad.kausa");
+    std::fs::write(&bad, text.replacen("\"median_days\":", "\"median_days\":1", 1)).unwrap();
+    let o = kausa(&["supply", "whatif", s(&export), s(&sc), "--model", s(&bad)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("checksum mismatch"), "{}", stderr(&o));
+    edit(&export, "inventory_snapshots.csv", |l| l.truncate(l.len() - 1));
+    let o = kausa(&["supply", "whatif", s(&export), s(&sc), "--model", s(&model)]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(stderr(&o).contains("not from") && stderr(&o).contains("relearn"), "{}", stderr(&o));
+}

@@ -30,6 +30,7 @@ mod model;
 mod model_file;
 mod scenario;
 mod supply;
+mod supply_model;
 mod table;
 
 pub use bif::read_bif;
@@ -45,4 +46,7 @@ pub use model_file::{
 };
 pub use scenario::read_scenario;
 pub use supply::read_export;
+pub use supply_model::{
+    SUPPLY_MODEL_FORMAT, SUPPLY_MODEL_VERSION, SupplyModel, export_fingerprint, read_supply_model, write_supply_model,
+};
 pub use table::{Format, Missing, ReadOptions, Table, read_table};

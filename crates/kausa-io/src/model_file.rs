@@ -105,14 +105,24 @@ fn checksum(body: &str) -> String {
 
 /// Writes `model` to `path`.
 pub fn write_model(path: &Path, model: &ModelFile) -> Result<()> {
-    let body =
-        serde_json::to_string(model).map_err(|e| Error::invalid(path, format!("cannot encode the model: {e}")))?;
+    write_envelope(path, MODEL_FORMAT, MODEL_FORMAT_VERSION, &model.provenance.kausa_version, model)
+}
+
+/// Writes `body` to `path` inside the versioned, checksummed envelope of `format`.
+pub(crate) fn write_envelope<T: Serialize>(
+    path: &Path,
+    format: &str,
+    version: u32,
+    kausa_version: &str,
+    body: &T,
+) -> Result<()> {
+    let body = serde_json::to_string(body).map_err(|e| Error::invalid(path, format!("cannot encode the file: {e}")))?;
     // The header first, so the format is visible at the top of the file.
     let text = format!(
         "{{\"format\":{},\"format_version\":{},\"kausa_version\":{},\"checksum\":{},\"body\":{}}}\n",
-        serde_json::Value::from(MODEL_FORMAT),
-        MODEL_FORMAT_VERSION,
-        serde_json::Value::from(model.provenance.kausa_version.as_str()),
+        serde_json::Value::from(format),
+        version,
+        serde_json::Value::from(kausa_version),
         serde_json::Value::from(checksum(&body)),
         body
     );
@@ -131,45 +141,59 @@ struct Envelope<'a> {
 
 /// Reads a model file, checking its format, version and checksum.
 pub fn read_model(path: &Path) -> Result<ModelFile> {
+    let file: ModelFile = read_envelope(path, MODEL_FORMAT, MODEL_FORMAT_VERSION, "kausa model", "kausa fit", "refit")?;
+    let model = file.model.validated().map_err(|e| Error::invalid(path, format!("the model is not valid: {e}")))?;
+    Ok(ModelFile { model, ..file })
+}
+
+/// Reads the body of a file in the envelope of `format` and `version`: a foreign file,
+/// another version, a damaged file or a changed body are errors that say what to do
+/// (`what`: the kind of file in words; `maker`: the command that writes such files;
+/// `redo`: the verb for doing it again).
+pub(crate) fn read_envelope<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    format: &str,
+    version: u32,
+    what: &str,
+    maker: &str,
+    redo: &str,
+) -> Result<T> {
     let text = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let not_model = || Error::invalid(path, "not a kausa model file (write one with `kausa fit`)");
+    let not_ours = || Error::invalid(path, format!("not a {what} file (write one with `{maker}`)"));
     let envelope: Envelope<'_> = serde_json::from_slice(&text).map_err(|e| {
-        if text.starts_with(b"{\"format\":\"kausa-model\"") {
+        if text.starts_with(format!("{{\"format\":\"{format}\"").as_bytes()) {
             Error::Parse {
                 path: path.into(),
                 line: e.line() as u64,
                 column: None,
-                message: format!("the model file is damaged (column {}: {e}); refit it", e.column()),
+                message: format!("the {what} file is damaged (column {}: {e}); {redo} it", e.column()),
             }
         } else {
-            not_model()
+            not_ours()
         }
     })?;
-    if envelope.format.as_deref() != Some(MODEL_FORMAT) {
-        return Err(not_model());
+    if envelope.format.as_deref() != Some(format) {
+        return Err(not_ours());
     }
     let written_by = envelope.kausa_version.as_deref().unwrap_or("an unknown version");
-    if envelope.format_version != Some(u64::from(MODEL_FORMAT_VERSION)) {
+    if envelope.format_version != Some(u64::from(version)) {
         let v = envelope.format_version.map_or("an unknown".to_string(), |v| v.to_string());
         return Err(Error::invalid(
             path,
             format!(
-                "model format version {v} (written by kausa {written_by}); this kausa {} reads version {MODEL_FORMAT_VERSION}: refit the model with this version",
+                "{what} format version {v} (written by kausa {written_by}); this kausa {} reads version {version}: {redo} it with this version",
                 env!("CARGO_PKG_VERSION")
             ),
         ));
     }
-    let body = envelope.body.ok_or_else(not_model)?.get();
+    let body = envelope.body.ok_or_else(not_ours)?.get();
     if envelope.checksum.as_deref() != Some(checksum(body).as_str()) {
         return Err(Error::invalid(
             path,
-            "checksum mismatch: the model was changed after kausa wrote it (or is damaged); refit it",
+            format!("checksum mismatch: the {what} file was changed after kausa wrote it (or is damaged); {redo} it"),
         ));
     }
-    let file: ModelFile =
-        serde_json::from_str(body).map_err(|e| Error::invalid(path, format!("the model body is not valid: {e}")))?;
-    let model = file.model.validated().map_err(|e| Error::invalid(path, format!("the model is not valid: {e}")))?;
-    Ok(ModelFile { model, ..file })
+    serde_json::from_str(body).map_err(|e| Error::invalid(path, format!("the file's body is not valid: {e}")))
 }
 
 /// Whether the file at `path` looks like a model file (starts with its format tag).

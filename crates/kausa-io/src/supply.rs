@@ -238,6 +238,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
     // The tables present, by name; each is read when the export asks for its rows.
     let mut files: HashMap<&str, (String, std::path::PathBuf)> = HashMap::new();
     let mut present = Vec::new();
+    let mut read_files = vec!["manifest.toml".to_string()];
     for table in &known {
         // Each table as <name>.csv, else <name>.parquet, unless [files] names the file.
         let file = manifest.files.get(*table).cloned().unwrap_or_else(|| {
@@ -251,6 +252,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
         let path = dir.join(&file);
         if path.is_file() {
             present.push(table.to_string());
+            read_files.push(file.clone());
             files.insert(table, (file, path));
         } else if manifest.files.contains_key(*table) {
             return Err(Error::invalid(
@@ -449,6 +451,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
             })
         })?,
         present,
+        files: read_files,
     })
 }
 

@@ -366,6 +366,8 @@ pub struct Export {
     pub holidays: Vec<Holiday>,
     /// Tables (file stems) present in the folder, required or optional.
     pub present: Vec<String>,
+    /// The files read, relative to the export folder: `manifest.toml`, then one per table present.
+    pub files: Vec<String>,
 }
 
 /// `holidays.csv`: a public holiday or closure.

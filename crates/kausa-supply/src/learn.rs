@@ -15,7 +15,7 @@ use kausa_stats::summary::quantile;
 use crate::data::Export;
 
 /// The learned lead time of one supplier site.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadTime {
     /// The supplier site.
     pub supplier_site_id: String,
@@ -51,7 +51,7 @@ pub fn near_holiday(holidays: &[i32], day: i32) -> bool {
 }
 
 /// Weekly demand of one finished part.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Demand {
     /// The part.
     pub part_id: String,
@@ -194,7 +194,7 @@ pub fn demand(export: &Export, seed: u64) -> Vec<Demand> {
 }
 
 /// The scrap share of production by shift type.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Scrap {
     /// `early`, `late`, `night`, `sat` or `ot`.
     pub shift_type: String,

@@ -1,0 +1,67 @@
+//! The supply model file: the mechanisms `kausa supply learn` learned from an ERP
+//! export (lead times per supplier site, demand per finished part, scrap per shift
+//! type), with the export's fingerprint, in the versioned, checksummed envelope of
+//! model files (`model_file.rs`).
+
+use std::path::Path;
+
+use kausa_supply::{Demand, Export, LeadTime, Scrap};
+use serde::{Deserialize, Serialize};
+
+use crate::model_file::{read_envelope, write_envelope};
+use crate::{Error, Result};
+
+/// The `format` field of supply model files.
+pub const SUPPLY_MODEL_FORMAT: &str = "kausa-supply-model";
+/// The supply model format version this kausa writes and reads.
+pub const SUPPLY_MODEL_VERSION: u32 = 1;
+
+/// What was learned from an export, and from which.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SupplyModel {
+    /// The kausa version that learned it.
+    pub kausa_version: String,
+    /// The seed of the bootstrap intervals.
+    pub seed: u64,
+    /// The export folder, as given.
+    pub export: String,
+    /// [`export_fingerprint`] of the export.
+    pub export_blake3: String,
+    /// Lead times per supplier site.
+    pub lead_times: Vec<LeadTime>,
+    /// Weekly demand per finished part.
+    pub demand: Vec<Demand>,
+    /// Scrap per shift type.
+    pub scrap: Vec<Scrap>,
+}
+
+/// BLAKE3 over the files an export was read from (each name, then its bytes), hex.
+pub fn export_fingerprint(dir: &Path, export: &Export) -> Result<String> {
+    let mut h = blake3::Hasher::new();
+    for name in &export.files {
+        let path = dir.join(name);
+        let bytes = std::fs::read(&path).map_err(|e| Error::io(&path, e))?;
+        h.update(&(name.len() as u64).to_le_bytes());
+        h.update(name.as_bytes());
+        h.update(&(bytes.len() as u64).to_le_bytes());
+        h.update(&bytes);
+    }
+    Ok(h.finalize().to_hex().to_string())
+}
+
+/// Writes a supply model.
+pub fn write_supply_model(path: &Path, model: &SupplyModel) -> Result<()> {
+    write_envelope(path, SUPPLY_MODEL_FORMAT, SUPPLY_MODEL_VERSION, &model.kausa_version, model)
+}
+
+/// Reads a supply model, checking its format, version and checksum.
+pub fn read_supply_model(path: &Path) -> Result<SupplyModel> {
+    read_envelope(
+        path,
+        SUPPLY_MODEL_FORMAT,
+        SUPPLY_MODEL_VERSION,
+        "kausa supply model",
+        "kausa supply learn --out",
+        "relearn",
+    )
+}
