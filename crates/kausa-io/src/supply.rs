@@ -14,7 +14,7 @@ use std::path::Path;
 
 use kausa_supply::{
     BomLine, Date, Delivery, Export, Holiday, Lane, OPTIONAL, Part, Pos, ProductionOrder, PurchaseOrder, REQUIRED,
-    Receipt, Routing, SalesOrder, Site, Sourcing, Stock, Supplier, SupplierSite, WorkCenter,
+    Receipt, Routing, SalesOrder, ShiftDay, Site, Sourcing, Stock, Supplier, SupplierSite, WorkCenter,
 };
 
 use crate::{Error, Result};
@@ -442,6 +442,20 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 pos: r.pos(),
             })
         })?,
+        shift_calendar: rows(
+            t("shift_calendar")?.as_ref(),
+            &["date", "plant_id", "work_center_id", "hours_planned"],
+            |r| {
+                Ok(ShiftDay {
+                    date: r.date("date")?,
+                    plant_id: r.text("plant_id")?,
+                    work_center_id: r.text("work_center_id")?,
+                    hours_planned: r.num("hours_planned")?,
+                    overtime_hours: r.opt_num("overtime_hours")?.unwrap_or(0.0),
+                    pos: r.pos(),
+                })
+            },
+        )?,
         holidays: rows(t("holidays")?.as_ref(), &["country", "date"], |r| {
             Ok(Holiday {
                 country: r.text("country")?,

@@ -362,12 +362,31 @@ pub struct Export {
     pub sales_orders: Vec<SalesOrder>,
     /// `deliveries.csv`.
     pub deliveries: Vec<Delivery>,
+    /// `shift_calendar.csv`: planned hours per work centre and day.
+    pub shift_calendar: Vec<ShiftDay>,
     /// `holidays.csv` (optional): public holidays and closures by country.
     pub holidays: Vec<Holiday>,
     /// Tables (file stems) present in the folder, required or optional.
     pub present: Vec<String>,
     /// The files read, relative to the export folder: `manifest.toml`, then one per table present.
     pub files: Vec<String>,
+}
+
+/// `shift_calendar.csv`: a work centre's planned hours on a day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShiftDay {
+    /// The day.
+    pub date: Date,
+    /// The plant.
+    pub plant_id: String,
+    /// The work centre.
+    pub work_center_id: String,
+    /// Planned hours (all shifts).
+    pub hours_planned: f64,
+    /// Planned overtime hours on top.
+    pub overtime_hours: f64,
+    /// Where the row is.
+    pub pos: Pos,
 }
 
 /// `holidays.csv`: a public holiday or closure.

@@ -415,6 +415,9 @@ pub struct Network {
     plants: Vec<String>,
     /// Work centres: id, plant, regular minutes a workday.
     wcs: Vec<(String, usize, f64)>,
+    /// Planned minutes of (work centre, day) from the shift calendar, for the days it covers;
+    /// other days have the work centre's standard shifts on workdays.
+    calendar: HashMap<(usize, i32), f64>,
     /// Per finished part: its home plant (of its first routing row).
     home: Vec<usize>,
     /// Per finished part and plant with a routing for it: the minutes each work centre
@@ -578,6 +581,17 @@ impl Network {
             })
             .collect();
         let wc_index = |id: &str, plant: usize| wcs.iter().position(|w| w.0 == id && w.1 == plant);
+        let mut calendar = HashMap::new();
+        for d in &export.shift_calendar {
+            let Some(w) = plants.iter().position(|p| *p == d.plant_id).and_then(|p| wc_index(&d.work_center_id, p))
+            else {
+                return Err(SimError::new(format!(
+                    "{}:{}: work centre {:?} of {:?} is not in work_centers.csv",
+                    d.pos.file, d.pos.line, d.work_center_id, d.plant_id
+                )));
+            };
+            *calendar.entry((w, d.date.0)).or_insert(0.0) += (d.hours_planned + d.overtime_hours) * 60.0;
+        }
         let mut home = Vec::new();
         let mut loads = Vec::new();
         for fg in &finished {
@@ -692,6 +706,7 @@ impl Network {
             needs,
             plants,
             wcs,
+            calendar,
             home,
             loads,
             initial: purchased.iter().map(|p| stock_of(p)).collect(),
@@ -1114,7 +1129,12 @@ impl Network {
             };
             let mut regular = 0.0;
             for (w, (_, plant, minutes)) in self.wcs.iter().enumerate() {
-                avail[w] = if workday && !down(*plant) { *minutes } else { 0.0 };
+                let planned = match self.calendar.get(&(w, day)) {
+                    Some(&m) => m,
+                    None if workday => *minutes,
+                    None => 0.0,
+                };
+                avail[w] = if down(*plant) { 0.0 } else { planned };
                 regular += avail[w];
             }
             let mut minutes = regular;
@@ -1882,6 +1902,34 @@ mod tests {
             to: start,
         };
         assert!(net.validate(&bad).unwrap_err().message.contains("\"F\" is not a purchased part"));
+    }
+
+    /// Days the shift calendar covers take its planned hours: two weeks planned at zero
+    /// hours make lines late that the standard shifts ship on time.
+    #[test]
+    fn the_shift_calendar_sets_capacity_on_the_days_it_covers() {
+        let mut export = single_export(10_000.0, Date::parse("2025-01-03").unwrap());
+        let (lead, demand) = single_mechanisms();
+        let plain = Network::new(&export, &[lead.clone()], &[demand.clone()], &[]).unwrap();
+        let sc = strike(0);
+        for d in 7..21 {
+            export.shift_calendar.push(crate::data::ShiftDay {
+                date: Date(sc.start.0 + d),
+                plant_id: "PLANT".into(),
+                work_center_id: "WC".into(),
+                hours_planned: 0.0,
+                overtime_hours: 0.0,
+                pos: Pos::default(),
+            });
+        }
+        let closed = Network::new(&export, &[lead.clone()], &[demand.clone()], &[]).unwrap();
+        let (a, b) =
+            (&plain.simulate(&sc, Par::Seq).unwrap()[0].1[0], &closed.simulate(&sc, Par::Seq).unwrap()[0].1[0]);
+        assert_eq!(a.late_orders, 0.0);
+        assert!(b.late_orders > 0.0, "{b:?}");
+        export.shift_calendar[0].work_center_id = "WC9".into();
+        let e = Network::new(&export, &[lead], &[demand], &[]).unwrap_err();
+        assert!(e.message.contains("work centre \"WC9\""), "{e}");
     }
 
     /// With enough stock for the whole horizon, the strike changes no KPI run by run.
