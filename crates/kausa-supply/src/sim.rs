@@ -1910,7 +1910,7 @@ mod tests {
     fn the_shift_calendar_sets_capacity_on_the_days_it_covers() {
         let mut export = single_export(10_000.0, Date::parse("2025-01-03").unwrap());
         let (lead, demand) = single_mechanisms();
-        let plain = Network::new(&export, &[lead.clone()], &[demand.clone()], &[]).unwrap();
+        let plain = Network::new(&export, std::slice::from_ref(&lead), std::slice::from_ref(&demand), &[]).unwrap();
         let sc = strike(0);
         for d in 7..21 {
             export.shift_calendar.push(crate::data::ShiftDay {
@@ -1922,7 +1922,7 @@ mod tests {
                 pos: Pos::default(),
             });
         }
-        let closed = Network::new(&export, &[lead.clone()], &[demand.clone()], &[]).unwrap();
+        let closed = Network::new(&export, std::slice::from_ref(&lead), std::slice::from_ref(&demand), &[]).unwrap();
         let (a, b) =
             (&plain.simulate(&sc, Par::Seq).unwrap()[0].1[0], &closed.simulate(&sc, Par::Seq).unwrap()[0].1[0]);
         assert_eq!(a.late_orders, 0.0);
