@@ -85,7 +85,7 @@ fn supply(out: &std::path::Path, threads: Option<usize>, json: bool) -> Result<(
     anyhow::ensure!(errors == 0, "the example export has {errors} data errors");
     let leads = kausa_supply::lead_times(&data, 1);
     let demand = kausa_supply::demand(&data, 1);
-    let run = crate::supply_cmd::run_whatif(&export, &scenario, None, threads, json)?;
+    let run = crate::supply_cmd::run_whatif(&export, &scenario, None, threads, json, None)?;
     let report = out.join("whatif.html");
     crate::report::whatif_report(&crate::report::WhatifReport {
         out: &report,

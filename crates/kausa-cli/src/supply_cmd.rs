@@ -113,6 +113,11 @@ struct WhatifArgs {
     /// For the report: what the run is meant to decide.
     #[arg(long)]
     intended_use: Option<String>,
+    /// Also write every late line of the first run of each plan as CSV: variant, finished
+    /// part, promised and shipped dates, days late, and what held it back (part, supplier
+    /// site, lane, events; or a work centre's capacity).
+    #[arg(long)]
+    explain: Option<PathBuf>,
 }
 
 /// The example company's scale.
@@ -541,6 +546,7 @@ pub(crate) fn run_whatif(
     model: Option<&std::path::Path>,
     threads: Option<usize>,
     quiet: bool,
+    explain: Option<&std::path::Path>,
 ) -> Result<Whatif> {
     let par = crate::scm_cmd::par_of(threads)?;
     let sc = kausa_io::read_scenario(scenario)?;
@@ -559,6 +565,29 @@ pub(crate) fn run_whatif(
     })?;
     let seconds = started.elapsed().as_secs_f64();
     let variants = summarise(&net, &sc, &results);
+    if let Some(path) = explain {
+        let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
+        let mut text = String::from("variant,run,part,promised,qty,shipped,days_late,cause\n");
+        for (name, lines) in net.explain(&sc, 0).map_err(|e| anyhow::anyhow!("{}: {e}", scenario.display()))? {
+            let events: &[kausa_supply::sim::Event] = if name == "no_events" { &[] } else { &sc.events };
+            for l in lines {
+                let end = sc.start.0 + sc.horizon_days;
+                let late = l.shipped.map_or(end, |d| d.0) - l.promised.0;
+                text.push_str(&format!(
+                    "{},0,{},{},{},{},{}{},{}\n",
+                    quote(&name),
+                    quote(net.finished_part(l.part)),
+                    l.promised,
+                    l.qty,
+                    l.shipped.map_or(String::new(), |d| d.to_string()),
+                    if l.shipped.is_none() { ">=" } else { "" },
+                    late,
+                    quote(&net.cause_name(l.cause, events))
+                ));
+            }
+        }
+        std::fs::write(path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     Ok(Whatif { scenario: sc, export, variants, warnings, seconds })
 }
 
@@ -567,7 +596,7 @@ fn whatif(a: &WhatifArgs) -> Result<()> {
     let (owner, intended_use) = (a.owner.as_deref(), a.intended_use.as_deref());
     use kausa_supply::sim::KPI_NAMES;
     let Whatif { scenario: sc, export, variants, warnings, seconds } =
-        run_whatif(dir, scenario, a.model.as_deref(), a.threads, json)?;
+        run_whatif(dir, scenario, a.model.as_deref(), a.threads, json, a.explain.as_deref())?;
     if let Some(out) = a.report.as_deref() {
         crate::report::whatif_report(&crate::report::WhatifReport {
             out,

@@ -843,3 +843,29 @@ fn supply_models_are_saved_checked_and_reused() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("not from") && stderr(&o).contains("relearn"), "{}", stderr(&o));
 }
+
+/// `--explain` lists every late line of the first run of each plan with what held it back;
+/// with one run, its rows per variant are exactly the late lines the KPIs count.
+#[test]
+fn explain_lists_each_late_line_with_its_cause() {
+    let export = example("supply-explain", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    let sc = scenario(&dir, "long.toml", |t| {
+        t.replace("duration_days = 28", "duration_days = 42").replace("runs = 200", "runs = 1")
+    });
+    let csv = dir.join("explain.csv");
+    let v = whatif(&export, &sc, &["--explain", s(&csv)]);
+    let text = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = text.lines();
+    assert_eq!(lines.next(), Some("variant,run,part,promised,qty,shipped,days_late,cause"));
+    let rows: Vec<&str> = lines.collect();
+    for variant in ["no_events", "do_nothing", "switch", "saturday", "switch_saturday"] {
+        let n = rows.iter().filter(|r| r.starts_with(&format!("\"{variant}\","))).count();
+        assert_eq!(n as f64, kpi(&v, variant, "late_orders", "mean"), "{variant}");
+    }
+    assert!(
+        rows.iter().any(|r| r.starts_with("\"do_nothing\"") && r.contains("(hit by strike_pl)\"")),
+        "the strike's late lines name it: {text}"
+    );
+    assert!(!rows.iter().any(|r| r.starts_with("\"no_events\"") && r.contains("strike_pl")));
+}

@@ -376,6 +376,21 @@ impl Kpis {
     }
 }
 
+/// A sales-order line that shipped after its promise, or not by the horizon's end.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LateLine {
+    /// The finished part (index; [`Network::finished_part`] names it).
+    pub part: usize,
+    /// The promised day.
+    pub promised: Date,
+    /// Units.
+    pub qty: f64,
+    /// The day it shipped complete; `None` when still open at the end.
+    pub shipped: Option<Date>,
+    /// What held its part back when it fell due (as in [`Kpis::late_by_cause`]).
+    pub cause: usize,
+}
+
 /// Why a scenario cannot run on a network.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{message}")]
@@ -999,6 +1014,18 @@ impl Network {
 
     /// One run of one variant.
     fn run(&self, sc: &Scenario, events: &[Event], actions: &[&Action], run: usize) -> Kpis {
+        self.run_logged(sc, events, actions, run, None)
+    }
+
+    /// [`Network::run`], noting each late line in `log` when given.
+    fn run_logged(
+        &self,
+        sc: &Scenario,
+        events: &[Event],
+        actions: &[&Action],
+        run: usize,
+        mut log: Option<&mut Vec<LateLine>>,
+    ) -> Kpis {
         // Which uncertain events happen in this run: one draw per (run, event), shared by the variants.
         // A chained event happens only when its trigger (earlier in the list) did.
         let mut happened: Vec<Event> = Vec::new();
@@ -1320,6 +1347,15 @@ impl Network {
                         due_on_time[due_index(promised)] += qty;
                     } else {
                         k.late_by_cause[cause] += 1.0;
+                        if let Some(log) = log.as_deref_mut() {
+                            log.push(LateLine {
+                                part: f,
+                                promised: Date(promised),
+                                qty,
+                                shipped: Some(Date(day)),
+                                cause,
+                            });
+                        }
                     }
                     if promised < end {
                         note_line(&mut k, Some(late), qty, self.price[f]);
@@ -1419,9 +1455,13 @@ impl Network {
         // Lines due inside the horizon and still open at its end are late (and at risk);
         // lines due later are not yet due.
         for f in 0..nf {
-            for &(_, _, qty, cause) in open[f].iter().filter(|l| l.0 < end) {
+            for &(promised, _, qty, cause) in open[f].iter().filter(|l| l.0 < end) {
                 note_line(&mut k, None, qty, self.price[f]);
-                k.late_by_cause[if cause == unknown { binding[f] } else { cause }] += 1.0;
+                let cause = if cause == unknown { binding[f] } else { cause };
+                k.late_by_cause[cause] += 1.0;
+                if let Some(log) = log.as_deref_mut() {
+                    log.push(LateLine { part: f, promised: Date(promised), qty, shipped: None, cause });
+                }
             }
         }
         k.fill_rate = if ordered_units > 0.0 { on_time_units / ordered_units } else { 1.0 };
@@ -1452,6 +1492,37 @@ impl Network {
         k
     }
 
+    /// The late lines of one run of each plan (the reference and every variant), in the
+    /// order they were shipped, then the ones still open at the end: what `--explain` lists.
+    pub fn explain(&self, sc: &Scenario, run: usize) -> Result<Vec<(String, Vec<LateLine>)>, SimError> {
+        self.validate(sc)?;
+        if run >= sc.runs {
+            return Err(SimError::new(format!("run {run} is not one of the scenario's {} runs", sc.runs)));
+        }
+        let mut out = Vec::new();
+        for (name, with_events, actions) in self.plans(sc) {
+            let events: &[Event] = if with_events { &sc.events } else { &[] };
+            let mut log = Vec::new();
+            self.run_logged(sc, events, &actions, run, Some(&mut log));
+            out.push((name, log));
+        }
+        Ok(out)
+    }
+
+    /// The reference (no events, no actions) and each variant: name, with events, actions.
+    fn plans<'a>(&self, sc: &'a Scenario) -> Vec<(String, bool, Vec<&'a Action>)> {
+        let mut plans: Vec<(String, bool, Vec<&Action>)> = vec![("no_events".into(), false, Vec::new())];
+        for (name, ids) in &sc.variants {
+            plans.push((name.clone(), true, sc.actions.iter().filter(|a| ids.iter().any(|i| i == a.id())).collect()));
+        }
+        plans
+    }
+
+    /// The finished part of index `f` (as [`LateLine::part`] gives it).
+    pub fn finished_part(&self, f: usize) -> &str {
+        &self.finished[f]
+    }
+
     /// Every run of the reference (no events, no actions) and of each variant.
     pub fn simulate(&self, sc: &Scenario, par: Par) -> Result<Vec<(String, Vec<Kpis>)>, SimError> {
         self.simulate_with(sc, par, &kausa_core::Silent)
@@ -1465,10 +1536,7 @@ impl Network {
         progress: &dyn kausa_core::Progress,
     ) -> Result<Vec<(String, Vec<Kpis>)>, SimError> {
         self.validate(sc)?;
-        let mut plans: Vec<(String, bool, Vec<&Action>)> = vec![("no_events".into(), false, Vec::new())];
-        for (name, ids) in &sc.variants {
-            plans.push((name.clone(), true, sc.actions.iter().filter(|a| ids.iter().any(|i| i == a.id())).collect()));
-        }
+        let plans = self.plans(sc);
         let mut out: Vec<(String, Vec<Kpis>)> = Vec::new();
         // Plans with the same events and actions (a variant without actions in a scenario
         // without events is the reference) are the same runs: simulated once.
