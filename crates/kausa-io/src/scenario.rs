@@ -123,7 +123,18 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
     ctx.line = header_lines(&text, "[scenario]").first().copied();
     ctx.keys(
         head,
-        &["id", "title", "start", "horizon_days", "runs", "seed", "quoted_days", "risk_days", "service_level"],
+        &[
+            "id",
+            "title",
+            "start",
+            "horizon_days",
+            "runs",
+            "seed",
+            "quoted_days",
+            "risk_days",
+            "service_level",
+            "parameter_uncertainty",
+        ],
     )?;
     let horizon = ctx.int(head, "horizon_days")?;
     let runs = ctx.int(head, "runs")?;
@@ -144,6 +155,11 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         risk_days: ctx.opt_num(head, "risk_days", 14.0)? as i32,
         service_level: ctx.opt_num(head, "service_level", 0.95)?,
         item_lines: Default::default(),
+        parameter_uncertainty: match head.get("parameter_uncertainty") {
+            None => true,
+            Some(Value::Boolean(b)) => *b,
+            Some(_) => return Err(ctx.err("parameter_uncertainty must be true or false")),
+        },
     };
     if !(sc.service_level > 0.0 && sc.service_level <= 1.0) {
         return Err(ctx.err("service_level must lie in (0, 1]"));

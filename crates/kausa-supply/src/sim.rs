@@ -292,6 +292,9 @@ pub struct Scenario {
     /// The line of the file where each event, action and variant starts, keyed by
     /// kind and id (`("event", "strike_pl")`), for error messages; empty when built in code.
     pub item_lines: std::collections::BTreeMap<(String, String), u64>,
+    /// Whether each run also draws the learned parameters (median lead times, mean demand)
+    /// from their bootstrap uncertainty, besides the noise.
+    pub parameter_uncertainty: bool,
     /// The daily fill rate below which service has failed and above which (seven
     /// days in a row) it has recovered: the threshold of time-to-survive and time-to-recover.
     pub service_level: f64,
@@ -421,6 +424,9 @@ type Load = Vec<(usize, f64)>;
 pub struct Network {
     finished: Vec<String>,
     price: Vec<f64>,
+    /// Per finished part: the uncertainty of its learned mean demand a workday (the standard
+    /// deviation, from its 95% bootstrap interval).
+    demand_mean_sd: Vec<f64>,
     /// Per finished part: standard cost per unit (0 when the export gives none).
     cost: Vec<f64>,
     demand: Vec<(f64, f64)>,
@@ -469,6 +475,9 @@ struct SiteLead {
     sigma: f64,
     /// The lane of its sourcing row, when given.
     lane: Option<String>,
+    /// Uncertainty of the learned median: the standard deviation of its log, from its
+    /// 95% bootstrap interval (0 when not learned).
+    median_sd_log: f64,
     /// Extra days for orders placed near one of `holidays` (sorted days).
     holiday_days: f64,
     holidays: Vec<i32>,
@@ -477,8 +486,8 @@ struct SiteLead {
 impl SiteLead {
     /// A lead time in days for an order placed on `day`: the log-normal draw, plus the
     /// holiday term when the day lies near one of the site's holidays.
-    fn draw(&self, day: i32, rng: &mut Rng) -> i32 {
-        let days = (self.median * (self.sigma * rng.normal()).exp()).round().max(1.0);
+    fn draw(&self, day: i32, rng: &mut Rng, factor: f64) -> i32 {
+        let days = (self.median * factor * (self.sigma * rng.normal()).exp()).round().max(1.0);
         let holiday = if crate::learn::near_holiday(&self.holidays, day) { self.holiday_days.round() } else { 0.0 };
         (days + holiday) as i32
     }
@@ -563,6 +572,9 @@ impl Network {
                         median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
                         sigma: learned.map_or(0.25, |l| l.sigma_log),
                         holiday_days: learned.map_or(0.0, |l| l.holiday_days),
+                        median_sd_log: learned
+                            .filter(|l| l.median_interval.0 > 0.0 && l.median_interval.1 >= l.median_interval.0)
+                            .map_or(0.0, |l| (l.median_interval.1 / l.median_interval.0).ln() / 3.92),
                         holidays: {
                             let c = country.get(s.supplier_site_id.as_str()).copied().unwrap_or("");
                             let mut h: Vec<i32> =
@@ -718,6 +730,10 @@ impl Network {
             price,
             cost,
             demand: demand.iter().map(|d| (d.mean_per_week / 5.0, d.sd_per_week / 5f64.sqrt())).collect(),
+            demand_mean_sd: demand
+                .iter()
+                .map(|d| (d.mean_interval.1 - d.mean_interval.0).max(0.0) / 3.92 / 5.0)
+                .collect(),
             needs,
             plants,
             wcs,
@@ -1037,6 +1053,19 @@ impl Network {
             }
         }
         let events = &happened[..];
+        // Parameter uncertainty: each run draws each site's median lead time and each
+        // finished part's mean demand from their learned uncertainty, the same draws in
+        // every variant; what the planners order by stays the learned estimate.
+        let spread = if sc.parameter_uncertainty { 1.0 } else { 0.0 };
+        let lead_factor: Vec<f64> = (0..self.sites.len())
+            .map(|s| (spread * self.sites[s].median_sd_log * stream(sc.seed, run, 5, 0, s).normal()).exp())
+            .collect();
+        let demand_mean: Vec<f64> = (0..self.finished.len())
+            .map(|f| {
+                let z = stream(sc.seed, run, 6, 0, f).normal();
+                (self.demand[f].0 + spread * self.demand_mean_sd[f] * z).max(0.0)
+            })
+            .collect();
         let nf = self.finished.len();
         let np = self.purchased.len();
         let (start, end) = (sc.start.0, sc.start.0 + sc.horizon_days);
@@ -1091,7 +1120,7 @@ impl Network {
         for (i, &(p, s, ordered, qty)) in self.open_pos.iter().enumerate() {
             let site = &self.sites[s];
             let mut rng = stream(sc.seed, run, 3, 0, i);
-            let days = site.draw(ordered, &mut rng);
+            let days = site.draw(ordered, &mut rng, lead_factor[s]);
             let arrive = (ordered + days).max(first_day);
             let ship = arrive - site.transit_days as i32;
             pipeline.push((arrive + self.delay(events, s, ship, arrive), p, qty));
@@ -1121,7 +1150,7 @@ impl Network {
             if workday {
                 for f in 0..nf {
                     let mut rng = stream(sc.seed, run, 1, day, f);
-                    let (m, sd) = self.demand[f];
+                    let (m, sd) = (demand_mean[f], self.demand[f].1);
                     let factor: f64 = events
                         .iter()
                         .filter(|e| e.active(day))
@@ -1414,7 +1443,7 @@ impl Network {
                         }
                         let site = &self.sites[s];
                         let mut rng = stream(sc.seed, run, 2, day, p * 1000 + s);
-                        let mut days = site.draw(day, &mut rng);
+                        let mut days = site.draw(day, &mut rng, lead_factor[s]);
                         let ship = day + (days - site.transit_days as i32).max(0);
                         for a in actions {
                             if let Action::Expedite { sites, transit_factor, from, to, cost_per_order, .. } = a
@@ -1696,6 +1725,7 @@ mod tests {
             quoted_days: 3,
             risk_days: 14,
             item_lines: Default::default(),
+            parameter_uncertainty: true,
             service_level: 0.95,
         }
     }
@@ -1998,6 +2028,29 @@ mod tests {
         export.shift_calendar[0].work_center_id = "WC9".into();
         let e = Network::new(&export, &[lead], &[demand], &[]).unwrap_err();
         assert!(e.message.contains("work centre \"WC9\""), "{e}");
+    }
+
+    /// Without noise in demand, runs differ only through the learned parameters' uncertainty:
+    /// with it drawn (the default) each run has its own demand level, centred on the estimate.
+    #[test]
+    fn runs_draw_the_learned_parameters_from_their_uncertainty() {
+        let export = single_export(100_000.0, Date::parse("2025-01-03").unwrap());
+        let (lead, mut demand) = single_mechanisms();
+        demand.mean_interval = (40.0, 60.0);
+        let net = Network::new(&export, &[lead], &[demand], &[]).unwrap();
+        let mut sc = strike(0);
+        sc.runs = 400;
+        let outputs = |sc: &Scenario| -> Vec<f64> {
+            net.simulate(sc, Par::Seq).unwrap()[0].1.iter().map(|k| k.output_units).collect()
+        };
+        let drawn = outputs(&sc);
+        sc.parameter_uncertainty = false;
+        let fixed = outputs(&sc);
+        assert!(fixed.iter().all(|&x| x == fixed[0]), "no noise, no parameter draws: every run alike");
+        let mean = drawn.iter().sum::<f64>() / drawn.len() as f64;
+        let sd = (drawn.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / drawn.len() as f64).sqrt();
+        // Weekly mean 50 with a 95% interval of ±10: sd 5.1 a week, about 10% of output.
+        assert!(sd > 0.05 * mean && (mean - fixed[0]).abs() < 0.03 * fixed[0], "mean {mean} sd {sd} vs {}", fixed[0]);
     }
 
     /// With enough stock for the whole horizon, the strike changes no KPI run by run.
