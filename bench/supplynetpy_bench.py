@@ -30,7 +30,8 @@ stock (the export's last snapshot: P-001 and FG-01) with nothing on order and no
 
 How each tool expresses it:
 * kausa: the export (16 CSV tables + manifest, `kausa supply check` reports 0 errors) and a scenario
-  (`kausa-scenario/1`, no events, `quoted_days = 0`), `kausa supply whatif --json`; the fill rate is the mean
+  (`kausa-scenario/1`, no events, `quoted_days = 0`, `parameter_uncertainty = false`: the point estimates
+  SupplyNetPy gets), `kausa supply whatif --json`; the fill rate is the mean
   over the runs of the `no_events` reference. Without variants kausa adds an empty `do_nothing` variant,
   which (no events, no actions) is the reference's runs: kausa simulates them once, so N runs for N requested.
 * SupplyNetPy 0.5.1: `Supplier(node_type="infinite_supplier", raw_material=P-001)` --`Link(lead_time=...)`-->
@@ -213,6 +214,8 @@ horizon_days = {horizon}
 runs = {runs}
 seed = {seed}
 quoted_days = 0
+# SupplyNetPy gets the learned point estimates: so does kausa here.
+parameter_uncertainty = false
 ''')
 
 
