@@ -268,27 +268,28 @@ pub fn tiny(seed: u64) -> Vec<File> {
         "# The export of the example company \"Beispiel-Antriebe GmbH\" (fictional), tiny scale, seed {seed}.\n\
          format = \"kausa-export/1\"\nexport_date = \"2024-12-31\"\nerp = \"example generator\"\ncurrency = \"EUR\"\ndecimal = \".\"\n"
     );
-    files.push(("manifest.toml".to_string(), manifest));
-    for csv in [
-        sites,
-        suppliers,
-        supplier_sites,
-        parts,
-        bom,
-        routings,
-        work_centers,
-        sourcing,
-        lanes,
-        stocks,
-        pos,
-        receipts,
-        production,
-        sales,
-        deliveries,
-        calendar,
-    ] {
-        files.push((format!("{}.csv", csv.name), csv.text));
-    }
+    push_tables(
+        &mut files,
+        manifest,
+        [
+            sites,
+            suppliers,
+            supplier_sites,
+            parts,
+            bom,
+            routings,
+            work_centers,
+            sourcing,
+            lanes,
+            stocks,
+            pos,
+            receipts,
+            production,
+            sales,
+            deliveries,
+            calendar,
+        ],
+    );
     // The truth behind the history, for tests and for people checking what kausa learns.
     let mut truth = format!(
         "# Ground truth of the example export (seed {seed}).\n\
@@ -313,6 +314,14 @@ pub fn tiny(seed: u64) -> Vec<File> {
     );
     files.push(("README.txt".to_string(), readme));
     files
+}
+
+/// The manifest, then each table as `<name>.csv`.
+fn push_tables<const N: usize>(files: &mut Vec<File>, manifest: String, tables: [Csv; N]) {
+    files.push(("manifest.toml".to_string(), manifest));
+    for csv in tables {
+        files.push((format!("{}.csv", csv.name), csv.text));
+    }
 }
 
 fn cost_of(cost: &std::collections::HashMap<String, f64>, part: &str) -> f64 {
@@ -868,28 +877,29 @@ pub fn full(seed: u64) -> Vec<File> {
         "# The export of the example company \"Beispiel-Antriebe GmbH\" (fictional), full scale, seed {seed}.\n\
          format = \"kausa-export/1\"\nexport_date = \"2024-12-31\"\nerp = \"example generator\"\ncurrency = \"EUR\"\ndecimal = \".\"\n"
     );
-    files.push(("manifest.toml".to_string(), manifest));
-    for csv in [
-        site_csv,
-        suppliers,
-        supplier_sites,
-        parts,
-        bom_csv,
-        routings,
-        work_centers,
-        sourcing,
-        lanes,
-        stocks,
-        pos,
-        receipts,
-        production,
-        sales,
-        deliveries,
-        calendar,
-        holidays,
-    ] {
-        files.push((format!("{}.csv", csv.name), csv.text));
-    }
+    push_tables(
+        &mut files,
+        manifest,
+        [
+            site_csv,
+            suppliers,
+            supplier_sites,
+            parts,
+            bom_csv,
+            routings,
+            work_centers,
+            sourcing,
+            lanes,
+            stocks,
+            pos,
+            receipts,
+            production,
+            sales,
+            deliveries,
+            calendar,
+            holidays,
+        ],
+    );
     let mut truth = format!(
         "# Ground truth of the full example export (seed {seed}).\n\
          # Lead time of a purchase-order line, in days, rounded, at least 1:\n\

@@ -483,6 +483,23 @@ struct SiteLead {
     holidays: Vec<i32>,
 }
 
+/// Days of stock added on `day` for `part` by the active pre-build actions (a finished
+/// part) or safety-stock actions (a purchased part).
+fn extra_days(actions: &[&Action], day: i32, part: &str, finished: bool) -> f64 {
+    actions
+        .iter()
+        .filter_map(|a| match a {
+            Action::PreBuild { parts, extra_days, from, to, .. } if finished => Some((parts, extra_days, from, to)),
+            Action::SafetyStock { parts, extra_days, from, to, .. } if !finished => Some((parts, extra_days, from, to)),
+            _ => None,
+        })
+        .filter(|(parts, _, from, to)| {
+            day >= from.0 && day <= to.0 && (parts.is_empty() || parts.iter().any(|p| p == part))
+        })
+        .map(|(_, days, _, _)| *days)
+        .sum()
+}
+
 impl SiteLead {
     /// A lead time in days for an order placed on `day`: the log-normal draw, plus the
     /// holiday term when the day lies near one of the site's holidays.
@@ -1252,19 +1269,7 @@ impl Network {
             for f in 0..nf {
                 let backlog: f64 = open[f].iter().map(|l| l.1).sum();
                 urgent[f] = (backlog - fg_stock[f]).max(0.0);
-                let ahead: f64 = actions
-                    .iter()
-                    .filter_map(|a| match a {
-                        Action::PreBuild { parts, extra_days, from, to, .. }
-                            if day >= from.0
-                                && day <= to.0
-                                && (parts.is_empty() || parts.contains(&self.finished[f])) =>
-                        {
-                            Some(*extra_days)
-                        }
-                        _ => None,
-                    })
-                    .sum();
+                let ahead = extra_days(actions, day, &self.finished[f], true);
                 want[f] = (backlog + (5.0 + ahead) * self.demand[f].0 - fg_stock[f]).max(0.0);
             }
             let buffer: Vec<f64> = (0..nf).map(|f| want[f] - urgent[f]).collect();
@@ -1418,19 +1423,7 @@ impl Network {
                     let lead: f64 = sources.iter().map(|s| s.1 * self.sites[s.0].median).sum();
                     // Base stock: use per calendar day (workday use × 5/7) over the lead time
                     // plus the week to the next review, with 30% safety.
-                    let extra: f64 = actions
-                        .iter()
-                        .filter_map(|a| match a {
-                            Action::SafetyStock { parts, extra_days, from, to, .. }
-                                if day >= from.0
-                                    && day <= to.0
-                                    && (parts.is_empty() || parts.contains(&self.purchased[p])) =>
-                            {
-                                Some(*extra_days)
-                            }
-                            _ => None,
-                        })
-                        .sum();
+                    let extra = extra_days(actions, day, &self.purchased[p], false);
                     let target = daily_use[p] * 5.0 / 7.0 * ((lead + 7.0) * 1.3 + extra);
                     let on_order: f64 = pipeline.iter().filter(|o| o.1 == p).map(|o| o.2).sum();
                     let qty = (target - stock[p] - on_order).max(0.0).ceil();
