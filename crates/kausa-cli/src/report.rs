@@ -700,6 +700,10 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
                 "Action {id}: build {} ahead, {extra_days} more days of demand in stock, from {from} to {to}.",
                 if parts.is_empty() { "every finished part".to_string() } else { parts.join(", ") }
             ),
+            kausa_supply::sim::Action::Allocate { id, customers, from, to } => format!(
+                "Action {id}: from {from} to {to}, finished stock goes first to {}, in that order.",
+                customers.join(", ")
+            ),
             kausa_supply::sim::Action::SafetyStock { id, parts, extra_days, from, to } => format!(
                 "Action {id}: hold {extra_days} more days of use of {} for orders placed from {from} to {to}.",
                 if parts.is_empty() { "every purchased part".to_string() } else { parts.join(", ") }
@@ -785,7 +789,7 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
     ]));
     b.push(Block::Heading("Known limits".into()));
     b.push(Block::List(vec![
-        "Modelled: outages by country, site and lane, insolvencies, transit delays, plant outages, demand and price shocks, chained events; supplier switches, extra shifts, expediting, production moves between plants, pre-building and safety stock. Not yet: customer priorities, energy prices, breakdowns, learned productivity and confirmation behaviour; semi-finished parts are made on demand (their stocks are not used).".into(),
+        "Modelled: outages by country, site and lane, insolvencies, transit delays, plant outages, demand and price shocks, chained events; supplier switches, extra shifts, expediting, production moves between plants, pre-building, safety stock and customer priorities. Not yet: energy prices, breakdowns, learned productivity and confirmation behaviour; semi-finished parts are made on demand (their stocks are not used).".into(),
         "Lateness is explained per finished part by its last shortage when a line fell due (a work centre's capacity, or one purchased part with its supplier sites, lanes and the events that hit them), not per order line through every level of the bill of materials.".into(),
         "Monte-Carlo error: the quantiles come from the runs; rerun with more runs or another seed to check their stability.".into(),
     ]));

@@ -567,16 +567,17 @@ pub(crate) fn run_whatif(
     let variants = summarise(&net, &sc, &results);
     if let Some(path) = explain {
         let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
-        let mut text = String::from("variant,run,part,promised,qty,shipped,days_late,cause\n");
+        let mut text = String::from("variant,run,part,customer,promised,qty,shipped,days_late,cause\n");
         for (name, lines) in net.explain(&sc, 0).map_err(|e| anyhow::anyhow!("{}: {e}", scenario.display()))? {
             let events: &[kausa_supply::sim::Event] = if name == "no_events" { &[] } else { &sc.events };
             for l in lines {
                 let end = sc.start.0 + sc.horizon_days;
                 let late = l.shipped.map_or(end, |d| d.0) - l.promised.0;
                 text.push_str(&format!(
-                    "{},0,{},{},{},{},{}{},{}\n",
+                    "{},0,{},{},{},{},{},{}{},{}\n",
                     quote(&name),
                     quote(net.finished_part(l.part)),
+                    quote(net.customer(l.customer)),
                     l.promised,
                     l.qty,
                     l.shipped.map_or(String::new(), |d| d.to_string()),

@@ -335,6 +335,15 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                     id,
                 }
             }
+            "allocate" => {
+                ctx.keys(a, &["id", "kind", "customers", "from", "to"])?;
+                Action::Allocate {
+                    customers: ctx.strings(a, "customers")?,
+                    from: ctx.date(a, "from")?,
+                    to: ctx.date(a, "to")?,
+                    id,
+                }
+            }
             "pre_build" | "safety_stock" => {
                 ctx.keys(a, &["id", "kind", "parts", "extra_days", "from", "to"])?;
                 let parts = if a.contains_key("parts") { ctx.strings(a, "parts")? } else { Vec::new() };
@@ -386,7 +395,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             }
             other => {
                 return Err(ctx.err(format!(
-                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite, move_capacity, pre_build, safety_stock)"
+                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite, move_capacity, pre_build, safety_stock, allocate)"
                 )));
             }
         };

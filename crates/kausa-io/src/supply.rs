@@ -424,6 +424,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                     so_id: r.text("so_id")?,
                     so_line: r.text("so_line")?,
                     ship_from_plant_id: r.text("ship_from_plant_id")?,
+                    customer_id: r.opt_text("customer_id").unwrap_or_default(),
                     part_id: r.text("part_id")?,
                     order_date: r.date("order_date")?,
                     promised_date: r.date("promised_date")?,

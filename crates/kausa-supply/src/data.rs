@@ -294,6 +294,8 @@ pub struct SalesOrder {
     pub so_line: String,
     /// The plant shipping it.
     pub ship_from_plant_id: String,
+    /// The customer (empty when the export has no customer column).
+    pub customer_id: String,
     /// The part.
     pub part_id: String,
     /// When ordered.

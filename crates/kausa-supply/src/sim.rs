@@ -217,6 +217,18 @@ pub enum Action {
         /// Last day.
         to: Date,
     },
+    /// Customer prioritisation: from `from` to `to`, finished stock goes to the open lines of
+    /// the listed customers first (in the order listed), then to the others, first in first out.
+    Allocate {
+        /// Its id.
+        id: String,
+        /// Customers, most important first.
+        customers: Vec<String>,
+        /// First day.
+        from: Date,
+        /// Last day.
+        to: Date,
+    },
     /// Hold more purchased parts: orders placed from `from` to `to` aim at `extra_days`
     /// more days of use in stock.
     SafetyStock {
@@ -259,7 +271,8 @@ impl Action {
             | Action::Expedite { id, .. }
             | Action::MoveCapacity { id, .. }
             | Action::PreBuild { id, .. }
-            | Action::SafetyStock { id, .. } => id,
+            | Action::SafetyStock { id, .. }
+            | Action::Allocate { id, .. } => id,
         }
     }
 }
@@ -392,6 +405,8 @@ pub struct LateLine {
     pub shipped: Option<Date>,
     /// What held its part back when it fell due (as in [`Kpis::late_by_cause`]).
     pub cause: usize,
+    /// The customer (index; [`Network::customer`] names it).
+    pub customer: usize,
 }
 
 /// Why a scenario cannot run on a network.
@@ -452,8 +467,13 @@ pub struct Network {
     initial_finished: Vec<f64>,
     /// Open purchase-order lines (no receipt): part, site, order day, quantity.
     open_pos: Vec<(usize, usize, i32, f64)>,
-    /// Open sales-order lines (no delivery): finished part, promised day, quantity.
-    open_sos: Vec<(usize, i32, f64)>,
+    /// Open sales-order lines (no delivery): finished part, promised day, quantity, customer.
+    open_sos: Vec<(usize, i32, f64, usize)>,
+    /// Customers of the sales history, sorted.
+    customers: Vec<String>,
+    /// Per finished part: cumulative shares of its customers in the sales history
+    /// (customer, cumulative share), for drawing each new line's customer.
+    customer_mix: Vec<Vec<(usize, f64)>>,
     /// The export date (the day the snapshot was taken), if the manifest gives it.
     snapshot: Option<i32>,
     /// Scrap share on regular shifts and on extra (Saturday) shifts.
@@ -713,11 +733,40 @@ impl Network {
         }
         let delivered: std::collections::HashSet<(&str, &str)> =
             export.deliveries.iter().map(|d| (d.so_id.as_str(), d.so_line.as_str())).collect();
+        let mut customers: Vec<String> = export.sales_orders.iter().map(|so| so.customer_id.clone()).collect();
+        customers.sort();
+        customers.dedup();
+        let customer = |id: &str| customers.binary_search_by(|c| c.as_str().cmp(id)).unwrap_or(usize::MAX);
         let open_sos = export
             .sales_orders
             .iter()
             .filter(|so| !delivered.contains(&(so.so_id.as_str(), so.so_line.as_str())))
-            .filter_map(|so| finished.iter().position(|f| *f == so.part_id).map(|f| (f, so.promised_date.0, so.qty)))
+            .filter_map(|so| {
+                finished
+                    .iter()
+                    .position(|f| *f == so.part_id)
+                    .map(|f| (f, so.promised_date.0, so.qty, customer(&so.customer_id)))
+            })
+            .collect();
+        let customer_mix = finished
+            .iter()
+            .map(|fg| {
+                let mut units: Vec<f64> = vec![0.0; customers.len()];
+                for so in export.sales_orders.iter().filter(|so| so.part_id == *fg) {
+                    units[customer(&so.customer_id)] += so.qty;
+                }
+                let total: f64 = units.iter().sum();
+                let mut acc = 0.0;
+                units
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, u)| **u > 0.0)
+                    .map(|(c, u)| {
+                        acc += u / total;
+                        (c, acc)
+                    })
+                    .collect()
+            })
             .collect();
         // Regular shifts: the pooled rate of every shift type but Saturday; extra shifts: Saturday's, if learned.
         let (mut scrapped, mut made) = (0.0, 0.0);
@@ -743,6 +792,8 @@ impl Network {
             scrap_extra,
             open_pos,
             open_sos,
+            customers,
+            customer_mix,
             snapshot: export.export_date.map(|d| d.0),
             price,
             cost,
@@ -965,6 +1016,13 @@ impl Network {
                 }
                 Ok(())
             }
+            Action::Allocate { customers, .. } => {
+                match customers.iter().find(|c| self.customers.binary_search(c).is_err()) {
+                    Some(c) => Err(format!("{c:?} is not a customer in the sales history")),
+                    None if customers.is_empty() => Err("name the customers to serve first".into()),
+                    None => Ok(()),
+                }
+            }
             Action::PreBuild { parts, extra_days, .. } | Action::SafetyStock { parts, extra_days, .. } => {
                 if !(extra_days.is_finite() && *extra_days >= 0.0) {
                     return Err("extra_days must be a non-negative number".into());
@@ -1091,7 +1149,10 @@ impl Network {
         // Open purchase orders: (arrival day, part, qty).
         let mut pipeline: Vec<(i32, usize, f64)> = Vec::new();
         // Open sales lines per finished part: (promised day, qty left, qty ordered, value per unit, on time so far).
-        let mut open: Vec<std::collections::VecDeque<(i32, f64, f64, usize)>> = vec![Default::default(); nf];
+        // Open sales lines per finished part: (promised day, qty left, qty, cause, customer).
+        let mut open: Vec<std::collections::VecDeque<(i32, f64, f64, usize, usize)>> = vec![Default::default(); nf];
+        let mut order: Vec<usize> = Vec::new();
+        let mut shipped: Vec<usize> = Vec::new();
         let nw = self.wcs.len();
         let unknown = nw + np;
         let mut k = Kpis { late_by_cause: vec![0.0; nw + np + 1], ..Kpis::default() };
@@ -1143,8 +1204,8 @@ impl Network {
             pipeline.push((arrive + self.delay(events, s, ship, arrive), p, qty));
         }
         // Lines count towards the service KPIs when they fall due inside the horizon.
-        for &(f, promised, qty) in &self.open_sos {
-            open[f].push_back((promised, qty, qty, unknown));
+        for &(f, promised, qty, customer) in &self.open_sos {
+            open[f].push_back((promised, qty, qty, unknown, customer));
             if promised < end {
                 ordered_units += qty;
                 lines += 1.0;
@@ -1182,7 +1243,11 @@ impl Network {
                         .product();
                     let q = (factor * (m + sd * rng.normal())).round().max(0.0);
                     if q > 0.0 {
-                        open[f].push_back((day + sc.quoted_days, q, q, unknown));
+                        // The line's customer, drawn by the part's customer shares in the history.
+                        let u = stream(sc.seed, run, 7, day, f).uniform();
+                        let mix = &self.customer_mix[f];
+                        let customer = mix.iter().find(|c| u < c.1).or(mix.last()).map_or(usize::MAX, |c| c.0);
+                        open[f].push_back((day + sc.quoted_days, q, q, unknown, customer));
                         if day + sc.quoted_days < end {
                             ordered_units += q;
                             lines += 1.0;
@@ -1359,18 +1424,37 @@ impl Network {
                     }
                 }
             }
-            // Shipping, first in first out.
+            // Shipping, first in first out; while an allocation is active, the listed
+            // customers' lines first, in the order listed.
+            let priority: Option<&Vec<String>> = actions.iter().find_map(|a| match a {
+                Action::Allocate { customers, from, to, .. } if day >= from.0 && day <= to.0 => Some(customers),
+                _ => None,
+            });
+            let rank = |customer: usize| {
+                priority
+                    .and_then(|p| p.iter().position(|c| self.customers.get(customer).is_some_and(|x| x == c)))
+                    .unwrap_or(usize::MAX)
+            };
             for f in 0..nf {
-                while fg_stock[f] > 0.0 {
-                    let Some(line) = open[f].front_mut() else { break };
+                order.clear();
+                order.extend(0..open[f].len());
+                if priority.is_some() {
+                    order.sort_by_key(|&i| (rank(open[f][i].4), i));
+                }
+                shipped.clear();
+                for &i in &order {
+                    if fg_stock[f] <= 0.0 {
+                        break;
+                    }
+                    let line = &mut open[f][i];
                     let ship = line.1.min(fg_stock[f]);
                     fg_stock[f] -= ship;
                     line.1 -= ship;
                     if line.1 > 0.0 {
                         break;
                     }
-                    let (promised, _, qty, cause) = *line;
-                    open[f].pop_front();
+                    shipped.push(i);
+                    let (promised, _, qty, cause, customer) = *line;
                     let late = day - promised;
                     k.margin += qty * (self.price[f] - self.cost[f]);
                     if promised >= end {
@@ -1388,12 +1472,20 @@ impl Network {
                                 qty,
                                 shipped: Some(Date(day)),
                                 cause,
+                                customer,
                             });
                         }
                     }
                     if promised < end {
                         note_line(&mut k, Some(late), qty, self.price[f]);
                     }
+                }
+                if !shipped.is_empty() {
+                    let mut i = 0;
+                    open[f].retain(|_| {
+                        i += 1;
+                        !shipped.contains(&(i - 1))
+                    });
                 }
             }
             let past_due: f64 = open.iter().flat_map(|o| o.iter().take_while(|l| l.0 < day)).map(|l| l.1).sum();
@@ -1477,12 +1569,12 @@ impl Network {
         // Lines due inside the horizon and still open at its end are late (and at risk);
         // lines due later are not yet due.
         for f in 0..nf {
-            for &(promised, _, qty, cause) in open[f].iter().filter(|l| l.0 < end) {
+            for &(promised, _, qty, cause, customer) in open[f].iter().filter(|l| l.0 < end) {
                 note_line(&mut k, None, qty, self.price[f]);
                 let cause = if cause == unknown { binding[f] } else { cause };
                 k.late_by_cause[cause] += 1.0;
                 if let Some(log) = log.as_deref_mut() {
-                    log.push(LateLine { part: f, promised: Date(promised), qty, shipped: None, cause });
+                    log.push(LateLine { part: f, promised: Date(promised), qty, shipped: None, cause, customer });
                 }
             }
         }
@@ -1538,6 +1630,11 @@ impl Network {
             plans.push((name.clone(), true, sc.actions.iter().filter(|a| ids.iter().any(|i| i == a.id())).collect()));
         }
         plans
+    }
+
+    /// The customer of index `c` (as [`LateLine::customer`] gives it); empty when unknown.
+    pub fn customer(&self, c: usize) -> &str {
+        self.customers.get(c).map_or("", String::as_str)
     }
 
     /// The finished part of index `f` (as [`LateLine::part`] gives it).
