@@ -431,6 +431,9 @@ impl SimError {
     }
 }
 
+/// An open sales line in a run: (promised day, qty left, qty, cause, customer).
+type OpenLine = (i32, f64, f64, usize, usize);
+
 /// Minutes per finished unit, per work centre: (work centre, minutes).
 type Load = Vec<(usize, f64)>;
 
@@ -1149,8 +1152,7 @@ impl Network {
         // Open purchase orders: (arrival day, part, qty).
         let mut pipeline: Vec<(i32, usize, f64)> = Vec::new();
         // Open sales lines per finished part: (promised day, qty left, qty ordered, value per unit, on time so far).
-        // Open sales lines per finished part: (promised day, qty left, qty, cause, customer).
-        let mut open: Vec<std::collections::VecDeque<(i32, f64, f64, usize, usize)>> = vec![Default::default(); nf];
+        let mut open: Vec<std::collections::VecDeque<OpenLine>> = vec![Default::default(); nf];
         let mut order: Vec<usize> = Vec::new();
         let mut shipped: Vec<usize> = Vec::new();
         let nw = self.wcs.len();
