@@ -1248,7 +1248,8 @@ impl Network {
                         // The line's customer, drawn by the part's customer shares in the history.
                         let u = stream(sc.seed, run, 7, day, f).uniform();
                         let mix = &self.customer_mix[f];
-                        let customer = mix.iter().find(|c| u < c.1).or(mix.last()).map_or(usize::MAX, |c| c.0);
+                        let at = mix.partition_point(|c| c.1 <= u).min(mix.len().saturating_sub(1));
+                        let customer = mix.get(at).map_or(usize::MAX, |c| c.0);
                         open[f].push_back((day + sc.quoted_days, q, q, unknown, customer));
                         if day + sc.quoted_days < end {
                             ordered_units += q;
