@@ -920,3 +920,29 @@ fn allocation_serves_the_listed_customers_first() {
     assert_eq!(o.status.code(), Some(2));
     assert!(stderr(&o).contains("\"C-999\" is not a customer in the sales history"), "{}", stderr(&o));
 }
+
+/// The shift calendar and the holiday table are checked too: an unknown work centre and
+/// negative hours are errors, a country code that is not ISO 3166 an error, a holiday in a
+/// country without sites a warning — each at its file and line.
+#[test]
+fn calendars_and_holidays_are_checked() {
+    let dir = example("supply-calendar-check", 1);
+    edit(&dir, "shift_calendar.csv", |l| {
+        l[1] = l[1].replacen("MACH1", "MACH9", 1);
+        l[2] = l[2].replacen(",16,", ",-16,", 1);
+    });
+    std::fs::write(
+        dir.join("holidays.csv"),
+        "country,region,date,name\nCN,,2025-01-29,New Year\nXY,,2025-01-01,x\nFR,,2025-07-14,Fete\n",
+    )
+    .unwrap();
+    let (code, v, e) = check(&dir);
+    assert_eq!(code, Some(2), "{e}");
+    let found = problems(&v);
+    let has = |file: &str, line: u64, code: &str| found.iter().any(|p| p.0 == file && p.1 == line && p.2 == code);
+    assert!(has("shift_calendar.csv", 2, "unknown_id"), "{found:?}");
+    assert!(has("shift_calendar.csv", 3, "bad_hours"), "{found:?}");
+    assert!(has("holidays.csv", 3, "unknown_id"), "{found:?}");
+    assert!(has("holidays.csv", 4, "unused_holiday"), "{found:?}");
+    assert!(!found.iter().any(|p| p.0 == "holidays.csv" && p.1 == 2), "CN has sites: {found:?}");
+}

@@ -106,6 +106,26 @@ pub fn check(export: &Export) -> Vec<Problem> {
         unknown(&mut out, &r.pos, "site", &r.from_site_id, &sites);
         unknown(&mut out, &r.pos, "site", &r.to_site_id, &sites);
     }
+    for r in &export.shift_calendar {
+        unknown(&mut out, &r.pos, "plant", &r.plant_id, &plants);
+        unknown(&mut out, &r.pos, "work centre", &r.work_center_id, &work_centers);
+        if r.hours_planned < 0.0 || r.overtime_hours < 0.0 || r.hours_planned + r.overtime_hours > 24.0 * 7.0 {
+            error(&mut out, &r.pos, "bad_hours", "planned and overtime hours must be non-negative".into());
+        }
+    }
+    let countries: HashSet<&str> = export.sites.iter().map(|s| s.country.as_str()).collect();
+    for r in &export.holidays {
+        if !crate::data::is_country_code(&r.country) {
+            error(&mut out, &r.pos, "unknown_id", format!("{:?} is not an ISO 3166 country code", r.country));
+        } else if !countries.contains(r.country.as_str()) {
+            out.push(Problem {
+                severity: Severity::Warning,
+                pos: r.pos.clone(),
+                code: "unused_holiday",
+                message: format!("no site is in {:?}: the holiday changes nothing", r.country),
+            });
+        }
+    }
     for r in &export.stocks {
         unknown(&mut out, &r.pos, "site", &r.site_id, &sites);
         unknown(&mut out, &r.pos, "part", &r.part_id, &parts);
