@@ -69,12 +69,7 @@ struct Raw {
 pub fn read_equations(path: &Path) -> Result<Vec<EquationSpec>> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
     let line_of = |offset: usize| text[..offset.min(text.len())].matches('\n').count() as u64 + 1;
-    let file: File = toml::from_str(&text).map_err(|e| Error::Parse {
-        path: path.into(),
-        line: e.span().map_or(1, |s| line_of(s.start)),
-        column: None,
-        message: e.message().to_string(),
-    })?;
+    let file: File = toml::from_str(&text).map_err(|e| Error::toml(path, &text, &e))?;
     if file.equation.is_empty() {
         return Err(Error::invalid(path, "no [[equation]] tables"));
     }

@@ -65,6 +65,12 @@ impl Error {
     pub(crate) fn invalid(path: &std::path::Path, message: impl Into<String>) -> Error {
         Error::Invalid { path: path.to_path_buf(), message: message.into() }
     }
+
+    /// A TOML file's syntax or type error, at the line its span starts on.
+    pub(crate) fn toml(path: &std::path::Path, text: &str, e: &toml::de::Error) -> Error {
+        let line = e.span().map_or(1, |s| text[..s.start.min(text.len())].matches('\n').count() as u64 + 1);
+        Error::Parse { path: path.to_path_buf(), line, column: None, message: e.message().to_string() }
+    }
 }
 
 /// Result alias of this crate.

@@ -49,10 +49,7 @@ impl EdgeSpec {
 /// self-contradicting knowledge are errors naming the file and the variables.
 pub fn read_knowledge(path: &Path, names: &[String]) -> Result<Knowledge> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let file: KnowledgeFile = toml::from_str(&text).map_err(|e| {
-        let line = e.span().map_or(1, |s| text[..s.start].matches('\n').count() as u64 + 1);
-        Error::Parse { path: path.into(), line, column: None, message: e.message().to_string() }
-    })?;
+    let file: KnowledgeFile = toml::from_str(&text).map_err(|e| Error::toml(path, &text, &e))?;
     let index = |name: &str, what: &str| -> Result<usize> {
         names.iter().position(|n| n == name).ok_or_else(|| {
             Error::invalid(path, format!("{what} names the unknown variable {name:?} (not a column of the data)"))

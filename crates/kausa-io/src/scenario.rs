@@ -107,12 +107,7 @@ fn header_lines(text: &str, header: &str) -> Vec<u64> {
 /// Reads a scenario file.
 pub fn read_scenario(path: &Path) -> Result<Scenario> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-    let root: Table = toml::from_str(&text).map_err(|e| Error::Parse {
-        path: path.into(),
-        line: e.span().map_or(1, |s| text[..s.start].matches('\n').count() as u64 + 1),
-        column: None,
-        message: e.message().to_string(),
-    })?;
+    let root: Table = toml::from_str(&text).map_err(|e| Error::toml(path, &text, &e))?;
     let mut ctx = Ctx { path, what: "the file".into(), line: None };
     ctx.keys(&root, &["format", "scenario", "event", "action", "variant", "output"])?;
     if root.get("format").and_then(Value::as_str) != Some("kausa-scenario/1") {

@@ -206,12 +206,7 @@ fn rows<T>(
 pub fn read_export(dir: &Path) -> Result<Export> {
     let manifest_path = dir.join("manifest.toml");
     let text = std::fs::read_to_string(&manifest_path).map_err(|e| Error::io(&manifest_path, e))?;
-    let manifest: Manifest = toml::from_str(&text).map_err(|e| Error::Parse {
-        path: manifest_path.clone(),
-        line: e.span().map_or(1, |s| text[..s.start].matches('\n').count() as u64 + 1),
-        column: None,
-        message: e.message().to_string(),
-    })?;
+    let manifest: Manifest = toml::from_str(&text).map_err(|e| Error::toml(&manifest_path, &text, &e))?;
     if manifest.format != "kausa-export/1" {
         return Err(Error::invalid(
             &manifest_path,
