@@ -51,24 +51,20 @@ const SUPPLIER_SITES: [(&str, &str, &str, f64, &str, &str, f64); 8] = [
 
 /// The export files of the tiny example company for `seed`.
 pub fn tiny(seed: u64) -> Vec<File> {
+    let mut tables = Tables::new();
     let mut rng = Rng::seed_from_u64(seed);
     let plant = "PLANT1";
     let mut files = Vec::new();
-    let mut sites = Csv::new("sites", "site_id,site_type,name,country");
-    row!(sites, plant, "plant", "Schwaebisch Hall", "DE");
-    row!(sites, "PORT-HAM", "port", "Hamburg", "DE");
-    let mut suppliers = Csv::new("suppliers", "supplier_id,name,country");
-    let mut supplier_sites = Csv::new("supplier_sites", "supplier_id,site_id");
-    let mut lanes = Csv::new("lanes", "lane_id,from_site_id,to_site_id,mode,transit_countries,planned_transit_days");
+    row!(tables.sites, plant, "plant", "Schwaebisch Hall", "DE");
+    row!(tables.sites, "PORT-HAM", "port", "Hamburg", "DE");
     for (i, (site, country, what, _, mode, transit, days)) in SUPPLIER_SITES.iter().enumerate() {
         let supplier = format!("SUP-{}", i + 1);
-        row!(sites, site, "supplier_site", format!("{what} works {}", i + 1), country);
-        row!(suppliers, supplier, format!("{what} supplier {}", i + 1), country);
-        row!(supplier_sites, supplier, site);
-        row!(lanes, format!("L-{site}"), site, plant, mode, transit, days);
+        row!(tables.sites, site, "supplier_site", format!("{what} works {}", i + 1), country);
+        row!(tables.suppliers, supplier, format!("{what} supplier {}", i + 1), country);
+        row!(tables.supplier_sites, supplier, site);
+        row!(tables.lanes, format!("L-{site}"), site, plant, mode, transit, days);
     }
     // Parts: 5 finished motors, 5 semi-finished rotors/stators, 15 purchased.
-    let mut parts = Csv::new("parts", "part_id,description,part_type,base_uom,std_cost,list_price");
     let finished: Vec<String> = (1..=5).map(|i| format!("FG-{i:02}")).collect();
     let semi: Vec<String> = (1..=5).map(|i| format!("SF-{i:02}")).collect();
     let bought: Vec<String> = (1..=15).map(|i| format!("P-{i:03}")).collect();
@@ -76,28 +72,26 @@ pub fn tiny(seed: u64) -> Vec<File> {
     for (k, p) in bought.iter().enumerate() {
         let c = 2.0 + (k as f64 * 3.7) % 20.0;
         cost.insert(p.clone(), c);
-        row!(parts, p, format!("purchased part {}", k + 1), "purchased", "PC", format!("{c:.2}"), "");
+        row!(tables.parts, p, format!("purchased part {}", k + 1), "purchased", "PC", format!("{c:.2}"), "");
     }
-    let mut bom = Csv::new("bom", "plant_id,parent_part_id,component_part_id,qty_per");
-    let mut routings = Csv::new("routings", "plant_id,part_id,op_seq,work_center_id,run_min_per_unit");
     for (k, sf) in semi.iter().enumerate() {
         let (a, b) = (&bought[(2 * k) % 15], &bought[(2 * k + 5) % 15]);
-        row!(bom, plant, sf, a, 1);
-        row!(bom, plant, sf, b, 2);
+        row!(tables.bom, plant, sf, a, 1);
+        row!(tables.bom, plant, sf, b, 2);
         let c = cost[a] + 2.0 * cost[b] + 6.0;
         cost.insert(sf.clone(), c);
-        row!(parts, sf, format!("rotor/stator {}", k + 1), "semi", "PC", format!("{c:.2}"), "");
-        row!(routings, plant, sf, 10, "MACH1", 6 + k);
+        row!(tables.parts, sf, format!("rotor/stator {}", k + 1), "semi", "PC", format!("{c:.2}"), "");
+        row!(tables.routings, plant, sf, 10, "MACH1", 6 + k);
     }
     for (k, fg) in finished.iter().enumerate() {
         let (s1, s2) = (&semi[k], &semi[(k + 1) % 5]);
         let (p1, p2) = (&bought[(k + 10) % 15], &bought[(3 * k + 1) % 15]);
         for (c, q) in [(s1, 1), (s2, 1), (p1, 4), (p2, 1)] {
-            row!(bom, plant, fg, c, q);
+            row!(tables.bom, plant, fg, c, q);
         }
         let c = cost[s1] + cost[s2] + 4.0 * cost[p1] + cost[p2] + 25.0;
         row!(
-            parts,
+            tables.parts,
             fg,
             format!("gear motor {}", k + 1),
             "finished",
@@ -105,17 +99,13 @@ pub fn tiny(seed: u64) -> Vec<File> {
             format!("{c:.2}"),
             format!("{:.2}", c * 1.6)
         );
-        row!(routings, plant, fg, 10, "ASSY1", 18 + 2 * k);
-        row!(routings, plant, fg, 20, "TEST1", 5);
+        row!(tables.routings, plant, fg, 10, "ASSY1", 18 + 2 * k);
+        row!(tables.routings, plant, fg, 20, "TEST1", 5);
     }
-    let mut work_centers =
-        Csv::new("work_centers", "work_center_id,plant_id,machines,std_shifts_per_day,hours_per_shift");
     for wc in ["MACH1", "ASSY1", "TEST1"] {
-        row!(work_centers, wc, plant, 2, 2, 8);
+        row!(tables.work_centers, wc, plant, 2, 2, 8);
     }
     // Sourcing: every purchased part from one site, five of them dual-sourced (PL + DE).
-    let mut sourcing =
-        Csv::new("sourcing", "part_id,plant_id,supplier_site_id,quota_share,unit_price,planned_lead_time_days,lane_id");
     let mut source_of: Vec<Vec<(usize, f64)>> = Vec::new();
     for (k, p) in bought.iter().enumerate() {
         let first = k % 8;
@@ -126,18 +116,22 @@ pub fn tiny(seed: u64) -> Vec<File> {
         };
         for &(s, q) in &srcs {
             let (site, _, _, base, _, _, transit) = SUPPLIER_SITES[s];
-            row!(sourcing, p, plant, site, q, format!("{:.2}", cost[p]), base + transit + 2.0, format!("L-{site}"));
+            row!(
+                tables.sourcing,
+                p,
+                plant,
+                site,
+                q,
+                format!("{:.2}", cost[p]),
+                base + transit + 2.0,
+                format!("L-{site}")
+            );
         }
         source_of.push(srcs);
     }
     // One year of history: 2024.
     let start = Date::from_ymd(2024, 1, 1);
     let days = 366;
-    let mut pos = Csv::new(
-        "purchase_orders",
-        "po_id,po_line,schedule_line,part_id,supplier_site_id,plant_id,lane_id,order_date,requested_date,qty,unit_price,status",
-    );
-    let mut receipts = Csv::new("po_receipts", "po_id,po_line,receipt_id,receipt_date,qty_received,qty_rejected");
     let mut po_n = 0;
     let cny = Date::from_ymd(2024, 2, 10);
     for week in 0..52 {
@@ -158,7 +152,7 @@ pub fn tiny(seed: u64) -> Vec<File> {
                 let received = Date(order.0 + lead as i32);
                 let status = if received.0 < start.0 + days { "closed" } else { "open" };
                 row!(
-                    pos,
+                    tables.pos,
                     po,
                     10,
                     1,
@@ -173,20 +167,11 @@ pub fn tiny(seed: u64) -> Vec<File> {
                     status
                 );
                 if received.0 < start.0 + days {
-                    row!(receipts, po, 10, format!("R{po_n:06}"), received, qty, 0);
+                    row!(tables.receipts, po, 10, format!("R{po_n:06}"), received, qty, 0);
                 }
             }
         }
     }
-    let mut sales = Csv::new(
-        "sales_orders",
-        "so_id,so_line,customer_id,ship_from_plant_id,part_id,order_date,requested_date,promised_date,qty,unit_price,status",
-    );
-    let mut deliveries = Csv::new("deliveries", "so_id,so_line,delivery_id,ship_date,qty_shipped");
-    let mut production = Csv::new(
-        "production_orders",
-        "prod_order_id,part_id,plant_id,work_center_id,planned_start,planned_end,actual_start,actual_end,qty_planned,qty_good,qty_scrap,shift_type",
-    );
     let mut so_n = 0;
     for week in 0..52 {
         for (k, fg) in finished.iter().enumerate() {
@@ -207,7 +192,7 @@ pub fn tiny(seed: u64) -> Vec<File> {
             let ship = Date(promised.0 + late);
             let status = if ship.0 < start.0 + days { "closed" } else { "open" };
             row!(
-                sales,
+                tables.sales,
                 format!("SO{so_n:06}"),
                 10,
                 format!("C-{:03}", 1 + (so_n * 7) % 40),
@@ -221,14 +206,14 @@ pub fn tiny(seed: u64) -> Vec<File> {
                 status
             );
             if ship.0 < start.0 + days {
-                row!(deliveries, format!("SO{so_n:06}"), 10, format!("D{so_n:06}"), ship, qty);
+                row!(tables.deliveries, format!("SO{so_n:06}"), 10, format!("D{so_n:06}"), ship, qty);
             }
             // Every eighth order runs on a Saturday shift, which scraps 1.5 points more.
             let saturday = so_n % 8 == 0;
             let scrap = (qty * (0.04 * rng.uniform() + if saturday { 0.015 } else { 0.0 })).round();
             let p_start = Date(promised.0 - 5);
             row!(
-                production,
+                tables.production,
                 format!("PR{so_n:06}"),
                 fg,
                 plant,
@@ -250,17 +235,14 @@ pub fn tiny(seed: u64) -> Vec<File> {
             );
         }
     }
-    let mut stocks = Csv::new("inventory_snapshots", "date,site_id,part_id,on_hand,safety_stock");
-    let mut calendar =
-        Csv::new("shift_calendar", "date,plant_id,work_center_id,shifts_planned,hours_planned,overtime_hours");
     for week in 0..52 {
         let day = Date(start.0 + week * 7);
         for p in bought.iter().chain(&semi).chain(&finished) {
-            row!(stocks, day, plant, p, (40.0 + 120.0 * rng.uniform()).round(), 30);
+            row!(tables.stocks, day, plant, p, (40.0 + 120.0 * rng.uniform()).round(), 30);
         }
         for d in 0..5 {
             for wc in ["MACH1", "ASSY1", "TEST1"] {
-                row!(calendar, Date(day.0 + d), plant, wc, 2, 16, 0);
+                row!(tables.calendar, Date(day.0 + d), plant, wc, 2, 16, 0);
             }
         }
     }
@@ -268,28 +250,7 @@ pub fn tiny(seed: u64) -> Vec<File> {
         "# The export of the example company \"Beispiel-Antriebe GmbH\" (fictional), tiny scale, seed {seed}.\n\
          format = \"kausa-export/1\"\nexport_date = \"2024-12-31\"\nerp = \"example generator\"\ncurrency = \"EUR\"\ndecimal = \".\"\n"
     );
-    push_tables(
-        &mut files,
-        manifest,
-        [
-            sites,
-            suppliers,
-            supplier_sites,
-            parts,
-            bom,
-            routings,
-            work_centers,
-            sourcing,
-            lanes,
-            stocks,
-            pos,
-            receipts,
-            production,
-            sales,
-            deliveries,
-            calendar,
-        ],
-    );
+    tables.into_files(&mut files, manifest, []);
     // The truth behind the history, for tests and for people checking what kausa learns.
     let mut truth = format!(
         "# Ground truth of the example export (seed {seed}).\n\
@@ -316,11 +277,90 @@ pub fn tiny(seed: u64) -> Vec<File> {
     files
 }
 
-/// The manifest, then each table as `<name>.csv`.
-fn push_tables<const N: usize>(files: &mut Vec<File>, manifest: String, tables: [Csv; N]) {
-    files.push(("manifest.toml".to_string(), manifest));
-    for csv in tables {
-        files.push((format!("{}.csv", csv.name), csv.text));
+/// The required tables of an export the example writes, each with its header.
+struct Tables {
+    sites: Csv,
+    suppliers: Csv,
+    supplier_sites: Csv,
+    parts: Csv,
+    bom: Csv,
+    routings: Csv,
+    work_centers: Csv,
+    sourcing: Csv,
+    lanes: Csv,
+    stocks: Csv,
+    pos: Csv,
+    receipts: Csv,
+    production: Csv,
+    sales: Csv,
+    deliveries: Csv,
+    calendar: Csv,
+}
+
+impl Tables {
+    fn new() -> Tables {
+        Tables {
+            sites: Csv::new("sites", "site_id,site_type,name,country"),
+            suppliers: Csv::new("suppliers", "supplier_id,name,country"),
+            supplier_sites: Csv::new("supplier_sites", "supplier_id,site_id"),
+            parts: Csv::new("parts", "part_id,description,part_type,base_uom,std_cost,list_price"),
+            bom: Csv::new("bom", "plant_id,parent_part_id,component_part_id,qty_per"),
+            routings: Csv::new("routings", "plant_id,part_id,op_seq,work_center_id,run_min_per_unit"),
+            work_centers: Csv::new(
+                "work_centers",
+                "work_center_id,plant_id,machines,std_shifts_per_day,hours_per_shift",
+            ),
+            sourcing: Csv::new(
+                "sourcing",
+                "part_id,plant_id,supplier_site_id,quota_share,unit_price,planned_lead_time_days,lane_id",
+            ),
+            lanes: Csv::new("lanes", "lane_id,from_site_id,to_site_id,mode,transit_countries,planned_transit_days"),
+            stocks: Csv::new("inventory_snapshots", "date,site_id,part_id,on_hand,safety_stock"),
+            pos: Csv::new(
+                "purchase_orders",
+                "po_id,po_line,schedule_line,part_id,supplier_site_id,plant_id,lane_id,order_date,requested_date,qty,unit_price,status",
+            ),
+            receipts: Csv::new("po_receipts", "po_id,po_line,receipt_id,receipt_date,qty_received,qty_rejected"),
+            production: Csv::new(
+                "production_orders",
+                "prod_order_id,part_id,plant_id,work_center_id,planned_start,planned_end,actual_start,actual_end,qty_planned,qty_good,qty_scrap,shift_type",
+            ),
+            sales: Csv::new(
+                "sales_orders",
+                "so_id,so_line,customer_id,ship_from_plant_id,part_id,order_date,requested_date,promised_date,qty,unit_price,status",
+            ),
+            deliveries: Csv::new("deliveries", "so_id,so_line,delivery_id,ship_date,qty_shipped"),
+            calendar: Csv::new(
+                "shift_calendar",
+                "date,plant_id,work_center_id,shifts_planned,hours_planned,overtime_hours",
+            ),
+        }
+    }
+
+    /// The manifest, then each table as `<name>.csv`, then the optional ones in `more`.
+    fn into_files<const N: usize>(self, files: &mut Vec<File>, manifest: String, more: [Csv; N]) {
+        files.push(("manifest.toml".to_string(), manifest));
+        let required = [
+            self.sites,
+            self.suppliers,
+            self.supplier_sites,
+            self.parts,
+            self.bom,
+            self.routings,
+            self.work_centers,
+            self.sourcing,
+            self.lanes,
+            self.stocks,
+            self.pos,
+            self.receipts,
+            self.production,
+            self.sales,
+            self.deliveries,
+            self.calendar,
+        ];
+        for csv in required.into_iter().chain(more) {
+            files.push((format!("{}.csv", csv.name), csv.text));
+        }
     }
 }
 
@@ -477,6 +517,7 @@ pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Deman
 /// them dual-sourced, and three years of daily history (2022–2024) with injected
 /// past events. The ground truth is `truth.toml`.
 pub fn full(seed: u64) -> Vec<File> {
+    let mut tables = Tables::new();
     let (mut rng, sites, base) = full_draws(seed);
     let plants = [("PLANT1", "Schwaebisch Hall", "DE"), ("PLANT2", "Plzen", "CZ")];
     let wcs: [(&str, usize); 10] = [
@@ -492,18 +533,15 @@ pub fn full(seed: u64) -> Vec<File> {
         ("TEST2", 1),
     ];
     let mut files = Vec::new();
-    let mut site_csv = Csv::new("sites", "site_id,site_type,name,country");
     for (id, name, country) in plants {
-        row!(site_csv, id, "plant", name, country);
+        row!(tables.sites, id, "plant", name, country);
     }
-    row!(site_csv, "PORT-HAM", "port", "Hamburg", "DE");
-    row!(site_csv, "PORT-GDN", "port", "Gdansk", "PL");
-    let mut suppliers = Csv::new("suppliers", "supplier_id,name,country");
-    let mut supplier_sites = Csv::new("supplier_sites", "supplier_id,site_id");
+    row!(tables.sites, "PORT-HAM", "port", "Hamburg", "DE");
+    row!(tables.sites, "PORT-GDN", "port", "Gdansk", "PL");
     for (i, s) in sites.iter().enumerate() {
-        row!(site_csv, s.id, "supplier_site", format!("{} works {}", s.commodity, i + 1), s.country);
-        row!(suppliers, format!("SUP-{:02}", i + 1), format!("{} supplier {}", s.commodity, i + 1), s.country);
-        row!(supplier_sites, format!("SUP-{:02}", i + 1), s.id);
+        row!(tables.sites, s.id, "supplier_site", format!("{} works {}", s.commodity, i + 1), s.country);
+        row!(tables.suppliers, format!("SUP-{:02}", i + 1), format!("{} supplier {}", s.commodity, i + 1), s.country);
+        row!(tables.supplier_sites, format!("SUP-{:02}", i + 1), s.id);
     }
     // Finished parts: 40 in families A–F; A–D are made at PLANT1, E–F at PLANT2, A also at PLANT2.
     let families = ["A", "B", "C", "D", "E", "F"];
@@ -558,18 +596,17 @@ pub fn full(seed: u64) -> Vec<File> {
         let labour = if part.starts_with("FG") { 30.0 } else { 6.0 };
         cost.insert(part.clone(), c + labour);
     }
-    let mut parts = Csv::new("parts", "part_id,description,part_type,base_uom,std_cost,list_price");
     for (k, p) in bought.iter().enumerate() {
-        row!(parts, p, format!("purchased part {}", k + 1), "purchased", "PC", format!("{:.2}", cost[p]), "");
+        row!(tables.parts, p, format!("purchased part {}", k + 1), "purchased", "PC", format!("{:.2}", cost[p]), "");
     }
     for (k, s) in semi.iter().enumerate() {
         let what = if k < 40 { "rotor/stator/board" } else { "core" };
-        row!(parts, s, format!("{what} {}", k + 1), "semi", "PC", format!("{:.2}", cost[s]), "");
+        row!(tables.parts, s, format!("{what} {}", k + 1), "semi", "PC", format!("{:.2}", cost[s]), "");
     }
     for (fg, family) in &finished {
         let c = cost[fg];
         let what = ["gear motor", "gear motor", "servo motor", "pump", "pump", "drive controller"][*family];
-        row!(parts, fg, format!("{what} {fg}"), "finished", "PC", format!("{c:.2}"), format!("{:.2}", c * 1.6));
+        row!(tables.parts, fg, format!("{what} {fg}"), "finished", "PC", format!("{c:.2}"), format!("{:.2}", c * 1.6));
     }
     // Routings, sized for the work centres' loads (2 shifts of 8 hours): assembly runs at
     // about 70% of its minutes (at the base demand), test and machining at about 60%.
@@ -582,19 +619,18 @@ pub fn full(seed: u64) -> Vec<File> {
         assy_units[test_of(*family)] += daily(j);
     }
     let capacity = 2.0 * 8.0 * 60.0;
-    let mut routings = Csv::new("routings", "plant_id,part_id,op_seq,work_center_id,run_min_per_unit");
     let mut minutes_of = std::collections::HashMap::new();
     for (j, (fg, family)) in finished.iter().enumerate() {
         let (a, t) = (assy_of(j, *family), test_of(*family));
         let m_a = 0.7 * capacity / assy_units[a] * (0.9 + 0.2 * rng.uniform());
         let m_t = 0.6 * capacity / assy_units[t];
         minutes_of.insert(fg.clone(), (m_a, m_t));
-        row!(routings, plants[home_of(*family)].0, fg, 10, wcs[a].0, format!("{m_a:.2}"));
-        row!(routings, plants[home_of(*family)].0, fg, 20, wcs[t].0, format!("{m_t:.2}"));
+        row!(tables.routings, plants[home_of(*family)].0, fg, 10, wcs[a].0, format!("{m_a:.2}"));
+        row!(tables.routings, plants[home_of(*family)].0, fg, 20, wcs[t].0, format!("{m_t:.2}"));
         if *family == 0 {
             // Family A is also routed at PLANT2 (the move_capacity option).
-            row!(routings, "PLANT2", fg, 10, wcs[7 + j % 2].0, format!("{m_a:.2}"));
-            row!(routings, "PLANT2", fg, 20, "TEST2", format!("{m_t:.2}"));
+            row!(tables.routings, "PLANT2", fg, 10, wcs[7 + j % 2].0, format!("{m_a:.2}"));
+            row!(tables.routings, "PLANT2", fg, 20, "TEST2", format!("{m_t:.2}"));
         }
     }
     // Semis: machined or wound at the plant of the first finished part that uses them.
@@ -622,31 +658,25 @@ pub fn full(seed: u64) -> Vec<File> {
     for k in 0..50 {
         let w = semi_wc(k);
         let m = 0.6 * capacity / wc_units[w] * (0.8 + 0.4 * rng.uniform());
-        row!(routings, plants[semi_home[k]].0, semi[k], 10, wcs[w].0, format!("{m:.2}"));
+        row!(tables.routings, plants[semi_home[k]].0, semi[k], 10, wcs[w].0, format!("{m:.2}"));
     }
-    let mut work_centers =
-        Csv::new("work_centers", "work_center_id,plant_id,machines,std_shifts_per_day,hours_per_shift");
     for (wc, p) in wcs {
-        row!(work_centers, wc, plants[p].0, 2, 2, 8);
+        row!(tables.work_centers, wc, plants[p].0, 2, 2, 8);
     }
-    let mut bom_csv = Csv::new("bom", "plant_id,parent_part_id,component_part_id,qty_per");
     for (parent, child, q) in &bom {
         let plant = finished
             .iter()
             .find(|f| f.0 == *parent)
             .map_or_else(|| semi.iter().position(|s| s == parent).map_or(0, |k| semi_home[k]), |f| home_of(f.1));
-        row!(bom_csv, plants[plant].0, parent, child, q);
+        row!(tables.bom, plants[plant].0, parent, child, q);
         if finished.iter().any(|f| f.0 == *parent && f.1 == 0) {
-            row!(bom_csv, "PLANT2", parent, child, q);
+            row!(tables.bom, "PLANT2", parent, child, q);
         }
     }
     // Sourcing: each purchased part from a site whose turn it is; twelve Polish-sourced
     // parts dual-sourced with a Czech or German site (60/40).
-    let mut sourcing =
-        Csv::new("sourcing", "part_id,plant_id,supplier_site_id,quota_share,unit_price,planned_lead_time_days,lane_id");
-    let mut lanes = Csv::new("lanes", "lane_id,from_site_id,to_site_id,mode,transit_countries,planned_transit_days");
     for s in &sites {
-        row!(lanes, format!("L-{}", s.id), s.id, "PLANT1", s.mode, s.transit, s.transit_days);
+        row!(tables.lanes, format!("L-{}", s.id), s.id, "PLANT1", s.mode, s.transit, s.transit_days);
     }
     let mut source_of: Vec<Vec<(usize, f64)>> = Vec::new();
     let mut dual = 0;
@@ -662,7 +692,7 @@ pub fn full(seed: u64) -> Vec<File> {
         for &(s, q) in &srcs {
             let site = &sites[s];
             row!(
-                sourcing,
+                tables.sourcing,
                 p,
                 "PLANT1",
                 site.id,
@@ -696,11 +726,6 @@ pub fn full(seed: u64) -> Vec<File> {
     let blockade = (Date::from_ymd(2023, 3, 6), 10);
     let fire = ("S-IT-03", Date::from_ymd(2023, 6, 12), 60);
     let port = (Date::from_ymd(2022, 4, 4), 21);
-    let mut pos = Csv::new(
-        "purchase_orders",
-        "po_id,po_line,schedule_line,part_id,supplier_site_id,plant_id,lane_id,order_date,requested_date,qty,unit_price,status",
-    );
-    let mut receipts = Csv::new("po_receipts", "po_id,po_line,receipt_id,receipt_date,qty_received,qty_rejected");
     let mut po_n = 0;
     for week in 0..weeks {
         for (k, p) in bought.iter().enumerate() {
@@ -736,7 +761,7 @@ pub fn full(seed: u64) -> Vec<File> {
                 let received = Date(order.0 + lead as i32);
                 let status = if received.0 < end.0 { "closed" } else { "open" };
                 row!(
-                    pos,
+                    tables.pos,
                     po,
                     10,
                     1,
@@ -751,20 +776,11 @@ pub fn full(seed: u64) -> Vec<File> {
                     status
                 );
                 if received.0 < end.0 {
-                    row!(receipts, po, 10, format!("R{po_n:07}"), received, qty, 0);
+                    row!(tables.receipts, po, 10, format!("R{po_n:07}"), received, qty, 0);
                 }
             }
         }
     }
-    let mut sales = Csv::new(
-        "sales_orders",
-        "so_id,so_line,customer_id,ship_from_plant_id,part_id,order_date,requested_date,promised_date,qty,unit_price,status",
-    );
-    let mut deliveries = Csv::new("deliveries", "so_id,so_line,delivery_id,ship_date,qty_shipped");
-    let mut production = Csv::new(
-        "production_orders",
-        "prod_order_id,part_id,plant_id,work_center_id,planned_start,planned_end,actual_start,actual_end,qty_planned,qty_good,qty_scrap,shift_type",
-    );
     let (mut so_n, mut pr_n) = (0, 0);
     for week in 0..weeks {
         let monday = Date(start.0 + week * 7);
@@ -796,7 +812,7 @@ pub fn full(seed: u64) -> Vec<File> {
                 let status = if ship.0 < end.0 { "closed" } else { "open" };
                 let so = format!("SO{so_n:07}");
                 row!(
-                    sales,
+                    tables.sales,
                     so,
                     10,
                     format!("C-{:03}", 1 + rng.index(150)),
@@ -810,7 +826,7 @@ pub fn full(seed: u64) -> Vec<File> {
                     status
                 );
                 if ship.0 < end.0 {
-                    row!(deliveries, so, 10, format!("D{so_n:07}"), ship, qty);
+                    row!(tables.deliveries, so, 10, format!("D{so_n:07}"), ship, qty);
                 }
             }
             // One production order a week; every eighth runs on a Saturday shift.
@@ -820,7 +836,7 @@ pub fn full(seed: u64) -> Vec<File> {
             let p_start = Date(monday.0 + 7);
             let wc = wcs[assy_of(j, *family)].0;
             row!(
-                production,
+                tables.production,
                 format!("PR{pr_n:07}"),
                 fg,
                 plant,
@@ -843,25 +859,22 @@ pub fn full(seed: u64) -> Vec<File> {
         }
     }
     // Weekly stock snapshots: purchased parts about three weeks of use, semis one, finished two.
-    let mut stocks = Csv::new("inventory_snapshots", "date,site_id,part_id,on_hand,safety_stock");
-    let mut calendar =
-        Csv::new("shift_calendar", "date,plant_id,work_center_id,shifts_planned,hours_planned,overtime_hours");
     for week in 0..weeks {
         let day = Date(start.0 + week * 7);
         for (k, p) in bought.iter().enumerate() {
             let weeks_of_use = 2.0 + 2.0 * rng.uniform();
-            row!(stocks, day, "PLANT1", p, (use_of[k] * weeks_of_use).round(), (use_of[k]).round());
+            row!(tables.stocks, day, "PLANT1", p, (use_of[k] * weeks_of_use).round(), (use_of[k]).round());
         }
         for (k, s) in semi.iter().enumerate() {
-            row!(stocks, day, plants[semi_home[k]].0, s, (semi_use[k] * 5.0 * rng.uniform()).round(), 0);
+            row!(tables.stocks, day, plants[semi_home[k]].0, s, (semi_use[k] * 5.0 * rng.uniform()).round(), 0);
         }
         for (j, (fg, family)) in finished.iter().enumerate() {
             // About two weeks of demand: the open orders of the last fortnight are covered.
-            row!(stocks, day, plants[home_of(*family)].0, fg, (base[j] * (1.5 + rng.uniform())).round(), 0);
+            row!(tables.stocks, day, plants[home_of(*family)].0, fg, (base[j] * (1.5 + rng.uniform())).round(), 0);
         }
         for d in 0..5 {
             for (wc, p) in wcs {
-                row!(calendar, Date(day.0 + d), plants[p].0, wc, 2, 16, 0);
+                row!(tables.calendar, Date(day.0 + d), plants[p].0, wc, 2, 16, 0);
             }
         }
     }
@@ -877,29 +890,7 @@ pub fn full(seed: u64) -> Vec<File> {
         "# The export of the example company \"Beispiel-Antriebe GmbH\" (fictional), full scale, seed {seed}.\n\
          format = \"kausa-export/1\"\nexport_date = \"2024-12-31\"\nerp = \"example generator\"\ncurrency = \"EUR\"\ndecimal = \".\"\n"
     );
-    push_tables(
-        &mut files,
-        manifest,
-        [
-            site_csv,
-            suppliers,
-            supplier_sites,
-            parts,
-            bom_csv,
-            routings,
-            work_centers,
-            sourcing,
-            lanes,
-            stocks,
-            pos,
-            receipts,
-            production,
-            sales,
-            deliveries,
-            calendar,
-            holidays,
-        ],
-    );
+    tables.into_files(&mut files, manifest, [holidays]);
     let mut truth = format!(
         "# Ground truth of the full example export (seed {seed}).\n\
          # Lead time of a purchase-order line, in days, rounded, at least 1:\n\
