@@ -394,7 +394,7 @@ fn exposure(
     if let Some(out) = write_lp {
         std::fs::create_dir_all(out).with_context(|| format!("cannot create {}", out.display()))?;
         for e in &screen {
-            let down: Vec<usize> = e.sites.iter().filter_map(|s| net.site_index(s)).collect();
+            let down: Vec<usize> = e.sites.iter().filter_map(|s| net.site(s)).collect();
             let p = net.program(&down, flex);
             let v = serde_json::json!({
                 "kind": e.kind, "name": e.name, "ttr_days": e.ttr_days, "finished": p.finished,
@@ -505,6 +505,7 @@ const ORACLE_SCENARIOS: [(&str, &str); 3] = [
 /// the oracle scenarios and writes `DIR/oracle/<scenario>.toml` and `.json`.
 fn write_oracle(dir: &std::path::Path, seed: u64, runs: usize) -> Result<()> {
     let export = kausa_io::read_export(dir)?;
+    let par = crate::scm_cmd::par_of(None)?;
     let out = dir.join("oracle");
     std::fs::create_dir_all(&out).with_context(|| format!("cannot create {}", out.display()))?;
     for (stem, text) in ORACLE_SCENARIOS {
@@ -515,7 +516,6 @@ fn write_oracle(dir: &std::path::Path, seed: u64, runs: usize) -> Result<()> {
         let (leads, demand, scrap) = kausa_supply::example::full_truth(seed, sc.start, sc.horizon_days);
         let net = kausa_supply::sim::Network::new(&export, &leads, &demand, &scrap)
             .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
-        let par = crate::scm_cmd::par_of(None)?;
         let results = net.simulate(&sc, par).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let v = serde_json::json!({
             "scenario": sc.id, "runs": sc.runs, "seed": sc.seed, "horizon_days": sc.horizon_days,

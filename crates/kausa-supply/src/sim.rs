@@ -825,11 +825,6 @@ impl Network {
         &self.finished
     }
 
-    /// The index of a supplier site, as [`Network::program`] takes it.
-    pub fn site_index(&self, id: &str) -> Option<usize> {
-        self.site(id)
-    }
-
     fn plant(&self, id: &str) -> Result<usize, String> {
         self.plants
             .iter()
@@ -837,7 +832,8 @@ impl Network {
             .ok_or_else(|| format!("unknown plant {id:?} (plants: {})", self.plants.join(", ")))
     }
 
-    fn site(&self, id: &str) -> Option<usize> {
+    /// The index of a supplier site, as [`Network::program`] takes it.
+    pub fn site(&self, id: &str) -> Option<usize> {
         self.sites.iter().position(|s| s.id == id)
     }
 
@@ -1246,7 +1242,7 @@ impl Network {
                     let q = (factor * (m + sd * rng.normal())).round().max(0.0);
                     if q > 0.0 {
                         // The line's customer, drawn by the part's customer shares in the history.
-                        let u = stream(sc.seed, run, 7, day, f).uniform();
+                        let u = rng.uniform();
                         let mix = &self.customer_mix[f];
                         let at = mix.partition_point(|c| c.1 <= u).min(mix.len().saturating_sub(1));
                         let customer = mix.get(at).map_or(usize::MAX, |c| c.0);
