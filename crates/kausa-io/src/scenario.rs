@@ -41,6 +41,11 @@ impl Ctx<'_> {
         self.get(t, key)?.as_str().map(String::from).ok_or_else(|| self.err(format!("{key} must be text")))
     }
 
+    /// Text if the key is there.
+    fn opt_str(&self, t: &Table, key: &str) -> Result<Option<String>> {
+        if t.contains_key(key) { self.str(t, key).map(Some) } else { Ok(None) }
+    }
+
     fn num(&self, t: &Table, key: &str) -> Result<f64> {
         let v = self.get(t, key)?;
         v.as_float()
@@ -182,8 +187,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             "strike" | "supplier_outage" | "supplier_insolvency" => {
                 let scope = scope.ok_or_else(|| ctx.err("[event.scope] is missing"))?;
                 ctx.keys(scope, &["countries", "sites"])?;
-                let opt = |key: &str| if scope.contains_key(key) { ctx.strings(scope, key) } else { Ok(Vec::new()) };
-                let (countries, sites) = (opt("countries")?, opt("sites")?);
+                let (countries, sites) = (ctx.strings(scope, "countries")?, ctx.strings(scope, "sites")?);
                 if countries.is_empty() && sites.is_empty() {
                     return Err(ctx.err("[event.scope] needs countries or sites"));
                 }
@@ -209,9 +213,8 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                 let (mut countries, mut sites, mut parts) = (Vec::new(), Vec::new(), Vec::new());
                 if let Some(scope) = scope {
                     ctx.keys(scope, &["countries", "sites", "parts"])?;
-                    let opt =
-                        |key: &str| if scope.contains_key(key) { ctx.strings(scope, key) } else { Ok(Vec::new()) };
-                    (countries, sites, parts) = (opt("countries")?, opt("sites")?, opt("parts")?);
+                    (countries, sites, parts) =
+                        (ctx.strings(scope, "countries")?, ctx.strings(scope, "sites")?, ctx.strings(scope, "parts")?);
                 }
                 let effect = effect.ok_or_else(|| ctx.err("[event.effect] with price_factor is missing"))?;
                 ctx.keys(effect, &["price_factor"])?;
@@ -267,7 +270,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         sc.events.push(Event {
             start: ctx.date(e, "start")?,
             duration_days: duration as i32,
-            trigger: if e.contains_key("trigger") { Some(ctx.str(e, "trigger")?) } else { None },
+            trigger: ctx.opt_str(e, "trigger")?,
             probability,
             effect,
             id,
@@ -325,8 +328,8 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                     from: ctx.date(a, "from")?,
                     to: ctx.date(a, "to")?,
                     cost_per_hour: ctx.opt_num(a, "cost_per_hour", 0.0)?,
-                    plant: if a.contains_key("site") { Some(ctx.str(a, "site")?) } else { None },
-                    work_centers: if a.contains_key("resources") { ctx.strings(a, "resources")? } else { Vec::new() },
+                    plant: ctx.opt_str(a, "site")?,
+                    work_centers: ctx.strings(a, "resources")?,
                     id,
                 }
             }
@@ -341,7 +344,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             }
             "pre_build" | "safety_stock" => {
                 ctx.keys(a, &["id", "kind", "parts", "extra_days", "from", "to"])?;
-                let parts = if a.contains_key("parts") { ctx.strings(a, "parts")? } else { Vec::new() };
+                let parts = ctx.strings(a, "parts")?;
                 let (extra_days, from, to) = (ctx.num(a, "extra_days")?, ctx.date(a, "from")?, ctx.date(a, "to")?);
                 if kind == "pre_build" {
                     Action::PreBuild { id, parts, extra_days, from, to }
@@ -366,7 +369,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                     ],
                 )?;
                 Action::MoveCapacity {
-                    parts: if a.contains_key("parts") { ctx.strings(a, "parts")? } else { Vec::new() },
+                    parts: ctx.strings(a, "parts")?,
                     from: ctx.str(a, "from_site")?,
                     to: ctx.str(a, "to_site")?,
                     share: ctx.num(a, "share")?,
