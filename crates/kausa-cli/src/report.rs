@@ -669,6 +669,15 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
                     "{} makes nothing",
                     if plants.is_empty() { "every own plant".to_string() } else { plants.join(", ") }
                 ),
+                kausa_supply::sim::Effect::EnergyPrice { markets, factor, pass_through, hedged_share } => format!(
+                    "electricity price times {factor} in {} ({}; suppliers {})",
+                    if markets.is_empty() { "every market".to_string() } else { markets.join(", ") },
+                    match hedged_share {
+                        Some(h) => format!("{:.0}% of the plants' use hedged", 100.0 * h),
+                        None => "the plants' contracts hedge their share".to_string(),
+                    },
+                    if *pass_through { "pass it on by their learned elasticities, a learned lag later" } else { "keep their prices" }
+                ),
                 kausa_supply::sim::Effect::Demand { parts, factor } => format!(
                     "demand for {} times {factor}",
                     if parts.is_empty() { "every finished part".to_string() } else { parts.join(", ") }
@@ -703,6 +712,11 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
             kausa_supply::sim::Action::Allocate { id, customers, from, to } => format!(
                 "Action {id}: from {from} to {to}, finished stock goes first to {}, in that order.",
                 customers.join(", ")
+            ),
+            kausa_supply::sim::Action::HedgeEnergy { id, plants, share, premium_eur_per_mwh, from, to } => format!(
+                "Action {id}: buy {:.0}% more of the electricity of {} ahead, at the baseline price plus {premium_eur_per_mwh} EUR/MWh, from {from} to {to}.",
+                100.0 * share,
+                if plants.is_empty() { "every plant".to_string() } else { plants.join(", ") }
             ),
             kausa_supply::sim::Action::SafetyStock { id, parts, extra_days, from, to } => format!(
                 "Action {id}: hold {extra_days} more days of use of {} for orders placed from {from} to {to}.",

@@ -170,6 +170,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             let leads = kausa_supply::lead_times(&export, seed);
             let demand = kausa_supply::demand(&export, seed);
             let scrap = kausa_supply::scrap(&export, seed);
+            let energy = kausa_supply::energy::learn(&export, seed);
             if let Some(path) = &out {
                 kausa_io::write_supply_model(
                     path,
@@ -181,6 +182,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         lead_times: leads.clone(),
                         demand: demand.clone(),
                         scrap: scrap.clone(),
+                        energy: energy.clone(),
                     },
                 )?;
                 eprintln!("Wrote the supply model to {}", path.display());
@@ -202,6 +204,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         "shift_type": x.shift_type, "orders": x.orders, "units": x.units, "rate": x.rate,
                         "interval": [x.interval.0, x.interval.1],
                     })).collect::<Vec<_>>(),
+                    "energy": energy,
                 });
                 return crate::output::json(&out);
             }
@@ -246,6 +249,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     x.units
                 );
             }
+            print_energy(&energy);
             println!("Weekly demand per finished part (95% bootstrap intervals over weeks)");
             for d in &demand {
                 println!(
@@ -306,6 +310,54 @@ pub(crate) fn run(args: Args) -> Result<()> {
     }
 }
 
+/// The text summary of what was learned about energy (nothing without energy tables).
+fn print_energy(energy: &kausa_supply::Energy) {
+    if energy.is_empty() {
+        return;
+    }
+    println!("Electricity prices (baseline: mean of the last 90 days)");
+    for m in &energy.markets {
+        println!("  {:<8} {:>8.1} EUR/MWh  {} days priced, last {}", m.market, m.baseline_eur_per_mwh, m.days, m.last);
+    }
+    if !energy.use_by_work_center.is_empty() {
+        println!("Electricity use: kWh = base + rate x staffed hours (95% intervals of the rate)");
+        for u in &energy.use_by_work_center {
+            println!(
+                "  {:<8} {:<8} base {:>7.0} kWh/day  rate {:>6.1} kWh/h [{:.1}, {:.1}]  R2 {:.2}  {} days",
+                u.plant_id,
+                u.work_center_id.as_deref().unwrap_or("(plant)"),
+                u.base_kwh_per_day,
+                u.kwh_per_hour,
+                u.kwh_per_hour_interval.0,
+                u.kwh_per_hour_interval.1,
+                u.r2,
+                u.days
+            );
+        }
+    }
+    for h in &energy.hedges {
+        println!(
+            "  {} hedges {:.0}% of its electricity{}",
+            h.plant_id,
+            100.0 * h.hedged_share,
+            h.fixed_price_eur_per_mwh.map_or(String::new(), |p| format!(" at {p} EUR/MWh"))
+        );
+    }
+    if !energy.pass_through.is_empty() {
+        println!(
+            "Supplier price pass-through of electricity prices, {} days later ({} part-site pairs; elasticity at the mean price, 95% bootstrap intervals)",
+            energy.lag_days,
+            energy.pass_through.len()
+        );
+        for c in &energy.commodities {
+            println!(
+                "  {:<16} {:>6.3} [{:.3}, {:.3}]  {} pairs",
+                c.commodity, c.elasticity, c.interval.0, c.interval.1, c.pairs
+            );
+        }
+    }
+}
+
 fn stats(values: &[f64]) -> serde_json::Value {
     use kausa_stats::summary::quantile;
     let mut s = values.to_vec();
@@ -324,7 +376,7 @@ fn network(
     model: Option<&std::path::Path>,
 ) -> Result<(kausa_supply::Export, kausa_supply::sim::Network)> {
     let export = kausa_io::read_export(dir)?;
-    let (leads, demand, scrap) = match model {
+    let (leads, demand, scrap, energy) = match model {
         Some(path) => {
             let m = kausa_io::read_supply_model(path)?;
             if m.export_blake3 != kausa_io::export_fingerprint(dir, &export)? {
@@ -337,16 +389,18 @@ fn network(
                     path.display()
                 );
             }
-            (m.lead_times, m.demand, m.scrap)
+            (m.lead_times, m.demand, m.scrap, m.energy)
         }
         None => (
             kausa_supply::lead_times(&export, seed),
             kausa_supply::demand(&export, seed),
             kausa_supply::scrap(&export, seed),
+            kausa_supply::energy::learn(&export, seed),
         ),
     };
     let net = kausa_supply::sim::Network::new(&export, &leads, &demand, &scrap)
-        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
+        .with_energy(&export, &energy);
     Ok((export, net))
 }
 

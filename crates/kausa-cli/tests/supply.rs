@@ -388,7 +388,16 @@ fn the_scenario_schema_matches_the_reader() {
         .collect();
     assert_eq!(
         actions,
-        ["switch_supplier", "add_shift", "expedite", "move_capacity", "pre_build", "safety_stock", "allocate"]
+        [
+            "switch_supplier",
+            "add_shift",
+            "expedite",
+            "move_capacity",
+            "pre_build",
+            "safety_stock",
+            "allocate",
+            "hedge_energy"
+        ]
     );
     let kpis: Vec<&str> = schema["properties"]["output"]["properties"]["kpis"]["items"]["enum"]
         .as_array()
@@ -622,7 +631,7 @@ fn the_full_example_is_deterministic_clean_and_scoped() {
             files.push(path.strip_prefix(&a).unwrap().to_path_buf());
         }
     }
-    assert_eq!(files.len(), 20 + 6, "20 export files, 3 oracle scenarios and their answers");
+    assert_eq!(files.len(), 23 + 6, "23 export files, 3 oracle scenarios and their answers");
     for name in files {
         assert_eq!(std::fs::read(a.join(&name)).unwrap(), std::fs::read(b.join(&name)).unwrap(), "{name:?}");
     }
@@ -711,6 +720,83 @@ fn learned_mechanisms_recover_the_full_example_truth() {
         let got = d["mean_per_week"].as_f64().unwrap();
         assert!((got - want).abs() <= 0.04 * want, "{part}: {got} vs {want}");
     }
+    // Energy: the pass-through lag, each commodity's elasticity within 10% of its true
+    // pass-through share (the generator's reference price is the history's mean, where the
+    // elasticity equals the share), each work centre's kWh per staffed hour within 3%, the hedges.
+    let (e, t) = (&v["energy"], &truth["energy"]);
+    assert_eq!(e["lag_days"].as_i64(), t["pass_through_lag_days"].as_integer());
+    let commodities = e["commodities"].as_array().unwrap();
+    assert_eq!(commodities.len(), t["pass_through"].as_table().unwrap().len());
+    for c in commodities {
+        let name = c["commodity"].as_str().unwrap();
+        let (got, want) = (c["elasticity"].as_f64().unwrap(), num(&t["pass_through"][name]));
+        assert!((got - want).abs() <= 0.1 * want, "{name}: elasticity {got} vs pass-through {want}");
+    }
+    let uses = e["use_by_work_center"].as_array().unwrap();
+    assert_eq!(uses.len(), 10);
+    for u in uses {
+        let wc = u["work_center_id"].as_str().unwrap();
+        let want = num(&t["use"][&wc[..4]]["kwh_per_hour"]);
+        let got = u["kwh_per_hour"].as_f64().unwrap();
+        assert!((got - want).abs() <= 0.03 * want, "{wc}: {got} kWh/h vs {want}");
+    }
+    let hedges: Vec<(&str, f64)> = e["hedges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| (h["plant_id"].as_str().unwrap(), h["hedged_share"].as_f64().unwrap()))
+        .collect();
+    assert_eq!(hedges, [("PLANT1", 0.5), ("PLANT2", 0.3)]);
+}
+
+/// An electricity price shock on the full example (examples/energy-full.toml): it costs
+/// money and nothing else, more when suppliers pass it on, and buying more of the plants'
+/// electricity ahead saves part of it; on an export without energy tables, and for a market
+/// nobody prices, it is refused with the scenario's file and line.
+#[test]
+fn an_electricity_shock_is_costed_and_refused_without_energy_data() {
+    let dir = full_example("supply-full-energy", 3, 0);
+    let scenario = crate::util::repo_root().join("examples/energy-full.toml");
+    let text = std::fs::read_to_string(&scenario).unwrap().replace("runs = 1000", "runs = 40");
+    let tmp = temp_dir("supply-energy-scenarios");
+    let run = |name: &str, text: &str| {
+        let path = tmp.join(name);
+        std::fs::write(&path, text).unwrap();
+        let o = kausa(&["supply", "whatif", s(&dir), s(&path), "--json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+        let kpi = |variant: &str, k: &str| {
+            let x = v["variants"].as_array().unwrap().iter().find(|x| x["variant"] == variant).unwrap();
+            (x["kpis"][k]["mean"].as_f64().unwrap(), x["kpis"][k]["diff"]["mean"].as_f64().unwrap_or(0.0))
+        };
+        (
+            kpi("no_events", "extra_cost").0,
+            kpi("do_nothing", "extra_cost").0,
+            kpi("hedge_more", "extra_cost").0,
+            kpi("do_nothing", "output_units").0,
+            kpi("no_events", "output_units").0,
+        )
+    };
+    let (none, shock, hedged, output, reference_output) = run("passed.toml", &text);
+    assert_eq!(none, 0.0);
+    assert_eq!(output, reference_output, "an energy shock alone changes no flow");
+    assert!(shock > 0.0 && hedged < shock, "no events {none}, shock {shock}, hedged {hedged}");
+    let (_, own_only, ..) = run("own.toml", &text.replace("pass_through = \"learned\"", "pass_through = \"none\""));
+    assert!(own_only > 0.0 && own_only < shock, "own use {own_only} vs with suppliers {shock}");
+    // Refused: a market without prices, and any electricity shock on the tiny export (no energy tables).
+    let bad = tmp.join("bad.toml");
+    std::fs::write(&bad, text.replace("markets = [\"DE-LU\", \"CZ\"]", "markets = [\"DE-LU\", \"FR\"]")).unwrap();
+    let o = kausa(&["supply", "whatif", s(&dir), s(&bad)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    let line = text.lines().position(|l| l == "[[event]]").unwrap() + 1;
+    assert!(stderr(&o).contains(&format!("bad.toml:{line}")), "{}", stderr(&o));
+    assert!(stderr(&o).contains("unknown electricity market \"FR\""), "{}", stderr(&o));
+    let tiny = tmp.join("tiny");
+    let o = kausa(&["example", "beispiel-antriebe", "--scale", "tiny", "--out", s(&tiny)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = kausa(&["supply", "whatif", s(&tiny), s(&scenario)]);
+    assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
+    assert!(stderr(&o).contains("no energy prices and use"), "{}", stderr(&o));
 }
 
 /// The learned model against the oracle (§9 tests 4 and 5): `kausa example … --scale full`
@@ -945,4 +1031,43 @@ fn calendars_and_holidays_are_checked() {
     assert!(has("holidays.csv", 3, "unknown_id"), "{found:?}");
     assert!(has("holidays.csv", 4, "unused_holiday"), "{found:?}");
     assert!(!found.iter().any(|p| p.0 == "holidays.csv" && p.1 == 2), "CN has sites: {found:?}");
+}
+
+/// The energy tables are checked at their file and line: unknown plants and work centres,
+/// negative use, hedged shares outside [0, 1], contracts ending before they begin (errors);
+/// a plant whose electricity market is not priced (a warning, at its sites.csv line).
+#[test]
+fn energy_tables_are_checked() {
+    let dir = example("supply-energy-check", 1);
+    std::fs::write(
+        dir.join("energy_use.csv"),
+        "date,plant_id,work_center_id,electricity_kwh\n2024-06-03,PLANT1,MACH1,900\n2024-06-03,PLANT9,,900\n\
+         2024-06-03,PLANT1,MACH9,900\n2024-06-04,PLANT1,MACH1,-5\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("energy_prices.csv"),
+        "date,market,carrier,price_eur_per_mwh\n2024-06-03,CZ,electricity,90\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("energy_contracts.csv"),
+        "plant_id,carrier,valid_from,valid_to,hedged_share\nPLANT1,electricity,2024-01-01,2023-12-31,1.5\n",
+    )
+    .unwrap();
+    let (code, v, e) = check(&dir);
+    assert_eq!(code, Some(2), "{e}");
+    let found = problems(&v);
+    let has = |file: &str, line: u64, code: &str| found.iter().any(|p| p.0 == file && p.1 == line && p.2 == code);
+    assert!(!found.iter().any(|p| p.0 == "energy_use.csv" && p.1 == 2), "{found:?}");
+    assert!(has("energy_use.csv", 3, "unknown_id"), "{found:?}");
+    assert!(has("energy_use.csv", 4, "unknown_id"), "{found:?}");
+    assert!(has("energy_use.csv", 5, "negative_energy"), "{found:?}");
+    assert!(has("energy_contracts.csv", 2, "bad_share"), "{found:?}");
+    assert!(has("energy_contracts.csv", 2, "bad_dates"), "{found:?}");
+    let plant_line =
+        std::fs::read_to_string(dir.join("sites.csv")).unwrap().lines().position(|l| l.starts_with("PLANT1,")).unwrap()
+            as u64
+            + 1;
+    assert!(has("sites.csv", plant_line, "unpriced_market"), "{found:?}");
 }

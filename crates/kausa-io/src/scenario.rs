@@ -209,6 +209,35 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                 }
                 Effect::Outage { countries, sites, ramp_days: ramp as i32 }
             }
+            "price_shock" if scope.is_some_and(|s| s.contains_key("commodity")) => {
+                let scope = scope.expect("checked");
+                ctx.keys(scope, &["commodity", "markets"])?;
+                let commodity = ctx.str(scope, "commodity")?;
+                if commodity != "electricity" {
+                    return Err(ctx.err(format!(
+                        "commodity {commodity:?}: only electricity price shocks are modelled (gas and other commodities are not yet)"
+                    )));
+                }
+                let effect = effect.ok_or_else(|| ctx.err("[event.effect] with price_factor is missing"))?;
+                ctx.keys(effect, &["price_factor", "pass_through", "hedged_share"])?;
+                let pass_through = match effect.get("pass_through") {
+                    None => true,
+                    Some(Value::String(s)) if s == "learned" => true,
+                    Some(Value::String(s)) if s == "none" => false,
+                    Some(_) => return Err(ctx.err("pass_through must be \"learned\" or \"none\"")),
+                };
+                let hedged_share = match effect.get("hedged_share") {
+                    None => None,
+                    Some(Value::String(s)) if s == "from_data" => None,
+                    Some(_) => Some(ctx.num(effect, "hedged_share")?),
+                };
+                Effect::EnergyPrice {
+                    markets: ctx.strings(scope, "markets")?,
+                    factor: ctx.num(effect, "price_factor")?,
+                    pass_through,
+                    hedged_share,
+                }
+            }
             "price_shock" => {
                 let (mut countries, mut sites, mut parts) = (Vec::new(), Vec::new(), Vec::new());
                 if let Some(scope) = scope {
@@ -391,9 +420,20 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                     id,
                 }
             }
+            "hedge_energy" => {
+                ctx.keys(a, &["id", "kind", "plants", "share", "premium_eur_per_mwh", "from", "to"])?;
+                Action::HedgeEnergy {
+                    plants: ctx.strings(a, "plants")?,
+                    share: ctx.num(a, "share")?,
+                    premium_eur_per_mwh: ctx.opt_num(a, "premium_eur_per_mwh", 0.0)?,
+                    from: ctx.date(a, "from")?,
+                    to: ctx.date(a, "to")?,
+                    id,
+                }
+            }
             other => {
                 return Err(ctx.err(format!(
-                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite, move_capacity, pre_build, safety_stock, allocate)"
+                    "action kind {other:?} is not supported yet (supported: switch_supplier, add_shift, expedite, move_capacity, pre_build, safety_stock, allocate, hedge_energy)"
                 )));
             }
         };

@@ -13,8 +13,9 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use kausa_supply::{
-    BomLine, Date, Delivery, Export, Holiday, Lane, OPTIONAL, Part, Pos, ProductionOrder, PurchaseOrder, REQUIRED,
-    Receipt, Routing, SalesOrder, ShiftDay, Site, Sourcing, Stock, Supplier, SupplierSite, WorkCenter,
+    BomLine, Date, Delivery, EnergyContract, EnergyPrice, EnergyUse, Export, Holiday, Lane, OPTIONAL, Part, Pos,
+    ProductionOrder, PurchaseOrder, REQUIRED, Receipt, Routing, SalesOrder, ShiftDay, Site, Sourcing, Stock, Supplier,
+    SupplierSite, WorkCenter,
 };
 
 use crate::{Error, Result};
@@ -271,6 +272,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 site_id: r.text("site_id")?,
                 site_type: r.text("site_type")?,
                 country: r.text("country")?,
+                energy_market: r.opt_text("energy_market"),
                 pos: r.pos(),
             })
         })?,
@@ -291,6 +293,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 part_type: r.text("part_type")?,
                 std_cost: r.opt_num("std_cost")?,
                 list_price: r.opt_num("list_price")?,
+                commodity: r.opt_text("commodity"),
                 pos: r.pos(),
             })
         })?,
@@ -382,6 +385,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                     order_date: r.date("order_date")?,
                     requested_date: r.date("requested_date")?,
                     qty: r.num("qty")?,
+                    unit_price: r.opt_num("unit_price")?,
                     pos: r.pos(),
                 })
             },
@@ -460,6 +464,39 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 pos: r.pos(),
             })
         })?,
+        energy_prices: rows(t("energy_prices")?.as_ref(), &["date", "market", "price_eur_per_mwh"], |r| {
+            Ok(EnergyPrice {
+                date: r.date("date")?,
+                market: r.text("market")?,
+                carrier: r.opt_text("carrier").unwrap_or_else(|| "electricity".into()),
+                price_eur_per_mwh: r.num("price_eur_per_mwh")?,
+                pos: r.pos(),
+            })
+        })?,
+        energy_use: rows(t("energy_use")?.as_ref(), &["date", "plant_id", "electricity_kwh"], |r| {
+            Ok(EnergyUse {
+                date: r.date("date")?,
+                plant_id: r.text("plant_id")?,
+                work_center_id: r.opt_text("work_center_id"),
+                electricity_kwh: r.num("electricity_kwh")?,
+                pos: r.pos(),
+            })
+        })?,
+        energy_contracts: rows(
+            t("energy_contracts")?.as_ref(),
+            &["plant_id", "carrier", "valid_from", "valid_to", "hedged_share"],
+            |r| {
+                Ok(EnergyContract {
+                    plant_id: r.text("plant_id")?,
+                    carrier: r.text("carrier")?,
+                    valid_from: r.date("valid_from")?,
+                    valid_to: r.date("valid_to")?,
+                    hedged_share: r.num("hedged_share")?,
+                    fixed_price_eur_per_mwh: r.opt_num("fixed_price_eur_per_mwh")?,
+                    pos: r.pos(),
+                })
+            },
+        )?,
         present,
         files: read_files,
     })

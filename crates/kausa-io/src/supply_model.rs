@@ -1,11 +1,11 @@
 //! The supply model file: the mechanisms `kausa supply learn` learned from an ERP
 //! export (lead times per supplier site, demand per finished part, scrap per shift
-//! type), with the export's fingerprint, in the versioned, checksummed envelope of
+//! type, energy), with the export's fingerprint, in the versioned, checksummed envelope of
 //! model files (`model_file.rs`).
 
 use std::path::Path;
 
-use kausa_supply::{Demand, Export, LeadTime, Scrap};
+use kausa_supply::{Demand, Energy, Export, LeadTime, Scrap};
 use serde::{Deserialize, Serialize};
 
 use crate::model_file::{read_envelope, write_envelope};
@@ -33,6 +33,10 @@ pub struct SupplyModel {
     pub demand: Vec<Demand>,
     /// Scrap per shift type.
     pub scrap: Vec<Scrap>,
+    /// Energy use, prices, hedges and supplier pass-through (empty without energy tables;
+    /// absent in files written before it was learned).
+    #[serde(default)]
+    pub energy: Energy,
 }
 
 /// BLAKE3 over the files an export was read from (each name, then its bytes), hex.

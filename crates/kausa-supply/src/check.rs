@@ -126,6 +126,61 @@ pub fn check(export: &Export) -> Vec<Problem> {
             });
         }
     }
+    // Energy: metered plants and work centres exist, prices and use are not negative,
+    // hedged shares are shares, and the plants' markets are priced.
+    for r in &export.energy_use {
+        unknown(&mut out, &r.pos, "plant", &r.plant_id, &plants);
+        if let Some(wc) = &r.work_center_id {
+            unknown(&mut out, &r.pos, "work centre", wc, &work_centers);
+        }
+        if r.electricity_kwh < 0.0 {
+            error(&mut out, &r.pos, "negative_energy", format!("electricity_kwh {} is negative", r.electricity_kwh));
+        }
+    }
+    for r in &export.energy_prices {
+        if r.price_eur_per_mwh < 0.0 {
+            out.push(Problem {
+                severity: Severity::Warning,
+                pos: r.pos.clone(),
+                code: "negative_price",
+                message: format!(
+                    "{} costs {} EUR/MWh on {}: negative prices happen, but check it",
+                    r.market, r.price_eur_per_mwh, r.date
+                ),
+            });
+        }
+    }
+    for r in &export.energy_contracts {
+        unknown(&mut out, &r.pos, "plant", &r.plant_id, &plants);
+        if !(0.0..=1.0).contains(&r.hedged_share) {
+            error(&mut out, &r.pos, "bad_share", format!("hedged_share {} must lie in [0, 1]", r.hedged_share));
+        }
+        if r.valid_to.0 < r.valid_from.0 {
+            error(
+                &mut out,
+                &r.pos,
+                "bad_dates",
+                format!("valid_to {} is before valid_from {}", r.valid_to, r.valid_from),
+            );
+        }
+    }
+    if !export.energy_prices.is_empty() {
+        let priced: HashSet<&str> = export.energy_prices.iter().map(|p| p.market.as_str()).collect();
+        for s in export.sites.iter().filter(|s| s.site_type == "plant") {
+            let market = s.market();
+            if !priced.contains(market.as_str()) {
+                out.push(Problem {
+                    severity: Severity::Warning,
+                    pos: s.pos.clone(),
+                    code: "unpriced_market",
+                    message: format!(
+                        "plant {} buys from the electricity market {market:?}, which energy_prices.csv does not price: its energy is not costed",
+                        s.site_id
+                    ),
+                });
+            }
+        }
+    }
     for r in &export.stocks {
         unknown(&mut out, &r.pos, "site", &r.site_id, &sites);
         unknown(&mut out, &r.pos, "part", &r.part_id, &parts);

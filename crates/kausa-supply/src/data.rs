@@ -85,8 +85,22 @@ pub struct Site {
     pub site_type: String,
     /// ISO 3166-1 country.
     pub country: String,
+    /// The electricity market it buys from (`DE-LU`, `CZ`, …), when the export says.
+    pub energy_market: Option<String>,
     /// Where the row is.
     pub pos: Pos,
+}
+
+impl Site {
+    /// The site's electricity market: the export's, else its country's (`DE-LU` for
+    /// Germany and Luxembourg, which share one bidding zone; the country code elsewhere).
+    pub fn market(&self) -> String {
+        match &self.energy_market {
+            Some(m) => m.clone(),
+            None if self.country == "DE" || self.country == "LU" => "DE-LU".to_string(),
+            None => self.country.clone(),
+        }
+    }
 }
 
 /// `suppliers.csv`.
@@ -124,6 +138,8 @@ pub struct Part {
     pub std_cost: Option<f64>,
     /// List price (finished goods).
     pub list_price: Option<f64>,
+    /// Commodity group (castings, electronics, …), when the export says.
+    pub commodity: Option<String>,
     /// Where the row is.
     pub pos: Pos,
 }
@@ -245,6 +261,8 @@ pub struct PurchaseOrder {
     pub requested_date: Date,
     /// Quantity.
     pub qty: f64,
+    /// Price per unit, when the export has it.
+    pub unit_price: Option<f64>,
     /// Where the row is.
     pub pos: Pos,
 }
@@ -368,6 +386,12 @@ pub struct Export {
     pub shift_calendar: Vec<ShiftDay>,
     /// `holidays.csv` (optional): public holidays and closures by country.
     pub holidays: Vec<Holiday>,
+    /// `energy_prices.csv` (optional): day-ahead prices by market.
+    pub energy_prices: Vec<EnergyPrice>,
+    /// `energy_use.csv` (optional): metered energy by plant and work centre.
+    pub energy_use: Vec<EnergyUse>,
+    /// `energy_contracts.csv` (optional): hedged shares at fixed prices.
+    pub energy_contracts: Vec<EnergyContract>,
     /// Tables (file stems) present in the folder, required or optional.
     pub present: Vec<String>,
     /// The files read, relative to the export folder: `manifest.toml`, then one per table present.
@@ -404,6 +428,55 @@ pub struct Holiday {
     pub pos: Pos,
 }
 
+/// `energy_prices.csv`: a market's price on a day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyPrice {
+    /// The day.
+    pub date: Date,
+    /// The market (bidding zone), e.g. `DE-LU`.
+    pub market: String,
+    /// `electricity` or `gas`.
+    pub carrier: String,
+    /// Price in EUR per MWh.
+    pub price_eur_per_mwh: f64,
+    /// Where the row is.
+    pub pos: Pos,
+}
+
+/// `energy_use.csv`: metered electricity of a plant (or one of its work centres) on a day.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyUse {
+    /// The day.
+    pub date: Date,
+    /// The plant.
+    pub plant_id: String,
+    /// The work centre, when metered separately.
+    pub work_center_id: Option<String>,
+    /// Electricity used, kWh.
+    pub electricity_kwh: f64,
+    /// Where the row is.
+    pub pos: Pos,
+}
+
+/// `energy_contracts.csv`: the share of a plant's energy bought ahead at a fixed price.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnergyContract {
+    /// The plant.
+    pub plant_id: String,
+    /// `electricity` or `gas`.
+    pub carrier: String,
+    /// First day covered.
+    pub valid_from: Date,
+    /// Last day covered.
+    pub valid_to: Date,
+    /// Share of consumption at the fixed price, in [0, 1].
+    pub hedged_share: f64,
+    /// The fixed price, EUR per MWh.
+    pub fixed_price_eur_per_mwh: Option<f64>,
+    /// Where the row is.
+    pub pos: Pos,
+}
+
 /// The required tables (SUPPLY-CHAIN.md §6, marked R), by file stem.
 pub const REQUIRED: [&str; 16] = [
     "sites",
@@ -430,8 +503,8 @@ pub const OPTIONAL: [(&str, &str); 10] = [
     ("customers", "customers are anonymous: no key-account priorities or per-customer penalties"),
     ("demand_forecast", "demand is learned from sales history only, without the planners' forecast"),
     ("workforce_rules", "overtime and Saturday shifts have no works-council limits or premiums"),
-    ("energy_use", "energy use per work centre is not learned: no energy costs or curtailment"),
-    ("energy_prices", "energy price shocks cannot be translated into costs or supplier prices"),
+    ("energy_use", "electricity use per work centre is not learned: price shocks and extra shifts cost no energy"),
+    ("energy_prices", "electricity price shocks cannot be costed or passed on to supplier prices"),
     ("energy_contracts", "hedged shares are unknown: energy shocks hit the whole consumption"),
     (
         "holidays",

@@ -510,6 +510,153 @@ pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Deman
     (leads, demand, scrap)
 }
 
+/// Electricity in the full company: daily prices per market, supplier price
+/// pass-through by commodity, use per work centre, hedges. Drawn from its own
+/// stream, so that the rest of the export is what it was without it.
+struct FullEnergy {
+    /// Per market: (id, reference level = mean over 2022–2024, daily prices from `first`).
+    markets: Vec<(&'static str, f64, Vec<f64>)>,
+    first: i32,
+}
+
+/// Markets of the full company: the plants' (DE-LU, CZ) and the suppliers' countries',
+/// each with its typical price level (EUR/MWh) and whether the 2022 spike hit it.
+const FULL_MARKETS: [(&str, &str, f64, bool); 5] = [
+    ("DE", "DE-LU", 100.0, true),
+    ("CZ", "CZ", 95.0, true),
+    ("PL", "PL", 105.0, true),
+    ("IT", "IT", 115.0, true),
+    ("CN", "CN", 70.0, false),
+];
+
+/// True pass-through of electricity prices into supplier prices, by commodity.
+const PASS_THROUGH: [(&str, f64); 14] = [
+    ("castings", 0.30),
+    ("pump housings", 0.25),
+    ("sheet metal", 0.20),
+    ("machined parts", 0.15),
+    ("valves", 0.12),
+    ("plastics", 0.10),
+    ("fasteners", 0.10),
+    ("bearings", 0.08),
+    ("cables", 0.08),
+    ("magnets", 0.06),
+    ("harnesses", 0.05),
+    ("seals", 0.05),
+    ("electronics", 0.03),
+    ("boards", 0.03),
+];
+
+/// Days by which supplier prices follow electricity prices.
+const PASS_THROUGH_LAG: i32 = 60;
+
+/// Electricity use of the full company's work centres: (base kWh a day, kWh per staffed hour).
+fn full_energy_use(wc: &str) -> (f64, f64) {
+    match &wc[..4] {
+        "MACH" => (240.0, 110.0),
+        "WIND" => (180.0, 90.0),
+        "ASSY" => (120.0, 35.0),
+        _ => (150.0, 55.0),
+    }
+}
+
+impl FullEnergy {
+    /// Prices from 120 days before `start` to `end`: level × winter season × the 2022
+    /// spike (×2.5 from July to October, European markets) × an AR(1) log-noise.
+    fn draw(seed: u64, start: Date, end: Date) -> FullEnergy {
+        let mut rng = Rng::seed_from_u64(seed ^ 0x0e1e_c7c0);
+        let first = start.0 - 120;
+        let spike = (Date::from_ymd(2022, 7, 1).0, Date::from_ymd(2022, 11, 1).0);
+        let markets = FULL_MARKETS
+            .iter()
+            .map(|&(_, market, level, spiked)| {
+                let mut z = 0.0;
+                let mut prices: Vec<f64> = (first..end.0)
+                    .map(|day| {
+                        z = 0.95 * z + 0.03 * rng.normal();
+                        let (y, ..) = Date(day).ymd();
+                        let doy = f64::from(day - Date::from_ymd(y, 1, 1).0);
+                        let season = 1.0 + 0.15 * (2.0 * std::f64::consts::PI * (doy - 15.0) / 365.25).cos();
+                        let s = if spiked && day >= spike.0 && day < spike.1 { 2.5 } else { 1.0 };
+                        (level * season * s * z.exp() * 100.0).round() / 100.0
+                    })
+                    .collect();
+                // The reference level is the mean over the history, so that the elasticity
+                // at the mean price equals the pass-through share.
+                let history = &prices[(start.0 - first) as usize..];
+                let reference = history.iter().sum::<f64>() / history.len() as f64;
+                prices.shrink_to_fit();
+                (market, reference, prices)
+            })
+            .collect();
+        FullEnergy { markets, first }
+    }
+
+    fn market(&self, country: &str) -> &(&'static str, f64, Vec<f64>) {
+        let i = FULL_MARKETS.iter().position(|m| m.0 == country).expect("a market per supplier country");
+        &self.markets[i]
+    }
+
+    /// A purchase price: `cost · (1 + π · (E(order − lag) / E_ref − 1))`, with 0.5% noise.
+    fn unit_price(&self, cost: f64, commodity: &str, country: &str, order: Date, rng: &mut Rng) -> f64 {
+        let pi = PASS_THROUGH.iter().find(|c| c.0 == commodity).map_or(0.0, |c| c.1);
+        let (_, reference, prices) = self.market(country);
+        let e = prices[(order.0 - PASS_THROUGH_LAG - self.first) as usize];
+        cost * (1.0 + pi * (e / reference - 1.0)) * (1.0 + 0.005 * rng.normal())
+    }
+
+    /// `energy_prices.csv`, `energy_use.csv` (every work centre every day; staffed hours
+    /// as in the shift calendar) and `energy_contracts.csv`.
+    fn tables(&self, wcs: &[(&str, usize)], start: Date, weeks: i32, seed: u64) -> (Csv, Csv, Csv) {
+        let mut rng = Rng::seed_from_u64(seed ^ 0x0e1e_c7a5);
+        let mut prices = Csv::new("energy_prices", "date,market,carrier,price_eur_per_mwh");
+        for (market, _, series) in &self.markets {
+            for (i, p) in series.iter().enumerate() {
+                row!(prices, Date(self.first + i as i32), market, "electricity", format!("{p:.2}"));
+            }
+        }
+        let mut used = Csv::new("energy_use", "date,plant_id,work_center_id,electricity_kwh,gas_kwh,peak_kw");
+        let plants = ["PLANT1", "PLANT2"];
+        for day in start.0..start.0 + 7 * weeks {
+            // The shift calendar staffs the first five days of each week from `start`, 16 hours.
+            let hours = if (day - start.0) % 7 < 5 { 16.0 } else { 0.0 };
+            for &(wc, plant) in wcs {
+                let (base, rate) = full_energy_use(wc);
+                let kwh = base + rate * hours * (0.95 + 0.1 * rng.uniform()) + 10.0 * rng.normal();
+                row!(used, Date(day), plants[plant], wc, format!("{kwh:.1}"), "", "");
+            }
+        }
+        let mut contracts =
+            Csv::new("energy_contracts", "plant_id,carrier,valid_from,valid_to,hedged_share,fixed_price_eur_per_mwh");
+        row!(contracts, "PLANT1", "electricity", Date::from_ymd(2022, 1, 1), Date::from_ymd(2023, 12, 31), 0.6, 85);
+        row!(contracts, "PLANT1", "electricity", Date::from_ymd(2024, 1, 1), Date::from_ymd(2025, 12, 31), 0.5, 95);
+        row!(contracts, "PLANT2", "electricity", Date::from_ymd(2024, 1, 1), Date::from_ymd(2025, 12, 31), 0.3, 105);
+        (prices, used, contracts)
+    }
+
+    /// The truth.toml section.
+    fn truth(&self) -> String {
+        let mut t = format!(
+            "\n# Electricity: daily price = level x (1 + 0.15 cos(2 pi (day of year - 15) / 365.25)) x 2.5 from 2022-07-01 to\n\
+             # 2022-10-31 (European markets) x exp(AR(1) noise, 0.95, 0.03). Supplier price of a purchase-order line =\n\
+             # std cost x (1 + pass_through[commodity] x (E(order - {PASS_THROUGH_LAG} days) / E_ref - 1)) x (1 + 0.005 N(0, 1)),\n\
+             # E of the supplier's country's market, E_ref its mean over 2022-2024. Use per work centre and day, kWh =\n\
+             # base + kwh_per_hour x staffed hours x U(0.95, 1.05) + 10 N(0, 1).\n[energy]\npass_through_lag_days = {PASS_THROUGH_LAG}\n"
+        );
+        for (market, reference, _) in &self.markets {
+            let _ = writeln!(t, "reference_eur_per_mwh.{market:?} = {reference:.4}");
+        }
+        for (c, pi) in PASS_THROUGH {
+            let _ = writeln!(t, "pass_through.{c:?} = {pi}");
+        }
+        for wc in ["MACH", "WIND", "ASSY", "TEST"] {
+            let (base, rate) = full_energy_use(wc);
+            let _ = writeln!(t, "use.{wc:?} = {{ base_kwh_per_day = {base}, kwh_per_hour = {rate} }}");
+        }
+        t
+    }
+}
+
 /// The export files of the full-scale example company for `seed`: two plants
 /// (Schwäbisch Hall, DE, with six work centres; Plzeň, CZ, with four; family A's
 /// gear motors routed in both), 60 supplier sites, 40 finished parts in six
@@ -596,17 +743,22 @@ pub fn full(seed: u64) -> Vec<File> {
         let labour = if part.starts_with("FG") { 30.0 } else { 6.0 };
         cost.insert(part.clone(), c + labour);
     }
+    // At full scale parts carry their commodity group (a purchased part's is its first source's).
+    tables.parts = Csv::new("parts", "part_id,description,part_type,base_uom,std_cost,list_price,commodity");
+    let commodity_of = |k: usize| sites[(k * 7) % sites.len()].commodity;
     for (k, p) in bought.iter().enumerate() {
-        row!(tables.parts, p, format!("purchased part {}", k + 1), "purchased", "PC", format!("{:.2}", cost[p]), "");
+        let (c, what) = (format!("{:.2}", cost[p]), commodity_of(k));
+        row!(tables.parts, p, format!("purchased part {}", k + 1), "purchased", "PC", c, "", what);
     }
     for (k, s) in semi.iter().enumerate() {
         let what = if k < 40 { "rotor/stator/board" } else { "core" };
-        row!(tables.parts, s, format!("{what} {}", k + 1), "semi", "PC", format!("{:.2}", cost[s]), "");
+        row!(tables.parts, s, format!("{what} {}", k + 1), "semi", "PC", format!("{:.2}", cost[s]), "", "");
     }
     for (fg, family) in &finished {
         let c = cost[fg];
         let what = ["gear motor", "gear motor", "servo motor", "pump", "pump", "drive controller"][*family];
-        row!(tables.parts, fg, format!("{what} {fg}"), "finished", "PC", format!("{c:.2}"), format!("{:.2}", c * 1.6));
+        let (c, list) = (format!("{c:.2}"), format!("{:.2}", c * 1.6));
+        row!(tables.parts, fg, format!("{what} {fg}"), "finished", "PC", c, list, "");
     }
     // Routings, sized for the work centres' loads (2 shifts of 8 hours): assembly runs at
     // about 70% of its minutes (at the base demand), test and machining at about 60%.
@@ -726,6 +878,8 @@ pub fn full(seed: u64) -> Vec<File> {
     let blockade = (Date::from_ymd(2023, 3, 6), 10);
     let fire = ("S-IT-03", Date::from_ymd(2023, 6, 12), 60);
     let port = (Date::from_ymd(2022, 4, 4), 21);
+    let energy = FullEnergy::draw(seed, start, end);
+    let mut price_rng = Rng::seed_from_u64(seed ^ 0x0e1e_c7e5);
     let mut po_n = 0;
     for week in 0..weeks {
         for (k, p) in bought.iter().enumerate() {
@@ -772,7 +926,7 @@ pub fn full(seed: u64) -> Vec<File> {
                     order,
                     requested,
                     qty,
-                    format!("{:.2}", cost[p]),
+                    format!("{:.2}", energy.unit_price(cost[p], commodity_of(k), site.country, order, &mut price_rng)),
                     status
                 );
                 if received.0 < end.0 {
@@ -890,7 +1044,8 @@ pub fn full(seed: u64) -> Vec<File> {
         "# The export of the example company \"Beispiel-Antriebe GmbH\" (fictional), full scale, seed {seed}.\n\
          format = \"kausa-export/1\"\nexport_date = \"2024-12-31\"\nerp = \"example generator\"\ncurrency = \"EUR\"\ndecimal = \".\"\n"
     );
-    tables.into_files(&mut files, manifest, [holidays]);
+    let (prices, used, contracts) = energy.tables(&wcs, start, weeks, seed);
+    tables.into_files(&mut files, manifest, [holidays, prices, used, contracts]);
     let mut truth = format!(
         "# Ground truth of the full example export (seed {seed}).\n\
          # Lead time of a purchase-order line, in days, rounded, at least 1:\n\
@@ -914,6 +1069,7 @@ pub fn full(seed: u64) -> Vec<File> {
     for (j, (fg, _)) in finished.iter().enumerate() {
         let _ = writeln!(truth, "\n[finished.{fg:?}]\nbase_per_week = {}", base[j]);
     }
+    truth.push_str(&energy.truth());
     files.push(("truth.toml".to_string(), truth));
     let readme = format!(
         "Example ERP export of the fictional \"Beispiel-Antriebe GmbH\" (full scale), written by `kausa supply example --scale full --seed {seed}`.\n\

@@ -16,12 +16,14 @@
 
 mod check;
 mod data;
+pub mod energy;
 pub mod example;
 mod learn;
 pub mod sim;
 
 pub use check::{Problem, Severity, check, unlearnable};
 pub use data::*;
+pub use energy::Energy;
 pub use learn::{Demand, HOLIDAY_WINDOW, LeadTime, Scrap, demand, lead_times, near_holiday, scrap};
 
 #[cfg(test)]

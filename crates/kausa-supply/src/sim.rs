@@ -73,6 +73,19 @@ pub enum Effect {
         /// Plant site ids; all plants when empty.
         plants: Vec<String>,
     },
+    /// The electricity price of the markets (all when empty) is multiplied by `factor`:
+    /// the plants' unhedged consumption costs more, and suppliers in those markets raise
+    /// their prices by their learned elasticity, a learned lag later.
+    EnergyPrice {
+        /// Electricity markets (bidding zones, as in `energy_prices.csv`).
+        markets: Vec<String>,
+        /// Price multiplier.
+        factor: f64,
+        /// Whether suppliers pass the shock on (the learned elasticities); false: only own use.
+        pass_through: bool,
+        /// The plants' hedged share, overriding the contracts when given.
+        hedged_share: Option<f64>,
+    },
     /// Demand for the finished parts (all of them when empty) is multiplied by `factor`.
     Demand {
         /// Finished parts.
@@ -108,7 +121,7 @@ impl Event {
             Effect::Outage { countries, .. }
             | Effect::TransitDelay { countries, .. }
             | Effect::PriceShock { countries, .. } => countries,
-            Effect::Demand { .. } | Effect::PlantOutage { .. } => &[],
+            Effect::Demand { .. } | Effect::PlantOutage { .. } | Effect::EnergyPrice { .. } => &[],
         }
     }
 
@@ -130,7 +143,7 @@ impl Event {
             Effect::PriceShock { countries, sites, .. } => {
                 countries.iter().any(|c| c == country) || sites.iter().any(|s| s == site)
             }
-            Effect::Demand { .. } | Effect::PlantOutage { .. } => false,
+            Effect::Demand { .. } | Effect::PlantOutage { .. } | Effect::EnergyPrice { .. } => false,
         }
     }
 
@@ -260,6 +273,22 @@ pub enum Action {
         /// Extra cost per expedited order.
         cost_per_order: f64,
     },
+    /// Buy a further share of the plants' electricity ahead, at the baseline price plus a
+    /// premium, for the days from `from` to `to`: that share no longer follows shocks.
+    HedgeEnergy {
+        /// Its id.
+        id: String,
+        /// Plants; every one when empty.
+        plants: Vec<String>,
+        /// Share of consumption added to the contracts' (the total is capped at 1).
+        share: f64,
+        /// Premium over the baseline price, EUR per MWh.
+        premium_eur_per_mwh: f64,
+        /// First day.
+        from: Date,
+        /// Last day.
+        to: Date,
+    },
 }
 
 impl Action {
@@ -272,6 +301,7 @@ impl Action {
             | Action::MoveCapacity { id, .. }
             | Action::PreBuild { id, .. }
             | Action::SafetyStock { id, .. }
+            | Action::HedgeEnergy { id, .. }
             | Action::Allocate { id, .. } => id,
         }
     }
@@ -486,6 +516,57 @@ pub struct Network {
     countries: Vec<String>,
     /// Per site: id, country, lane transit countries, planned transit days, lead median, sigma(log).
     sites: Vec<SiteLead>,
+    /// Electricity, when learned ([`Network::with_energy`]).
+    energy: Option<EnergyNet>,
+}
+
+/// The learned energy mechanisms, indexed for the simulation.
+#[derive(Debug, Clone)]
+struct EnergyNet {
+    /// Market names and their baseline prices (EUR/MWh).
+    markets: Vec<String>,
+    baseline: Vec<f64>,
+    /// Per work centre: base kWh a day and kWh per staffed hour (zeros when not metered).
+    use_per_wc: Vec<(f64, f64)>,
+    /// Per plant: its market (if priced) and hedged share.
+    plant_market: Vec<Option<usize>>,
+    hedged: Vec<f64>,
+    /// Per supplier site: its market (if priced).
+    site_market: Vec<Option<usize>>,
+    /// Elasticity of each (purchased part, site) pair that was learned.
+    elasticity: HashMap<(usize, usize), f64>,
+    /// Days from an energy price change to the supplier prices.
+    lag: i32,
+}
+
+impl EnergyNet {
+    /// The active shocks on market `m` on `day` (only those passed on to suppliers when `passed`).
+    fn shocks<'a>(&'a self, events: &'a [Event], m: usize, day: i32, passed: bool) -> impl Iterator<Item = &'a Effect> {
+        events.iter().filter(move |e| e.active(day)).map(|e| &e.effect).filter(move |e| {
+            matches!(e, Effect::EnergyPrice { markets, pass_through, .. }
+                if (markets.is_empty() || markets.iter().any(|x| *x == self.markets[m])) && (*pass_through || !passed))
+        })
+    }
+
+    /// The factor on market `m`'s price on `day`: the product of the active shocks on it.
+    fn factor(&self, events: &[Event], m: usize, day: i32, passed: bool) -> f64 {
+        self.shocks(events, m, day, passed)
+            .map(|e| match e {
+                Effect::EnergyPrice { factor, .. } => *factor,
+                _ => 1.0,
+            })
+            .product()
+    }
+
+    /// Plant `plant`'s hedged share on `day`: a shock's override, else its contracts'.
+    fn hedged(&self, events: &[Event], plant: usize, m: usize, day: i32) -> f64 {
+        self.shocks(events, m, day, false)
+            .find_map(|e| match e {
+                Effect::EnergyPrice { hedged_share, .. } => *hedged_share,
+                _ => None,
+            })
+            .unwrap_or(self.hedged[plant])
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -817,7 +898,55 @@ impl Network {
             sources,
             sites,
             finished,
+            energy: None,
         })
+    }
+
+    /// Adds the learned energy mechanisms (from `energy_*.csv`): the cost of the plants'
+    /// electricity under price shocks, the energy of extra shifts, and supplier price
+    /// pass-through. Without them, electricity price shocks are refused.
+    pub fn with_energy(mut self, export: &Export, energy: &crate::energy::Energy) -> Network {
+        if energy.is_empty() {
+            return self;
+        }
+        let markets: Vec<String> = energy.markets.iter().map(|m| m.market.clone()).collect();
+        let market_index = |name: &str| markets.iter().position(|m| m == name);
+        let market_of =
+            |site: &str| export.sites.iter().find(|s| s.site_id == site).and_then(|s| market_index(&s.market()));
+        let use_per_wc = self
+            .wcs
+            .iter()
+            .map(|(id, plant, _)| {
+                energy
+                    .use_by_work_center
+                    .iter()
+                    .find(|u| u.plant_id == self.plants[*plant] && u.work_center_id.as_deref() == Some(id.as_str()))
+                    .map_or((0.0, 0.0), |u| (u.base_kwh_per_day, u.kwh_per_hour))
+            })
+            .collect();
+        let elasticity = energy
+            .pass_through
+            .iter()
+            .filter_map(|t| {
+                let p = self.purchased.iter().position(|x| *x == t.part_id)?;
+                Some(((p, self.site(&t.supplier_site_id)?), t.elasticity))
+            })
+            .collect();
+        self.energy = Some(EnergyNet {
+            baseline: energy.markets.iter().map(|m| m.baseline_eur_per_mwh).collect(),
+            use_per_wc,
+            plant_market: self.plants.iter().map(|p| market_of(p)).collect(),
+            hedged: self
+                .plants
+                .iter()
+                .map(|p| energy.hedges.iter().find(|h| h.plant_id == *p).map_or(0.0, |h| h.hedged_share))
+                .collect(),
+            site_market: self.sites.iter().map(|s| market_of(&s.id)).collect(),
+            elasticity,
+            lag: energy.lag_days,
+            markets,
+        });
+        self
     }
 
     /// The finished parts.
@@ -961,6 +1090,26 @@ impl Network {
                 None => Ok(()),
             },
             Effect::PlantOutage { plants } => plants.iter().try_for_each(|p| self.plant(p).map(|_| ())),
+            Effect::EnergyPrice { markets, factor, hedged_share, .. } => {
+                let Some(energy) = &self.energy else {
+                    return Err("the export has no energy prices and use (energy_prices.csv, energy_use.csv): \
+                         an electricity price shock cannot be costed"
+                        .into());
+                };
+                if !(factor.is_finite() && *factor >= 0.0) {
+                    return Err("price_factor must be a non-negative number".into());
+                }
+                if hedged_share.is_some_and(|h| !(0.0..=1.0).contains(&h)) {
+                    return Err("hedged_share must lie in [0, 1]".into());
+                }
+                match markets.iter().find(|m| !energy.markets.contains(m)) {
+                    Some(m) => Err(format!(
+                        "unknown electricity market {m:?} (energy_prices.csv prices: {})",
+                        energy.markets.join(", ")
+                    )),
+                    None => Ok(()),
+                }
+            }
             _ => Ok(()),
         }
     }
@@ -1014,6 +1163,17 @@ impl Network {
                     }
                 }
                 Ok(())
+            }
+            Action::HedgeEnergy { plants, share, premium_eur_per_mwh, .. } => {
+                if self.energy.is_none() {
+                    return Err("the export has no energy prices and use (energy_prices.csv, energy_use.csv): \
+                         a hedge cannot be costed"
+                        .into());
+                }
+                if !((0.0..=1.0).contains(share) && premium_eur_per_mwh.is_finite() && *premium_eur_per_mwh >= 0.0) {
+                    return Err("share must lie in [0, 1] and premium_eur_per_mwh be a non-negative number".into());
+                }
+                plants.iter().try_for_each(|p| self.plant(p).map(|_| ()))
             }
             Action::Allocate { customers, .. } => {
                 match customers.iter().find(|c| self.customers.binary_search(c).is_err()) {
@@ -1096,7 +1256,10 @@ impl Network {
                         delay += days;
                     }
                 }
-                Effect::Demand { .. } | Effect::PlantOutage { .. } | Effect::PriceShock { .. } => {}
+                Effect::Demand { .. }
+                | Effect::PlantOutage { .. }
+                | Effect::PriceShock { .. }
+                | Effect::EnergyPrice { .. } => {}
             }
         }
         delay
@@ -1157,6 +1320,7 @@ impl Network {
         // What last held each finished part back (work centre w, part nw + p); unknown until it is short.
         let mut binding = vec![unknown; nf];
         let (mut avail, mut need) = (vec![0.0; nw], vec![0.0; nw]);
+        let (mut staffed, mut extra_hours) = (vec![0.0; nw], vec![0.0; nw]);
         // Today's production lines: (finished part, index into its loads, share, made at a moved-to plant).
         let mut makes: Vec<(usize, usize, f64, bool)> = Vec::new();
         // One-off costs of moves inside the horizon.
@@ -1273,6 +1437,8 @@ impl Network {
                 };
                 avail[w] = if down(*plant) { 0.0 } else { planned };
                 regular += avail[w];
+                staffed[w] = avail[w] / 60.0;
+                extra_hours[w] = 0.0;
             }
             let mut minutes = regular;
             for a in actions {
@@ -1298,8 +1464,36 @@ impl Network {
                             avail[w] += hours * 60.0 * productivity;
                             minutes += hours * 60.0 * productivity;
                             k.extra_cost += hours * cost_per_hour;
+                            extra_hours[w] += hours;
                         }
                     }
+                }
+            }
+            // Electricity: a shock makes the unhedged share of each work centre's use dearer;
+            // extra shifts use electricity at the market price.
+            if let Some(en) = &self.energy {
+                for (w, (_, plant, _)) in self.wcs.iter().enumerate() {
+                    let Some(m) = en.plant_market[*plant] else { continue };
+                    let (base, rate) = en.use_per_wc[w];
+                    let f = en.factor(events, m, day, false);
+                    let price = en.baseline[m] / 1000.0;
+                    let contracted = en.hedged(events, *plant, m, day);
+                    // Hedges bought in the scenario: their share pays the premium instead of the shock.
+                    let mut bought = 0.0;
+                    for a in actions {
+                        if let Action::HedgeEnergy { plants, share, premium_eur_per_mwh, from, to, .. } = a
+                            && day >= from.0
+                            && day <= to.0
+                            && (plants.is_empty() || plants.contains(&self.plants[*plant]))
+                        {
+                            let added = share.min(1.0 - contracted - bought).max(0.0);
+                            bought += added;
+                            k.extra_cost += (base + rate * staffed[w]) * added * premium_eur_per_mwh / 1000.0;
+                        }
+                    }
+                    let unhedged = 1.0 - contracted - bought;
+                    k.extra_cost += (base + rate * staffed[w]) * unhedged * price * (f - 1.0);
+                    k.extra_cost += rate * extra_hours[w] * price * f;
                 }
             }
             // Where each finished part is made today: its home plant, less the shares moved.
@@ -1561,6 +1755,14 @@ impl Network {
                             })
                             .product();
                         k.extra_cost += q * price * (factor - 1.0);
+                        // Electricity price shocks reach supplier prices a learned lag later.
+                        if let Some(en) = &self.energy
+                            && let Some(m) = en.site_market[s]
+                            && let Some(&elasticity) = en.elasticity.get(&(p, s))
+                        {
+                            let f = en.factor(events, m, day - en.lag, true);
+                            k.extra_cost += q * price * elasticity * (f - 1.0);
+                        }
                     }
                 }
             }
@@ -1693,6 +1895,7 @@ mod tests {
             part_type: kind.into(),
             std_cost: Some(cost),
             list_price: price,
+            commodity: None,
             pos: Pos::default(),
         }
     }
@@ -1709,11 +1912,18 @@ mod tests {
         Export {
             export_date: Some(day),
             sites: vec![
-                Site { site_id: "PLANT".into(), site_type: "plant".into(), country: "DE".into(), pos: Pos::default() },
+                Site {
+                    site_id: "PLANT".into(),
+                    site_type: "plant".into(),
+                    country: "DE".into(),
+                    energy_market: None,
+                    pos: Pos::default(),
+                },
                 Site {
                     site_id: "S-PL".into(),
                     site_type: "supplier".into(),
                     country: "PL".into(),
+                    energy_market: None,
                     pos: Pos::default(),
                 },
             ],
@@ -1882,6 +2092,7 @@ mod tests {
             site_id: "PLANT2".into(),
             site_type: "plant".into(),
             country: "CZ".into(),
+            energy_market: None,
             pos: Pos::default(),
         });
         export.work_centers.push(WorkCenter {
@@ -1900,6 +2111,154 @@ mod tests {
         });
         let (lead, demand) = single_mechanisms();
         Network::new(&export, &[lead], &[demand], &[]).unwrap()
+    }
+
+    /// The single-part network with a learned energy model: PLANT (DE, so DE-LU) at 100
+    /// EUR/MWh, its work centre 50 kWh a day plus 20 per staffed hour, half of it hedged;
+    /// S-PL (PL, 80 EUR/MWh) passes 30% of its market's price changes on 7 days later.
+    fn single_with_energy(stock_p: f64) -> Network {
+        use crate::energy::{Energy, Hedge, MarketPrice, PassThrough, WorkCenterEnergy};
+        let export = single_export(stock_p, Date::parse("2025-01-03").unwrap());
+        let (lead, demand) = single_mechanisms();
+        let market = |m: &str, p: f64| MarketPrice {
+            market: m.into(),
+            days: 90,
+            baseline_eur_per_mwh: p,
+            last: "2025-01-02".into(),
+        };
+        let energy = Energy {
+            lag_days: 7,
+            markets: vec![market("DE-LU", 100.0), market("PL", 80.0)],
+            use_by_work_center: vec![WorkCenterEnergy {
+                plant_id: "PLANT".into(),
+                work_center_id: Some("WC".into()),
+                days: 90,
+                base_kwh_per_day: 50.0,
+                kwh_per_hour: 20.0,
+                kwh_per_hour_interval: (20.0, 20.0),
+                r2: 1.0,
+            }],
+            pass_through: vec![PassThrough {
+                part_id: "P".into(),
+                supplier_site_id: "S-PL".into(),
+                market: "PL".into(),
+                commodity: None,
+                lines: 50,
+                intercept: 16.0,
+                slope: 0.05,
+                elasticity: 0.3,
+                elasticity_interval: (0.3, 0.3),
+            }],
+            commodities: vec![],
+            hedges: vec![Hedge { plant_id: "PLANT".into(), hedged_share: 0.5, fixed_price_eur_per_mwh: Some(90.0) }],
+        };
+        Network::new(&export, &[lead], &[demand], &[]).unwrap().with_energy(&export, &energy)
+    }
+
+    fn energy_shock(markets: &[&str], factor: f64, pass_through: bool, hedged_share: Option<f64>) -> Effect {
+        Effect::EnergyPrice {
+            markets: markets.iter().map(|m| m.to_string()).collect(),
+            factor,
+            pass_through,
+            hedged_share,
+        }
+    }
+
+    /// An electricity shock at the plant's market costs exactly its unhedged use times the
+    /// baseline price times the rise: 14 days from a Monday are 10 workdays of 8 staffed
+    /// hours and 4 days of base load only. Output does not change.
+    #[test]
+    fn an_electricity_shock_costs_the_plants_unhedged_use_in_closed_form() {
+        let net = single_with_energy(1000.0);
+        let mut sc = strike(14);
+        let start = sc.start;
+        let kwh = 14.0 * 50.0 + 10.0 * 8.0 * 20.0;
+        let extra = |sc: &Scenario| {
+            let out = net.simulate(sc, Par::Seq).unwrap();
+            assert_eq!(out[1].1[0].output_units, out[0].1[0].output_units);
+            out[1].1[0].extra_cost - out[0].1[0].extra_cost
+        };
+        let close = |got: f64, want: f64| assert!((got - want).abs() < 1e-9 * want.abs().max(1.0), "{got} vs {want}");
+        sc.events[0].effect = energy_shock(&["DE-LU"], 1.5, false, None);
+        close(extra(&sc), kwh * 0.5 * 0.1 * 0.5);
+        // Every market when none is named; the scenario's hedged share overrides the contracts'.
+        sc.events[0].effect = energy_shock(&[], 1.5, false, Some(0.8));
+        close(extra(&sc), kwh * 0.2 * 0.1 * 0.5);
+        // A shock elsewhere (the supplier's market, not passed on) costs the plant nothing.
+        sc.events[0].effect = energy_shock(&["PL"], 1.5, false, None);
+        close(extra(&sc), 0.0);
+        // Buying 30% more ahead at a 10 EUR/MWh premium for the shock's days: that share
+        // pays the premium instead of the rise.
+        sc.events[0].effect = energy_shock(&["DE-LU"], 1.5, false, None);
+        sc.actions = vec![Action::HedgeEnergy {
+            id: "hedge".into(),
+            plants: vec![],
+            share: 0.3,
+            premium_eur_per_mwh: 10.0,
+            from: start,
+            to: Date(start.0 + 13),
+        }];
+        sc.variants = vec![("hedge".into(), vec!["hedge".into()])];
+        sc.compare_to = "hedge".into();
+        close(extra(&sc), kwh * (0.3 * 0.01 + 0.2 * 0.1 * 0.5));
+        // A Saturday shift uses electricity at the market price on top of its labour.
+        sc.events[0].effect = energy_shock(&["DE-LU"], 1.0, false, None);
+        sc.actions = vec![Action::AddShift {
+            id: "sat".into(),
+            plant: None,
+            work_centers: vec![],
+            weekdays: vec![5],
+            hours: 8.0,
+            productivity: 1.0,
+            from: start,
+            to: Date(start.0 + 27),
+            cost_per_hour: 0.0,
+        }];
+        sc.variants = vec![("sat".into(), vec!["sat".into()])];
+        sc.compare_to = "sat".into();
+        close(extra(&sc), 4.0 * 8.0 * 20.0 * 0.1);
+    }
+
+    /// Suppliers pass a shock on by their elasticity a lag later: the cost equals 0.3 ×
+    /// (factor − 1) × the value of the orders placed in the shifted window, which a plain
+    /// price shock ×2 over that window measures; without pass-through it is nothing.
+    #[test]
+    fn suppliers_pass_an_electricity_shock_on_by_their_elasticity_a_lag_later() {
+        // Little stock, so that orders are placed every day.
+        let net = single_with_energy(20.0);
+        let mut sc = strike(14);
+        let start = sc.start;
+        let extra = |sc: &Scenario| {
+            let out = net.simulate(sc, Par::Seq).unwrap();
+            out[1].1[0].extra_cost - out[0].1[0].extra_cost
+        };
+        sc.events[0].effect = energy_shock(&["PL"], 1.6, true, None);
+        let passed = extra(&sc);
+        sc.events[0].effect = energy_shock(&["PL"], 1.6, false, None);
+        assert_eq!(extra(&sc), 0.0);
+        sc.events[0].start = Date(start.0 + 7);
+        sc.events[0].effect = Effect::PriceShock { countries: vec![], sites: vec![], parts: vec![], factor: 2.0 };
+        let value = extra(&sc);
+        assert!(value > 1000.0, "{value}");
+        assert!((passed - 0.3 * 0.6 * value).abs() < 1e-9 * value, "{passed} vs {}", 0.3 * 0.6 * value);
+    }
+
+    /// Energy events and actions need a learned energy model and known markets.
+    #[test]
+    fn energy_scenarios_need_energy_data_and_known_markets() {
+        let mut sc = strike(14);
+        sc.events[0].effect = energy_shock(&["DE-LU"], 1.5, true, None);
+        let e = single(1000.0).simulate(&sc, Par::Seq).unwrap_err();
+        assert!(e.to_string().contains("no energy prices and use"), "{e}");
+        sc.events[0].effect = energy_shock(&["FR"], 1.5, true, None);
+        let e = single_with_energy(1000.0).simulate(&sc, Par::Seq).unwrap_err();
+        assert!(
+            e.to_string().contains("unknown electricity market \"FR\" (energy_prices.csv prices: DE-LU, PL)"),
+            "{e}"
+        );
+        sc.events[0].effect = energy_shock(&["PL"], 1.5, true, Some(1.5));
+        let e = single_with_energy(1000.0).simulate(&sc, Par::Seq).unwrap_err();
+        assert!(e.to_string().contains("hedged_share must lie in [0, 1]"), "{e}");
     }
 
     fn fire(sc: &mut Scenario) {
