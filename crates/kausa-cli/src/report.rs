@@ -803,7 +803,7 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
     ]));
     b.push(Block::Heading("Known limits".into()));
     b.push(Block::List(vec![
-        "Modelled: outages by country, site and lane, insolvencies, transit delays, plant outages, demand and price shocks, chained events; supplier switches, extra shifts, expediting, production moves between plants, pre-building, safety stock and customer priorities. Not yet: energy prices, breakdowns, learned productivity and confirmation behaviour; semi-finished parts are made on demand (their stocks are not used).".into(),
+        "Modelled: outages by country, site and lane, insolvencies, transit delays, plant outages, demand and price shocks, electricity price shocks (the plants' unhedged use, supplier pass-through a learned lag later), chained events; supplier switches, extra shifts (at a given or learned productivity), expediting, production moves between plants, pre-building, safety stock, customer priorities and energy hedges. Not yet: breakdowns, energy curtailment, confirmation and partial-delivery behaviour, lead times that depend on the supplier's load; semi-finished parts are made on demand (their stocks are not used).".into(),
         "Lateness is explained per finished part by its last shortage when a line fell due (a work centre's capacity, or one purchased part with its supplier sites, lanes and the events that hit them), not per order line through every level of the bill of materials.".into(),
         "Monte-Carlo error: the quantiles come from the runs; rerun with more runs or another seed to check their stability.".into(),
     ]));

@@ -171,6 +171,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             let demand = kausa_supply::demand(&export, seed);
             let scrap = kausa_supply::scrap(&export, seed);
             let energy = kausa_supply::energy::learn(&export, seed);
+            let productivity = kausa_supply::productivity(&export, seed);
             if let Some(path) = &out {
                 kausa_io::write_supply_model(
                     path,
@@ -183,6 +184,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         demand: demand.clone(),
                         scrap: scrap.clone(),
                         energy: energy.clone(),
+                        productivity: productivity.clone(),
                     },
                 )?;
                 eprintln!("Wrote the supply model to {}", path.display());
@@ -205,6 +207,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         "interval": [x.interval.0, x.interval.1],
                     })).collect::<Vec<_>>(),
                     "energy": energy,
+                    "productivity": productivity,
                 });
                 return crate::output::json(&out);
             }
@@ -248,6 +251,17 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     x.orders,
                     x.units
                 );
+            }
+            if !productivity.is_empty() {
+                println!(
+                    "Output per hour by shift type, relative to weekday shifts (95% bootstrap intervals over timed production orders)"
+                );
+                for p in &productivity {
+                    println!(
+                        "  {:<8} {:>6.3} [{:.3}, {:.3}]  {} orders",
+                        p.shift_type, p.relative, p.interval.0, p.interval.1, p.orders
+                    );
+                }
             }
             print_energy(&energy);
             println!("Weekly demand per finished part (95% bootstrap intervals over weeks)");
@@ -376,7 +390,7 @@ fn network(
     model: Option<&std::path::Path>,
 ) -> Result<(kausa_supply::Export, kausa_supply::sim::Network)> {
     let export = kausa_io::read_export(dir)?;
-    let (leads, demand, scrap, energy) = match model {
+    let (leads, demand, scrap, energy, productivity) = match model {
         Some(path) => {
             let m = kausa_io::read_supply_model(path)?;
             if m.export_blake3 != kausa_io::export_fingerprint(dir, &export)? {
@@ -389,18 +403,20 @@ fn network(
                     path.display()
                 );
             }
-            (m.lead_times, m.demand, m.scrap, m.energy)
+            (m.lead_times, m.demand, m.scrap, m.energy, m.productivity)
         }
         None => (
             kausa_supply::lead_times(&export, seed),
             kausa_supply::demand(&export, seed),
             kausa_supply::scrap(&export, seed),
             kausa_supply::energy::learn(&export, seed),
+            kausa_supply::productivity(&export, seed),
         ),
     };
     let net = kausa_supply::sim::Network::new(&export, &leads, &demand, &scrap)
         .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
-        .with_energy(&export, &energy);
+        .with_energy(&export, &energy)
+        .with_productivity(&productivity);
     Ok((export, net))
 }
 

@@ -125,6 +125,22 @@ fn unreadable_exports_stop_at_the_file_line_and_column() {
     edit(&dir, "lanes.csv", |l| l[0] = l[0].replace("planned_transit_days", "transit"));
     let (_, _, e) = check(&dir);
     assert!(e.contains("lanes.csv:1") && e.contains("\"planned_transit_days\""), "{e}");
+    // Production orders' actual start and end may be timestamps; an end before its start
+    // or a value that is neither a date nor a timestamp stops the reading there.
+    let dir = example("supply-stamps", 1);
+    edit(&dir, "production_orders.csv", |l| {
+        let f: Vec<&str> = l[1].split(',').collect();
+        let (start, end) = (format!("{}T14:00", f[6]), format!("{}T06:00", f[6]));
+        l[1] = [&f[..6], &[start.as_str(), end.as_str()], &f[8..]].concat().join(",");
+        let g: Vec<&str> = l[2].split(',').collect();
+        l[2] = [&g[..6], &["today", g[7]], &g[8..]].concat().join(",");
+    });
+    let (code, _, e) = check(&dir);
+    assert_eq!(code, Some(2));
+    assert!(e.contains("production_orders.csv:2") && e.contains("\"actual_end\"") && e.contains("before"), "{e}");
+    edit(&dir, "production_orders.csv", |l| l[1] = l[1].replace("T14:00", "T05:00"));
+    let (_, _, e) = check(&dir);
+    assert!(e.contains("production_orders.csv:3") && e.contains("\"actual_start\"") && e.contains("timestamp"), "{e}");
     let dir = example("supply-manifest", 1);
     std::fs::remove_file(dir.join("manifest.toml")).unwrap();
     let (code, _, e) = check(&dir);
@@ -740,6 +756,12 @@ fn learned_mechanisms_recover_the_full_example_truth() {
         let got = u["kwh_per_hour"].as_f64().unwrap();
         assert!((got - want).abs() <= 0.03 * want, "{wc}: {got} kWh/h vs {want}");
     }
+    // Saturday shifts make 92% of a weekday shift's output per hour.
+    let sat = v["productivity"].as_array().unwrap().iter().find(|p| p["shift_type"] == "sat").unwrap();
+    let (got, want) = (sat["relative"].as_f64().unwrap(), num(&truth["productivity_saturday"]));
+    assert!((got - want).abs() <= 0.02 * want, "Saturday productivity {got} vs {want}");
+    let (lo, hi) = (sat["interval"][0].as_f64().unwrap(), sat["interval"][1].as_f64().unwrap());
+    assert!(lo <= want && want <= hi, "[{lo}, {hi}] misses {want}");
     let hedges: Vec<(&str, f64)> = e["hedges"]
         .as_array()
         .unwrap()

@@ -353,7 +353,10 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                 Action::AddShift {
                     weekdays,
                     hours: ctx.num(a, "hours")?,
-                    productivity: ctx.opt_num(a, "productivity", 1.0)?,
+                    productivity: match a.get("productivity") {
+                        Some(Value::String(s)) if s == "learned" => None,
+                        _ => Some(ctx.opt_num(a, "productivity", 1.0)?),
+                    },
                     from: ctx.date(a, "from")?,
                     to: ctx.date(a, "to")?,
                     cost_per_hour: ctx.opt_num(a, "cost_per_hour", 0.0)?,

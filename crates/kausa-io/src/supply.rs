@@ -185,6 +185,25 @@ impl Row<'_> {
         self.opt_num(col)?.ok_or_else(|| self.bad(col, "is empty".into()))
     }
 
+    /// Minutes between two timestamp columns; `None` when either is empty or a plain
+    /// date; an error when the end is before the start or a value is neither.
+    fn run_minutes(&self, start: &str, end: &str) -> Result<Option<f64>> {
+        let stamp = |col: &str| -> Result<Option<i64>> {
+            let v = self.raw(col);
+            if v.is_empty() || Date::parse(v).is_some() {
+                return Ok(None);
+            }
+            Date::parse_minutes(v)
+                .map(Some)
+                .ok_or_else(|| self.bad(col, format!("{v:?} is not a date or timestamp (YYYY-MM-DDTHH:MM)")))
+        };
+        match (stamp(start)?, stamp(end)?) {
+            (Some(a), Some(b)) if b < a => Err(self.bad(end, format!("{:?} is before {start}", self.raw(end)))),
+            (Some(a), Some(b)) => Ok(Some((b - a) as f64)),
+            _ => Ok(None),
+        }
+    }
+
     fn date(&self, col: &str) -> Result<Date> {
         let v = self.raw(col);
         Date::parse(v).ok_or_else(|| self.bad(col, format!("{v:?} is not a date (YYYY-MM-DD)")))
@@ -293,7 +312,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                 part_type: r.text("part_type")?,
                 std_cost: r.opt_num("std_cost")?,
                 list_price: r.opt_num("list_price")?,
-                commodity: r.opt_text("commodity"),
+                commodity: r.opt_text("commodity_group").or_else(|| r.opt_text("commodity")),
                 pos: r.pos(),
             })
         })?,
@@ -411,6 +430,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                     qty_good: r.num("qty_good")?,
                     qty_scrap: r.num("qty_scrap")?,
                     shift_type: r.text("shift_type")?,
+                    run_minutes: r.run_minutes("actual_start", "actual_end")?,
                     pos: r.pos(),
                 })
             },

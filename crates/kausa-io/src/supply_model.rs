@@ -1,11 +1,11 @@
 //! The supply model file: the mechanisms `kausa supply learn` learned from an ERP
 //! export (lead times per supplier site, demand per finished part, scrap per shift
-//! type, energy), with the export's fingerprint, in the versioned, checksummed envelope of
+//! type, energy, productivity by shift type), with the export's fingerprint, in the versioned, checksummed envelope of
 //! model files (`model_file.rs`).
 
 use std::path::Path;
 
-use kausa_supply::{Demand, Energy, Export, LeadTime, Scrap};
+use kausa_supply::{Demand, Energy, Export, LeadTime, Productivity, Scrap};
 use serde::{Deserialize, Serialize};
 
 use crate::model_file::{read_envelope, write_envelope};
@@ -37,6 +37,10 @@ pub struct SupplyModel {
     /// absent in files written before it was learned).
     #[serde(default)]
     pub energy: Energy,
+    /// Output per hour by shift type (empty without timed production orders; absent in
+    /// files written before it was learned).
+    #[serde(default)]
+    pub productivity: Vec<Productivity>,
 }
 
 /// BLAKE3 over the files an export was read from (each name, then its bytes), hex.

@@ -63,6 +63,21 @@ impl Date {
         (yoe + era * 400 + i32::from(m <= 2), m, d)
     }
 
+    /// Minutes since 1970-01-01 00:00 of a timestamp `YYYY-MM-DDTHH:MM[:SS]` (or with a
+    /// space for the `T`); `None` for a plain date or anything else.
+    pub fn parse_minutes(s: &str) -> Option<i64> {
+        let s = s.trim();
+        let (date, time) = s.split_once('T').or_else(|| s.split_once(' '))?;
+        let day = Date::parse(date)?;
+        let mut hm = time.split(':');
+        let h: i64 = hm.next()?.parse().ok()?;
+        let m: i64 = hm.next()?.parse().ok()?;
+        if !(0..24).contains(&h) || !(0..60).contains(&m) {
+            return None;
+        }
+        Some(i64::from(day.0) * 1440 + h * 60 + m)
+    }
+
     /// Day of the week, 0 = Monday.
     pub fn weekday(self) -> u32 {
         (self.0 + 3).rem_euclid(7) as u32
@@ -138,7 +153,7 @@ pub struct Part {
     pub std_cost: Option<f64>,
     /// List price (finished goods).
     pub list_price: Option<f64>,
-    /// Commodity group (castings, electronics, …), when the export says.
+    /// Commodity group (castings, electronics, …; column `commodity_group`, or `commodity`), when the export says.
     pub commodity: Option<String>,
     /// Where the row is.
     pub pos: Pos,
@@ -299,6 +314,8 @@ pub struct ProductionOrder {
     pub qty_scrap: f64,
     /// `early`, `late`, `night`, `sat` or `ot`.
     pub shift_type: String,
+    /// Minutes from `actual_start` to `actual_end`, when both are timestamps.
+    pub run_minutes: Option<f64>,
     /// Where the row is.
     pub pos: Pos,
 }

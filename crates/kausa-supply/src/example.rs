@@ -547,6 +547,16 @@ const PASS_THROUGH: [(&str, f64); 14] = [
     ("boards", 0.03),
 ];
 
+/// Output per hour on a Saturday shift relative to a weekday shift, in the full company.
+const FULL_SATURDAY_PRODUCTIVITY: f64 = 0.92;
+
+/// `YYYY-MM-DDTHH:MM` of minutes since 1970-01-01.
+fn stamp(minutes: i64) -> String {
+    let day = Date(minutes.div_euclid(1440) as i32);
+    let m = minutes.rem_euclid(1440);
+    format!("{day}T{:02}:{:02}", m / 60, m % 60)
+}
+
 /// Days by which supplier prices follow electricity prices.
 const PASS_THROUGH_LAG: i32 = 60;
 
@@ -744,7 +754,7 @@ pub fn full(seed: u64) -> Vec<File> {
         cost.insert(part.clone(), c + labour);
     }
     // At full scale parts carry their commodity group (a purchased part's is its first source's).
-    tables.parts = Csv::new("parts", "part_id,description,part_type,base_uom,std_cost,list_price,commodity");
+    tables.parts = Csv::new("parts", "part_id,description,part_type,base_uom,std_cost,list_price,commodity_group");
     let commodity_of = |k: usize| sites[(k * 7) % sites.len()].commodity;
     for (k, p) in bought.iter().enumerate() {
         let (c, what) = (format!("{:.2}", cost[p]), commodity_of(k));
@@ -936,6 +946,7 @@ pub fn full(seed: u64) -> Vec<File> {
         }
     }
     let (mut so_n, mut pr_n) = (0, 0);
+    let mut run_rng = Rng::seed_from_u64(seed ^ 0x0e1e_0dd0);
     for week in 0..weeks {
         let monday = Date(start.0 + week * 7);
         let (year, month, _) = monday.ymd();
@@ -989,6 +1000,11 @@ pub fn full(seed: u64) -> Vec<File> {
             let scrap = (total * (0.04 * rng.uniform() + if saturday { 0.015 } else { 0.0 })).round();
             let p_start = Date(monday.0 + 7);
             let wc = wcs[assy_of(j, *family)].0;
+            // Actual start and end as timestamps: the run takes the routing's minutes per
+            // unit divided by the shift's productivity (3% noise, its own stream).
+            let begin = i64::from(p_start.0) * 1440 + 6 * 60;
+            let productivity = if saturday { FULL_SATURDAY_PRODUCTIVITY } else { 1.0 };
+            let run = total * minutes_of[fg].0 / productivity * (1.0 + 0.03 * run_rng.normal());
             row!(
                 tables.production,
                 format!("PR{pr_n:07}"),
@@ -997,8 +1013,8 @@ pub fn full(seed: u64) -> Vec<File> {
                 wc,
                 p_start,
                 Date(p_start.0 + 2),
-                p_start,
-                Date(p_start.0 + 2),
+                stamp(begin),
+                stamp(begin + run.round().max(0.0) as i64),
                 total,
                 total - scrap,
                 scrap,
@@ -1056,7 +1072,8 @@ pub fn full(seed: u64) -> Vec<File> {
          # Weekly demand of a finished part: round(base * season * 1.03^years * U(0.75, 1.25)), season 1.25 in Q4, 0.7 in August,\n\
          #   split into 3-10 lines promised 14 days after the order.\n\
          # Scrap share of a production order: 4% x U(0, 1), plus 1.5 points on Saturday shifts.\n\
-         scrap_rate_regular = 0.02\nscrap_rate_saturday = 0.035\n",
+         # Run time of a production order: units x routing minutes / productivity x (1 + 0.03 N(0, 1)).\n\
+         scrap_rate_regular = 0.02\nscrap_rate_saturday = 0.035\nproductivity_saturday = {FULL_SATURDAY_PRODUCTIVITY}\n",
         blockade.0, blockade.1, fire.0, fire.1, fire.2, port.0, port.1
     );
     for s in &sites {

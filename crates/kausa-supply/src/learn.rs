@@ -238,3 +238,75 @@ pub fn scrap(export: &Export, seed: u64) -> Vec<Scrap> {
         })
         .collect()
 }
+
+/// Output per hour of a shift type relative to the regular shifts (every type but
+/// Saturday `sat` and overtime `ot`), from production orders whose actual start and end
+/// are timestamps: standard minutes (units made, scrap included, times the routing's
+/// minutes per unit at that plant and work centre) over the minutes the orders ran.
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Productivity {
+    /// The shift type.
+    pub shift_type: String,
+    /// Timed production orders of that type with a routing.
+    pub orders: usize,
+    /// Standard minutes per actual minute, relative to the regular shifts'.
+    pub relative: f64,
+    /// 95% bootstrap interval (orders resampled in the shift type and in the regular pool).
+    pub interval: (f64, f64),
+}
+
+/// Whether a shift type is a regular (weekday) shift.
+fn regular_shift(shift: &str) -> bool {
+    !matches!(shift, "sat" | "ot")
+}
+
+/// Learns [`Productivity`] per shift type; empty when no production order is timed.
+pub fn productivity(export: &Export, seed: u64) -> Vec<Productivity> {
+    let minutes: HashMap<(&str, &str, &str), f64> = export
+        .routings
+        .iter()
+        .map(|r| ((r.plant_id.as_str(), r.part_id.as_str(), r.work_center_id.as_str()), r.run_min_per_unit))
+        .collect();
+    // Per shift type: (standard minutes, actual minutes) of each timed order.
+    let mut by_shift: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for o in &export.production_orders {
+        let Some(actual) = o.run_minutes.filter(|&m| m > 0.0) else { continue };
+        let Some(per_unit) = minutes.get(&(o.plant_id.as_str(), o.part_id.as_str(), o.work_center_id.as_str())) else {
+            continue;
+        };
+        by_shift.entry(o.shift_type.as_str()).or_default().push(((o.qty_good + o.qty_scrap) * per_unit, actual));
+    }
+    let regular: Vec<(f64, f64)> =
+        by_shift.iter().filter(|(s, _)| regular_shift(s)).flat_map(|(_, v)| v.iter().copied()).collect();
+    let rate = |v: &[(f64, f64)]| v.iter().map(|x| x.0).sum::<f64>() / v.iter().map(|x| x.1).sum::<f64>().max(1e-12);
+    if regular.is_empty() {
+        return Vec::new();
+    }
+    let base = rate(&regular);
+    by_shift
+        .iter()
+        .enumerate()
+        .map(|(k, (shift, orders))| {
+            let mut rng = Rng::seed_from_u64(seed ^ (3000 + k as u64));
+            let resample = |v: &[(f64, f64)], rng: &mut Rng| -> Vec<(f64, f64)> {
+                let n = v.len() as u64;
+                (0..n).map(|_| v[rng.index(n) as usize]).collect()
+            };
+            let reps = sorted(
+                (0..200)
+                    .map(|_| {
+                        let own = resample(orders, &mut rng);
+                        let pool = resample(&regular, &mut rng);
+                        rate(&own) / rate(&pool)
+                    })
+                    .collect(),
+            );
+            Productivity {
+                shift_type: shift.to_string(),
+                orders: orders.len(),
+                relative: rate(orders) / base,
+                interval: (quantile(&reps, 0.025), quantile(&reps, 0.975)),
+            }
+        })
+        .collect()
+}

@@ -24,7 +24,9 @@ pub mod sim;
 pub use check::{Problem, Severity, check, unlearnable};
 pub use data::*;
 pub use energy::Energy;
-pub use learn::{Demand, HOLIDAY_WINDOW, LeadTime, Scrap, demand, lead_times, near_holiday, scrap};
+pub use learn::{
+    Demand, HOLIDAY_WINDOW, LeadTime, Productivity, Scrap, demand, lead_times, near_holiday, productivity, scrap,
+};
 
 #[cfg(test)]
 mod tests {

@@ -180,8 +180,9 @@ pub enum Action {
         weekdays: Vec<u32>,
         /// Hours per work centre and day.
         hours: f64,
-        /// Output per hour relative to a normal shift.
-        productivity: f64,
+        /// Output per hour relative to a normal shift; `None`: the learned Saturday
+        /// productivity ([`Network::with_productivity`]).
+        productivity: Option<f64>,
         /// First day.
         from: Date,
         /// Last day.
@@ -518,6 +519,9 @@ pub struct Network {
     sites: Vec<SiteLead>,
     /// Electricity, when learned ([`Network::with_energy`]).
     energy: Option<EnergyNet>,
+    /// Output per hour of a Saturday shift relative to a weekday's, when learned
+    /// ([`Network::with_productivity`]).
+    productivity_extra: Option<f64>,
 }
 
 /// The learned energy mechanisms, indexed for the simulation.
@@ -899,7 +903,15 @@ impl Network {
             sites,
             finished,
             energy: None,
+            productivity_extra: None,
         })
+    }
+
+    /// Adds the learned productivity of Saturday shifts, which extra shifts with
+    /// `productivity = "learned"` use.
+    pub fn with_productivity(mut self, productivity: &[crate::learn::Productivity]) -> Network {
+        self.productivity_extra = productivity.iter().find(|p| p.shift_type == "sat").map(|p| p.relative);
+        self
     }
 
     /// Adds the learned energy mechanisms (from `energy_*.csv`): the cost of the plants'
@@ -1144,7 +1156,14 @@ impl Network {
                 Ok(())
             }
             Action::AddShift { plant, work_centers, hours, productivity, .. } => {
-                if !(hours.is_finite() && *hours >= 0.0 && productivity.is_finite() && *productivity >= 0.0) {
+                let productivity = match productivity {
+                    Some(p) => *p,
+                    None => self.productivity_extra.ok_or(
+                        "productivity = \"learned\", but no Saturday production order has timestamps \
+                         (actual_start, actual_end) to learn it from: give a number",
+                    )?,
+                };
+                if !(hours.is_finite() && *hours >= 0.0 && productivity.is_finite() && productivity >= 0.0) {
                     return Err("hours and productivity must be non-negative numbers".into());
                 }
                 let plant = match plant {
@@ -1457,6 +1476,8 @@ impl Network {
                     && day >= from.0
                     && day <= to.0
                 {
+                    // Checked before the run: a learned productivity exists when none is given.
+                    let productivity = productivity.or(self.productivity_extra).unwrap_or(1.0);
                     for (w, (id, p, _)) in self.wcs.iter().enumerate() {
                         let in_scope = plant.as_ref().is_none_or(|x| *x == self.plants[*p])
                             && (work_centers.is_empty() || work_centers.contains(id));
@@ -2209,7 +2230,7 @@ mod tests {
             work_centers: vec![],
             weekdays: vec![5],
             hours: 8.0,
-            productivity: 1.0,
+            productivity: Some(1.0),
             from: start,
             to: Date(start.0 + 27),
             cost_per_hour: 0.0,
@@ -2241,6 +2262,55 @@ mod tests {
         let value = extra(&sc);
         assert!(value > 1000.0, "{value}");
         assert!((passed - 0.3 * 0.6 * value).abs() < 1e-9 * value, "{passed} vs {}", 0.3 * 0.6 * value);
+    }
+
+    /// An extra shift with `productivity = "learned"` runs at the learned Saturday
+    /// productivity: the same answers as that number given; refused when none was learned.
+    #[test]
+    fn extra_shifts_can_run_at_the_learned_productivity() {
+        let learned = [crate::learn::Productivity {
+            shift_type: "sat".into(),
+            orders: 40,
+            relative: 0.6,
+            interval: (0.55, 0.65),
+        }];
+        // An hour a unit: 8 units a weekday against a demand of 10, so Saturdays count.
+        let mut export = single_export(1000.0, Date::parse("2025-01-03").unwrap());
+        export.routings[0].run_min_per_unit = 60.0;
+        let (lead, demand) = single_mechanisms();
+        let net = Network::new(&export, &[lead], &[demand], &[]).unwrap().with_productivity(&learned);
+        let mut sc = strike(0);
+        let start = sc.start;
+        let shift = |productivity: Option<f64>| Action::AddShift {
+            id: "sat".into(),
+            plant: None,
+            work_centers: vec![],
+            weekdays: vec![5],
+            hours: 8.0,
+            productivity,
+            from: start,
+            to: Date(start.0 + 27),
+            cost_per_hour: 10.0,
+        };
+        sc.variants = vec![("sat".into(), vec!["sat".into()])];
+        sc.compare_to = "sat".into();
+        sc.actions = vec![shift(None)];
+        let by_learning = net.simulate(&sc, Par::Seq).unwrap();
+        sc.actions = vec![shift(Some(0.6))];
+        assert_eq!(net.simulate(&sc, Par::Seq).unwrap(), by_learning);
+        sc.actions = vec![shift(Some(1.0))];
+        let full = net.simulate(&sc, Par::Seq).unwrap();
+        let output = |out: &[(String, Vec<Kpis>)]| out[1].1[0].output_units - out[0].1[0].output_units;
+        // Four Saturdays of 8 hours: 19.2 units more at 0.6 (rounded per day), 32 at 1.0.
+        assert!(
+            output(&by_learning) > 0.0 && output(&full) > output(&by_learning),
+            "{} {}",
+            output(&by_learning),
+            output(&full)
+        );
+        sc.actions = vec![shift(None)];
+        let e = single(1000.0).simulate(&sc, Par::Seq).unwrap_err();
+        assert!(e.to_string().contains("productivity = \"learned\", but no Saturday production order"), "{e}");
     }
 
     /// Energy events and actions need a learned energy model and known markets.
@@ -2343,7 +2413,7 @@ mod tests {
             id: "sat".into(),
             weekdays: vec![5],
             hours: 8.0,
-            productivity: 1.0,
+            productivity: Some(1.0),
             from: start,
             to: start,
             cost_per_hour: 0.0,
