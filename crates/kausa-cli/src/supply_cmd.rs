@@ -197,6 +197,11 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         "median_interval": [l.median_interval.0, l.median_interval.1], "sigma_log": l.sigma_log,
                         "p90_days": l.p90_days, "planned_days": l.planned_days, "late_share": l.late_share,
                         "holiday_days": l.holiday_days, "holiday_lines": l.holiday_lines,
+                        "partial_share": l.partial_share, "partial_interval": [l.partial_interval.0, l.partial_interval.1],
+                        "first_share": l.first_share, "partial_gap_days": l.partial_gap_days,
+                        "confirmed_lines": l.confirmed_lines, "confirmed_slip_days": l.confirmed_slip_days,
+                        "confirmed_slip_interval": [l.confirmed_slip_interval.0, l.confirmed_slip_interval.1],
+                        "late_vs_confirmed_share": l.late_vs_confirmed_share,
                     })).collect::<Vec<_>>(),
                     "demand": demand.iter().map(|d| serde_json::json!({
                         "part": d.part_id, "weeks": d.weeks, "mean_per_week": d.mean_per_week,
@@ -239,6 +244,28 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     100.0 * l.late_share,
                     holiday(l)
                 );
+            }
+            if leads.iter().any(|l| l.partial_share > 0.0 || l.confirmed_lines > 0) {
+                println!("Delivery behaviour (95% bootstrap intervals over lines)");
+                println!(
+                    "  {:<12} {:>8} {:>15} {:>11} {:>9} {:>17} {:>14}",
+                    "site", "partial", "interval", "first part", "rest in", "receipt vs conf.", "late vs conf."
+                );
+                for l in &leads {
+                    println!(
+                        "  {:<12} {:>7.1}% {:>15} {:>10.0}% {:>7.0} d {:>17} {:>13.0}%",
+                        l.supplier_site_id,
+                        100.0 * l.partial_share,
+                        format!("[{:.1}%, {:.1}%]", 100.0 * l.partial_interval.0, 100.0 * l.partial_interval.1),
+                        100.0 * l.first_share,
+                        l.partial_gap_days,
+                        format!(
+                            "{:+.0} d [{:+.0}, {:+.0}]",
+                            l.confirmed_slip_days, l.confirmed_slip_interval.0, l.confirmed_slip_interval.1
+                        ),
+                        100.0 * l.late_vs_confirmed_share
+                    );
+                }
             }
             println!("Scrap by shift type (95% bootstrap intervals over production orders)");
             for x in &scrap {

@@ -756,6 +756,38 @@ fn learned_mechanisms_recover_the_full_example_truth() {
         let got = u["kwh_per_hour"].as_f64().unwrap();
         assert!((got - want).abs() <= 0.03 * want, "{wc}: {got} kWh/h vs {want}");
     }
+    // Partial deliveries: each country's share of lines in two receipts within 3 points,
+    // the first receipt's share of the quantity near 0.65 and the rest 3-10 days later; the
+    // optimistic confirmers (2 days short) are about 3 days later against their confirmed
+    // date than the pessimistic ones (1 day long).
+    let mut by_country: std::collections::BTreeMap<String, (f64, f64, usize)> = Default::default();
+    let (mut optimistic, mut pessimistic) = (Vec::new(), Vec::new());
+    let mut first = (0.0, 0.0);
+    for l in v["lead_times"].as_array().unwrap() {
+        let site = l["supplier_site"].as_str().unwrap();
+        let t = truth["supplier_site"][site].as_table().unwrap();
+        let e = by_country.entry(t["country"].as_str().unwrap().to_string()).or_default();
+        e.0 += l["partial_share"].as_f64().unwrap();
+        e.1 = num(&t["partial_share"]);
+        e.2 += 1;
+        let split = l["partial_share"].as_f64().unwrap() * l["lines"].as_f64().unwrap();
+        first.0 += split * l["first_share"].as_f64().unwrap();
+        first.1 += split;
+        assert!((3.0..=10.0).contains(&l["partial_gap_days"].as_f64().unwrap()), "{site}: {l}");
+        match num(&t["confirm_bias_days"]) as i32 {
+            -2 => optimistic.push(l["confirmed_slip_days"].as_f64().unwrap()),
+            1 => pessimistic.push(l["confirmed_slip_days"].as_f64().unwrap()),
+            _ => {}
+        }
+    }
+    for (c, (sum, want, n)) in &by_country {
+        let got = sum / *n as f64;
+        assert!((got - want).abs() <= 0.03, "{c}: partial share {got} vs {want}");
+    }
+    assert!((first.0 / first.1 - 0.65).abs() < 0.02, "first receipt's share {}", first.0 / first.1);
+    let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len() as f64;
+    let gap = mean(&optimistic) - mean(&pessimistic);
+    assert!((2.0..=4.0).contains(&gap), "slip of optimistic minus pessimistic confirmers: {gap}");
     // Saturday shifts make 92% of a weekday shift's output per hour.
     let sat = v["productivity"].as_array().unwrap().iter().find(|p| p["shift_type"] == "sat").unwrap();
     let (got, want) = (sat["relative"].as_f64().unwrap(), num(&truth["productivity_saturday"]));

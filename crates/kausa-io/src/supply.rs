@@ -204,6 +204,10 @@ impl Row<'_> {
         }
     }
 
+    fn opt_date(&self, col: &str) -> Result<Option<Date>> {
+        if self.raw(col).is_empty() { Ok(None) } else { self.date(col).map(Some) }
+    }
+
     fn date(&self, col: &str) -> Result<Date> {
         let v = self.raw(col);
         Date::parse(v).ok_or_else(|| self.bad(col, format!("{v:?} is not a date (YYYY-MM-DD)")))
@@ -403,6 +407,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                     plant_id: r.text("plant_id")?,
                     order_date: r.date("order_date")?,
                     requested_date: r.date("requested_date")?,
+                    first_confirmed_date: r.opt_date("first_confirmed_date")?,
                     qty: r.num("qty")?,
                     unit_price: r.opt_num("unit_price")?,
                     pos: r.pos(),

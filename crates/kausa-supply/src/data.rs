@@ -274,6 +274,8 @@ pub struct PurchaseOrder {
     pub order_date: Date,
     /// When wanted.
     pub requested_date: Date,
+    /// The supplier's first confirmed delivery date, when the export has it.
+    pub first_confirmed_date: Option<Date>,
     /// Quantity.
     pub qty: f64,
     /// Price per unit, when the export has it.

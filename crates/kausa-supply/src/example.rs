@@ -378,7 +378,16 @@ struct FullSite {
     transit: &'static str,
     transit_days: f64,
     sigma: f64,
+    /// Share of its order lines delivered in two receipts.
+    partial: f64,
+    /// Days its first confirmation adds to its nominal lead time (negative: optimistic).
+    confirm_bias: f64,
 }
+
+/// Mean share of a split line's quantity in its first receipt, in the full company
+/// (drawn uniformly from 0.5 to 0.8), and the days to the second (3 to 10, uniformly).
+const FULL_FIRST_SHARE: f64 = 0.65;
+const FULL_PARTIAL_GAP: (i32, i32) = (3, 10);
 
 /// The supplier sites of the full company: 22 in Germany, 14 in Poland, 10 in Czechia
 /// (three of them ship through Poland), 8 in Italy (August closure), 6 in China (three by
@@ -413,6 +422,14 @@ fn full_sites(rng: &mut Rng) -> Vec<FullSite> {
                 transit,
                 transit_days,
                 sigma: 0.1 + 0.4 * rng.uniform(),
+                partial: match country {
+                    "PL" => 0.2,
+                    "CN" => 0.15,
+                    "IT" => 0.1,
+                    "CZ" => 0.08,
+                    _ => 0.03,
+                },
+                confirm_bias: (i % 4) as f64 - 2.0,
             });
         }
     }
@@ -470,6 +487,11 @@ pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Deman
                     _ => 0.0,
                 },
                 holiday_lines: 0,
+                partial_share: site.partial,
+                partial_interval: (site.partial, site.partial),
+                first_share: FULL_FIRST_SHARE,
+                partial_gap_days: f64::from(FULL_PARTIAL_GAP.0 + FULL_PARTIAL_GAP.1) / 2.0,
+                ..LeadTime::default()
             }
         })
         .collect();
@@ -889,6 +911,13 @@ pub fn full(seed: u64) -> Vec<File> {
     let fire = ("S-IT-03", Date::from_ymd(2023, 6, 12), 60);
     let port = (Date::from_ymd(2022, 4, 4), 21);
     let energy = FullEnergy::draw(seed, start, end);
+    // At full scale purchase orders carry the supplier's first confirmed date, and some
+    // lines come in two receipts (their own stream, so the rest is what it was).
+    tables.pos = Csv::new(
+        "purchase_orders",
+        "po_id,po_line,schedule_line,part_id,supplier_site_id,plant_id,lane_id,order_date,requested_date,first_confirmed_date,qty,unit_price,status",
+    );
+    let mut split_rng = Rng::seed_from_u64(seed ^ 0x0e1e_5b17);
     let mut price_rng = Rng::seed_from_u64(seed ^ 0x0e1e_c7e5);
     let mut po_n = 0;
     for week in 0..weeks {
@@ -935,11 +964,22 @@ pub fn full(seed: u64) -> Vec<File> {
                     format!("L-{}", site.id),
                     order,
                     requested,
+                    Date(order.0 + (site.transit_days + site.base + site.confirm_bias).round().max(1.0) as i32),
                     qty,
                     format!("{:.2}", energy.unit_price(cost[p], commodity_of(k), site.country, order, &mut price_rng)),
                     status
                 );
-                if received.0 < end.0 {
+                if split_rng.uniform() < site.partial && qty >= 2.0 {
+                    let first = (qty * (0.5 + 0.3 * split_rng.uniform())).round().clamp(1.0, qty - 1.0);
+                    let gap = FULL_PARTIAL_GAP.0
+                        + split_rng.index((FULL_PARTIAL_GAP.1 - FULL_PARTIAL_GAP.0 + 1) as u64) as i32;
+                    if received.0 < end.0 {
+                        row!(tables.receipts, po, 10, format!("R{po_n:07}"), received, first, 0);
+                    }
+                    if received.0 + gap < end.0 {
+                        row!(tables.receipts, po, 10, format!("R{po_n:07}B"), Date(received.0 + gap), qty - first, 0);
+                    }
+                } else if received.0 < end.0 {
                     row!(tables.receipts, po, 10, format!("R{po_n:07}"), received, qty, 0);
                 }
             }
@@ -1072,6 +1112,9 @@ pub fn full(seed: u64) -> Vec<File> {
          # Weekly demand of a finished part: round(base * season * 1.03^years * U(0.75, 1.25)), season 1.25 in Q4, 0.7 in August,\n\
          #   split into 3-10 lines promised 14 days after the order.\n\
          # Scrap share of a production order: 4% x U(0, 1), plus 1.5 points on Saturday shifts.\n\
+         # Deliveries: a line comes in two receipts with the site's partial share (PL 0.2, CN 0.15, IT 0.1, CZ 0.08, DE 0.03),\n\
+         #   the first with U(0.5, 0.8) of the quantity, the rest 3-10 days later; the first confirmed date is the order date\n\
+         #   plus transit, base days and confirm_bias_days.\n\
          # Run time of a production order: units x routing minutes / productivity x (1 + 0.03 N(0, 1)).\n\
          scrap_rate_regular = 0.02\nscrap_rate_saturday = 0.035\nproductivity_saturday = {FULL_SATURDAY_PRODUCTIVITY}\n",
         blockade.0, blockade.1, fire.0, fire.1, fire.2, port.0, port.1
@@ -1079,8 +1122,8 @@ pub fn full(seed: u64) -> Vec<File> {
     for s in &sites {
         let _ = writeln!(
             truth,
-            "\n[supplier_site.{:?}]\ncountry = {:?}\ncommodity = {:?}\nbase_days = {}\nplanned_transit_days = {}\nmode = {:?}\ntransit = {:?}\nsigma_log = {:.4}",
-            s.id, s.country, s.commodity, s.base, s.transit_days, s.mode, s.transit, s.sigma
+            "\n[supplier_site.{:?}]\ncountry = {:?}\ncommodity = {:?}\nbase_days = {}\nplanned_transit_days = {}\nmode = {:?}\ntransit = {:?}\nsigma_log = {:.4}\npartial_share = {}\nconfirm_bias_days = {}",
+            s.id, s.country, s.commodity, s.base, s.transit_days, s.mode, s.transit, s.sigma, s.partial, s.confirm_bias
         );
     }
     for (j, (fg, _)) in finished.iter().enumerate() {

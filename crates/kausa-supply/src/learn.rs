@@ -14,8 +14,8 @@ use kausa_stats::summary::quantile;
 
 use crate::data::Export;
 
-/// The learned lead time of one supplier site.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+/// The learned lead time of one supplier site, with its delivery behaviour.
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LeadTime {
     /// The supplier site.
     pub supplier_site_id: String,
@@ -39,6 +39,30 @@ pub struct LeadTime {
     pub holiday_days: f64,
     /// Lines placed near a holiday.
     pub holiday_lines: usize,
+    /// Share of received lines delivered in more than one receipt (partial deliveries).
+    #[serde(default)]
+    pub partial_share: f64,
+    /// 95% bootstrap interval of `partial_share` (over lines).
+    #[serde(default)]
+    pub partial_interval: (f64, f64),
+    /// Mean share of a partially delivered line's quantity in its first receipt.
+    #[serde(default)]
+    pub first_share: f64,
+    /// Median days from a partially delivered line's first receipt to its last.
+    #[serde(default)]
+    pub partial_gap_days: f64,
+    /// Received lines with a first confirmed date.
+    #[serde(default)]
+    pub confirmed_lines: usize,
+    /// Median days from the first confirmed date to the first receipt (negative: early).
+    #[serde(default)]
+    pub confirmed_slip_days: f64,
+    /// 95% bootstrap interval of that median.
+    #[serde(default)]
+    pub confirmed_slip_interval: (f64, f64),
+    /// Share of confirmed lines first received after their confirmed date.
+    #[serde(default)]
+    pub late_vs_confirmed_share: f64,
 }
 
 /// Days before or after a holiday within which an order counts as placed near it.
@@ -157,9 +181,66 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
                 p90_days: quantile(&s, 0.9),
                 planned_days: (!planned.is_empty()).then(|| planned.iter().sum::<f64>() / planned.len() as f64),
                 late_share: late as f64 / (days.len() + near.len()) as f64,
+                ..LeadTime::default()
             }
         })
+        .collect::<Vec<LeadTime>>()
+        .into_iter()
+        .map(|l| delivery_behaviour(export, l, seed))
         .collect()
+}
+
+/// A line's receipts: first date, quantity that day, last date, total quantity, count.
+type LineReceipts = (i32, f64, i32, f64, usize);
+
+/// Adds a site's delivery behaviour to its lead time: how often a line comes in more
+/// than one receipt, how much the first brings and how long the rest takes, and how the
+/// first receipt relates to the first confirmed date.
+fn delivery_behaviour(export: &Export, mut lead: LeadTime, seed: u64) -> LeadTime {
+    // Per line: (first date, first qty, last date, total qty, receipts).
+    let mut receipts: HashMap<(&str, &str), LineReceipts> = HashMap::new();
+    for r in &export.receipts {
+        let e = receipts.entry((r.po_id.as_str(), r.po_line.as_str())).or_insert((i32::MAX, 0.0, i32::MIN, 0.0, 0));
+        if r.receipt_date.0 < e.0 {
+            (e.0, e.1) = (r.receipt_date.0, r.qty_received);
+        } else if r.receipt_date.0 == e.0 {
+            e.1 += r.qty_received;
+        }
+        e.2 = e.2.max(r.receipt_date.0);
+        e.3 += r.qty_received;
+        e.4 += 1;
+    }
+    let (mut partial, mut first_shares, mut gaps, mut slips) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for po in export.purchase_orders.iter().filter(|po| po.supplier_site_id == lead.supplier_site_id) {
+        let Some(&(first, first_qty, last, total, n)) = receipts.get(&(po.po_id.as_str(), po.po_line.as_str())) else {
+            continue;
+        };
+        let split = last > first && n > 1;
+        partial.push(if split { 1.0 } else { 0.0 });
+        if split && total > 0.0 {
+            first_shares.push(first_qty / total);
+            gaps.push(f64::from(last - first));
+        }
+        if let Some(confirmed) = po.first_confirmed_date {
+            slips.push(f64::from(first - confirmed.0));
+        }
+    }
+    let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
+    let median = |v: &[f64]| if v.is_empty() { 0.0 } else { quantile(&sorted(v.to_vec()), 0.5) };
+    let key = lead.supplier_site_id.bytes().fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
+    lead.partial_share = mean(&partial);
+    if !partial.is_empty() {
+        lead.partial_interval = bootstrap(&partial, |v| mean(v), 200, seed ^ key ^ 0x9a27);
+    }
+    lead.first_share = if first_shares.is_empty() { 1.0 } else { mean(&first_shares) };
+    lead.partial_gap_days = median(&gaps);
+    lead.confirmed_lines = slips.len();
+    lead.confirmed_slip_days = median(&slips);
+    if !slips.is_empty() {
+        lead.confirmed_slip_interval = bootstrap(&slips, |v| median(v), 200, seed ^ key ^ 0xc0f1);
+        lead.late_vs_confirmed_share = slips.iter().filter(|&&d| d > 0.0).count() as f64 / slips.len() as f64;
+    }
+    lead
 }
 
 /// Weekly demand per finished part from sales-order lines (weeks without an order count as 0).

@@ -589,6 +589,10 @@ struct SiteLead {
     /// Extra days for orders placed near one of `holidays` (sorted days).
     holiday_days: f64,
     holidays: Vec<i32>,
+    /// Share of lines delivered in two parts, the first part's share, the days between.
+    partial_share: f64,
+    first_share: f64,
+    partial_gap_days: f64,
 }
 
 /// Days of stock added on `day` for `part` by the active pre-build actions (a finished
@@ -697,6 +701,9 @@ impl Network {
                         median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
                         sigma: learned.map_or(0.25, |l| l.sigma_log),
                         holiday_days: learned.map_or(0.0, |l| l.holiday_days),
+                        partial_share: learned.map_or(0.0, |l| l.partial_share),
+                        first_share: learned.map_or(1.0, |l| l.first_share),
+                        partial_gap_days: learned.map_or(0.0, |l| l.partial_gap_days),
                         median_sd_log: learned
                             .filter(|l| l.median_interval.0 > 0.0 && l.median_interval.1 >= l.median_interval.0)
                             .map_or(0.0, |l| (l.median_interval.1 / l.median_interval.0).ln() / 3.92),
@@ -1758,7 +1765,16 @@ impl Network {
                         let arrive = day + days;
                         let q = (qty * share).ceil();
                         let delay = self.delay(events, s, ship, arrive);
-                        pipeline.push((arrive + delay, p, q));
+                        // A partial delivery: the first share at the lead time, the rest a
+                        // learned gap later (the site's learned share of lines; own stream).
+                        let mut split = stream(sc.seed, run, 7, day, p * 1000 + s);
+                        if site.partial_share > 0.0 && split.uniform() < site.partial_share {
+                            let first = (q * site.first_share).round().clamp(0.0, q);
+                            pipeline.push((arrive + delay, p, first));
+                            pipeline.push((arrive + delay + site.partial_gap_days.round() as i32, p, q - first));
+                        } else {
+                            pipeline.push((arrive + delay, p, q));
+                        }
                         k.extra_cost += q * (price - base_price).max(0.0);
                         // Price shocks on orders placed while they last.
                         let factor: f64 = events
@@ -2011,6 +2027,7 @@ mod tests {
             late_share: 0.0,
             holiday_days: 0.0,
             holiday_lines: 0,
+            ..LeadTime::default()
         };
         let demand = Demand {
             part_id: "F".into(),
@@ -2262,6 +2279,25 @@ mod tests {
         let value = extra(&sc);
         assert!(value > 1000.0, "{value}");
         assert!((passed - 0.3 * 0.6 * value).abs() < 1e-9 * value, "{passed} vs {}", 0.3 * 0.6 * value);
+    }
+
+    /// Partial deliveries: every line in two halves with no days between is the same as
+    /// whole lines; with the second half 10 days later, a network living from hand to
+    /// mouth ships less on time.
+    #[test]
+    fn partial_deliveries_hold_back_the_rest_of_a_line() {
+        let export = single_export(20.0, Date::parse("2025-01-03").unwrap());
+        let (lead, demand) = single_mechanisms();
+        let with = |share: f64, gap: f64| {
+            let lead = LeadTime { partial_share: share, first_share: 0.5, partial_gap_days: gap, ..lead.clone() };
+            Network::new(&export, &[lead], std::slice::from_ref(&demand), &[]).unwrap()
+        };
+        let sc = strike(0);
+        let whole = with(0.0, 0.0).simulate(&sc, Par::Seq).unwrap();
+        assert_eq!(with(1.0, 0.0).simulate(&sc, Par::Seq).unwrap(), whole);
+        let split = with(1.0, 10.0).simulate(&sc, Par::Seq).unwrap();
+        let (a, b) = (&whole[0].1[0], &split[0].1[0]);
+        assert!(b.fill_rate < a.fill_rate && b.late_orders > a.late_orders, "{a:?}\n{b:?}");
     }
 
     /// An extra shift with `productivity = "learned"` runs at the learned Saturday
