@@ -197,6 +197,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         "median_interval": [l.median_interval.0, l.median_interval.1], "sigma_log": l.sigma_log,
                         "p90_days": l.p90_days, "planned_days": l.planned_days, "late_share": l.late_share,
                         "holiday_days": l.holiday_days, "holiday_lines": l.holiday_lines,
+                        "load_effect": l.load_effect, "load_effect_interval": [l.load_effect_interval.0, l.load_effect_interval.1],
                         "partial_share": l.partial_share, "partial_interval": [l.partial_interval.0, l.partial_interval.1],
                         "first_share": l.first_share, "partial_gap_days": l.partial_gap_days,
                         "confirmed_lines": l.confirmed_lines, "confirmed_slip_days": l.confirmed_slip_days,
@@ -206,6 +207,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     "demand": demand.iter().map(|d| serde_json::json!({
                         "part": d.part_id, "weeks": d.weeks, "mean_per_week": d.mean_per_week,
                         "mean_interval": [d.mean_interval.0, d.mean_interval.1], "sd_per_week": d.sd_per_week,
+                        "season": d.season, "trend_per_year": d.trend_per_year,
+                        "level_date": (!d.season.is_empty()).then(|| kausa_supply::Date(d.level_day).to_string()),
                     })).collect::<Vec<_>>(),
                     "scrap": scrap.iter().map(|x| serde_json::json!({
                         "shift_type": x.shift_type, "orders": x.orders, "units": x.units, "rate": x.rate,
@@ -243,6 +246,15 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     l.planned_days.map_or("—".into(), |p| format!("{p:.1}")),
                     100.0 * l.late_share,
                     holiday(l)
+                );
+            }
+            if let Some(l) = leads.first().filter(|l| l.load_effect > 0.0) {
+                println!(
+                    "  Load: lead times grow by {:.2} [{:.2}, {:.2}] x the excess of a site's orders of the last {} days over its mean (pooled over the sites; medians above are at normal load)",
+                    l.load_effect,
+                    l.load_effect_interval.0,
+                    l.load_effect_interval.1,
+                    kausa_supply::LOAD_WINDOW
                 );
             }
             if leads.iter().any(|l| l.partial_share > 0.0 || l.confirmed_lines > 0) {
@@ -291,7 +303,19 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 }
             }
             print_energy(&energy);
-            println!("Weekly demand per finished part (95% bootstrap intervals over weeks)");
+            if let Some(d) = demand.first().filter(|d| d.season.len() == 12) {
+                println!(
+                    "Demand season (monthly factors, Jan-Dec, pooled): {}; trend {:+.1}% a year",
+                    d.season.iter().map(|f| format!("{f:.2}")).collect::<Vec<_>>().join(" "),
+                    100.0 * d.trend_per_year.exp_m1()
+                );
+                println!(
+                    "Weekly demand per finished part at its level of {} net of season (95% bootstrap intervals over weeks)",
+                    kausa_supply::Date(d.level_day)
+                );
+            } else {
+                println!("Weekly demand per finished part (95% bootstrap intervals over weeks)");
+            }
             for d in &demand {
                 println!(
                     "  {:<12} {:>8.1} [{:.1}, {:.1}]  sd {:.1}  over {} weeks",
@@ -610,9 +634,11 @@ fn write_oracle(dir: &std::path::Path, seed: u64, runs: usize) -> Result<()> {
         let text = text.replace("runs = 1000", &format!("runs = {runs}"));
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
         let sc = kausa_io::read_scenario(&path)?;
-        let (leads, demand, scrap) = kausa_supply::example::full_truth(seed, sc.start, sc.horizon_days);
-        let net = kausa_supply::sim::Network::new(&export, &leads, &demand, &scrap)
-            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        let truth = kausa_supply::example::full_truth(seed, sc.start, sc.horizon_days);
+        let net = kausa_supply::sim::Network::new(&export, &truth.leads, &truth.demand, &truth.scrap)
+            .map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?
+            .with_energy(&export, &truth.energy)
+            .with_productivity(&truth.productivity);
         let results = net.simulate(&sc, par).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
         let v = serde_json::json!({
             "scenario": sc.id, "runs": sc.runs, "seed": sc.seed, "horizon_days": sc.horizon_days,

@@ -12,7 +12,7 @@ use std::fmt::Write as _;
 use kausa_core::Rng;
 
 use crate::data::Date;
-use crate::learn::{Demand, LeadTime, Scrap};
+use crate::learn::{Demand, LeadTime, Productivity, Scrap};
 
 /// One file of the export: its name and content.
 pub type File = (String, String);
@@ -445,6 +445,20 @@ fn full_draws(seed: u64) -> (Rng, Vec<FullSite>, Vec<f64>) {
     (rng, sites, base)
 }
 
+/// Work centres of the full company and their plant (0: PLANT1 Schwäbisch Hall, 1: PLANT2 Plzeň).
+const FULL_WORK_CENTERS: [(&str, usize); 10] = [
+    ("MACH1", 0),
+    ("MACH2", 0),
+    ("WIND1", 0),
+    ("ASSY1", 0),
+    ("ASSY2", 0),
+    ("TEST1", 0),
+    ("MACH3", 1),
+    ("ASSY3", 1),
+    ("ASSY4", 1),
+    ("TEST2", 1),
+];
+
 /// Finished parts of the full company.
 const FULL_FINISHED: usize = 40;
 
@@ -453,7 +467,7 @@ const FULL_FINISHED: usize = 40;
 /// supplier site the log-normal median and spread of the true lead-time rule (no past
 /// events) and its holiday term, per finished part the true weekly demand level and
 /// spread in the window, and the true scrap rates.
-pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Demand>, Vec<Scrap>) {
+pub fn full_truth(seed: u64, from: Date, days: i32) -> FullTruth {
     let (_, sites, base) = full_draws(seed);
     let mut rng = Rng::seed_from_u64(seed ^ 0x0e1a_c1e0);
     let leads = sites
@@ -461,8 +475,7 @@ pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Deman
         .map(|site| {
             let mut draws: Vec<f64> = (0..20_000)
                 .map(|_| {
-                    let load = 0.6 + 0.5 * rng.uniform();
-                    let lead = site.transit_days + site.base + 8.0 * (load - 0.8).max(0.0);
+                    let lead = site.transit_days + site.base;
                     (lead * (site.sigma * rng.normal()).exp()).round().max(1.0)
                 })
                 .collect();
@@ -487,6 +500,8 @@ pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Deman
                     _ => 0.0,
                 },
                 holiday_lines: 0,
+                load_effect: FULL_LOAD_EFFECT,
+                load_effect_interval: (FULL_LOAD_EFFECT, FULL_LOAD_EFFECT),
                 partial_share: site.partial,
                 partial_interval: (site.partial, site.partial),
                 first_share: FULL_FIRST_SHARE,
@@ -519,6 +534,7 @@ pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Deman
                 mean_per_week: mean,
                 mean_interval: (mean, mean),
                 sd_per_week: mean * 0.5 / 12f64.sqrt(),
+                ..Demand::default()
             }
         })
         .collect();
@@ -529,7 +545,74 @@ pub fn full_truth(seed: u64, from: Date, days: i32) -> (Vec<LeadTime>, Vec<Deman
             Scrap { shift_type: shift.to_string(), orders: 1, units: 1.0, rate, interval: (rate, rate) }
         })
         .collect();
-    (leads, demand, scrap)
+    // Electricity as generated: each market's price level of the last 90 days, the use
+    // rates and the hedges in force at the export date. (No pass-through: the oracle
+    // scenarios do not shock electricity prices.)
+    let energy_draw = FullEnergy::draw(seed, Date::from_ymd(2022, 1, 1), Date::from_ymd(2025, 1, 1));
+    let markets = energy_draw
+        .markets
+        .iter()
+        .map(|(market, _, prices)| {
+            let recent = &prices[prices.len() - crate::energy::BASELINE_DAYS as usize..];
+            crate::energy::MarketPrice {
+                market: market.to_string(),
+                days: prices.len(),
+                baseline_eur_per_mwh: recent.iter().sum::<f64>() / recent.len() as f64,
+                last: "2024-12-31".into(),
+            }
+        })
+        .collect();
+    let use_by_work_center = FULL_WORK_CENTERS
+        .iter()
+        .map(|&(wc, plant)| {
+            let (base, rate) = full_energy_use(wc);
+            crate::energy::WorkCenterEnergy {
+                plant_id: ["PLANT1", "PLANT2"][plant].into(),
+                work_center_id: Some(wc.into()),
+                days: 0,
+                base_kwh_per_day: base,
+                kwh_per_hour: rate,
+                kwh_per_hour_interval: (rate, rate),
+                r2: 1.0,
+            }
+        })
+        .collect();
+    let hedge = |plant: &str, share: f64, price: f64| crate::energy::Hedge {
+        plant_id: plant.into(),
+        hedged_share: share,
+        fixed_price_eur_per_mwh: Some(price),
+    };
+    let energy = crate::energy::Energy {
+        lag_days: PASS_THROUGH_LAG,
+        markets,
+        use_by_work_center,
+        pass_through: Vec::new(),
+        commodities: Vec::new(),
+        hedges: vec![hedge("PLANT1", 0.5, 95.0), hedge("PLANT2", 0.3, 105.0)],
+    };
+    let productivity = ["early", "late", "sat"]
+        .iter()
+        .map(|shift| {
+            let relative = if *shift == "sat" { FULL_SATURDAY_PRODUCTIVITY } else { 1.0 };
+            Productivity { shift_type: shift.to_string(), orders: 1, relative, interval: (relative, relative) }
+        })
+        .collect();
+    FullTruth { leads, demand, scrap, energy, productivity }
+}
+
+/// The full company's true mechanisms in the engine's families ([`full_truth`]).
+#[derive(Debug, Clone)]
+pub struct FullTruth {
+    /// Per supplier site: lead time (with its load, holiday and delivery terms).
+    pub leads: Vec<LeadTime>,
+    /// Per finished part: weekly demand in the window.
+    pub demand: Vec<Demand>,
+    /// Scrap per shift type.
+    pub scrap: Vec<Scrap>,
+    /// Electricity.
+    pub energy: crate::energy::Energy,
+    /// Output per hour by shift type.
+    pub productivity: Vec<Productivity>,
 }
 
 /// Electricity in the full company: daily prices per market, supplier price
@@ -568,6 +651,10 @@ const PASS_THROUGH: [(&str, f64); 14] = [
     ("electronics", 0.03),
     ("boards", 0.03),
 ];
+
+/// How a supplier's lead time grows with its load in the full company: by this share of
+/// the load above 1 (load: the site's orders of the last 28 days over its mean for 28 days).
+const FULL_LOAD_EFFECT: f64 = 0.8;
 
 /// Output per hour on a Saturday shift relative to a weekday shift, in the full company.
 const FULL_SATURDAY_PRODUCTIVITY: f64 = 0.92;
@@ -699,18 +786,7 @@ pub fn full(seed: u64) -> Vec<File> {
     let mut tables = Tables::new();
     let (mut rng, sites, base) = full_draws(seed);
     let plants = [("PLANT1", "Schwaebisch Hall", "DE"), ("PLANT2", "Plzen", "CZ")];
-    let wcs: [(&str, usize); 10] = [
-        ("MACH1", 0),
-        ("MACH2", 0),
-        ("WIND1", 0),
-        ("ASSY1", 0),
-        ("ASSY2", 0),
-        ("TEST1", 0),
-        ("MACH3", 1),
-        ("ASSY3", 1),
-        ("ASSY4", 1),
-        ("TEST2", 1),
-    ];
+    let wcs = FULL_WORK_CENTERS;
     let mut files = Vec::new();
     for (id, name, country) in plants {
         row!(tables.sites, id, "plant", name, country);
@@ -919,21 +995,44 @@ pub fn full(seed: u64) -> Vec<File> {
     );
     let mut split_rng = Rng::seed_from_u64(seed ^ 0x0e1e_5b17);
     let mut price_rng = Rng::seed_from_u64(seed ^ 0x0e1e_c7e5);
+    // Order quantities first (they follow the season of demand), so that each line's
+    // load — its site's orders of the 28 days before, over the site's mean for 28 days —
+    // is known when its lead time is drawn.
+    let season_of = |day: Date| match day.ymd().1 {
+        10..=12 => 1.25,
+        8 => 0.7,
+        _ => 1.0,
+    };
+    let mut quantities = Vec::new();
+    let mut orders: Vec<(&str, i32, f64)> = Vec::new();
+    for week in 0..weeks {
+        for k in 0..bought.len() {
+            for &(s, q) in &source_of[k] {
+                let order = Date(start.0 + week * 7 + (k % 5) as i32);
+                let qty = (q * use_of[k] * season_of(order) * (0.8 + 0.4 * rng.uniform())).round().max(1.0);
+                quantities.push(qty);
+                orders.push((sites[s].id.as_str(), order.0, qty));
+            }
+        }
+    }
+    // The same measure of load as the learner's, over the whole history.
+    let loads = crate::learn::Loads::new(orders.into_iter(), f64::from(end.0 - start.0));
+    let mut quantities = quantities.into_iter();
     let mut po_n = 0;
     for week in 0..weeks {
         for (k, p) in bought.iter().enumerate() {
-            for &(s, q) in &source_of[k] {
+            for &(s, _) in &source_of[k] {
                 let site = &sites[s];
                 let order = Date(start.0 + week * 7 + (k % 5) as i32);
-                let qty = (q * use_of[k] * (0.8 + 0.4 * rng.uniform())).round().max(1.0);
-                let load = 0.6 + 0.5 * rng.uniform();
-                let mut lead = site.transit_days + site.base + 8.0 * (load - 0.8).max(0.0);
+                let qty = quantities.next().expect("one quantity per line");
+                let mut lead = site.transit_days + site.base;
                 if site.country == "CN" && site.mode == "sea" && cny.iter().any(|c| (order.0 - c.0).abs() < 21) {
                     lead += 9.0;
                 }
                 if site.country == "IT" && order.ymd().1 == 8 {
                     lead += 10.0;
                 }
+                let lead = lead * (1.0 + FULL_LOAD_EFFECT * loads.excess(&site.id, order.0, 0.0));
                 let mut lead = lead * (site.sigma * rng.normal()).exp();
                 if site.transit.contains("PL") && (order.0 - blockade.0.0).abs() <= 30 {
                     let ship = order.0 + site.base as i32;
@@ -1105,7 +1204,9 @@ pub fn full(seed: u64) -> Vec<File> {
     let mut truth = format!(
         "# Ground truth of the full example export (seed {seed}).\n\
          # Lead time of a purchase-order line, in days, rounded, at least 1:\n\
-         #   (planned_transit + base + 8 * max(load - 0.8, 0) + holiday) * exp(sigma_site * N(0, 1)), load ~ U(0.6, 1.1);\n\
+         #   (planned_transit + base + holiday) * (1 + load_effect * max(load - 1, 0)) * exp(sigma_site * N(0, 1)), load: the\n\
+         #   site's ordered quantity of the 28 days before the order over its mean for 28 days (2022-2024); quantities follow\n\
+         #   the season of demand;\n\
          #   holiday: +9 days for sea freight ordered within 21 days of Chinese New Year, +10 for Italian sites in August;\n\
          #   past events: a Polish border blockade ({}, {} days) adds 4 days to lanes through Poland shipping then;\n\
          #   a fire at {} ({}, {} days) holds its orders until it is over; a Shanghai port closure ({}, {} days) holds sea freight.\n\
@@ -1116,7 +1217,7 @@ pub fn full(seed: u64) -> Vec<File> {
          #   the first with U(0.5, 0.8) of the quantity, the rest 3-10 days later; the first confirmed date is the order date\n\
          #   plus transit, base days and confirm_bias_days.\n\
          # Run time of a production order: units x routing minutes / productivity x (1 + 0.03 N(0, 1)).\n\
-         scrap_rate_regular = 0.02\nscrap_rate_saturday = 0.035\nproductivity_saturday = {FULL_SATURDAY_PRODUCTIVITY}\n",
+         scrap_rate_regular = 0.02\nscrap_rate_saturday = 0.035\nproductivity_saturday = {FULL_SATURDAY_PRODUCTIVITY}\nload_effect = {FULL_LOAD_EFFECT}\n",
         blockade.0, blockade.1, fire.0, fire.1, fire.2, port.0, port.1
     );
     for s in &sites {

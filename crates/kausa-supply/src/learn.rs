@@ -39,6 +39,14 @@ pub struct LeadTime {
     pub holiday_days: f64,
     /// Lines placed near a holiday.
     pub holiday_lines: usize,
+    /// How the lead time grows with the site's load (its orders of the last [`LOAD_WINDOW`]
+    /// days over its mean for as many days): `× (1 + load_effect · max(load − 1, 0))`;
+    /// pooled over all sites; the median and spread above are of load-adjusted days.
+    #[serde(default)]
+    pub load_effect: f64,
+    /// 95% bootstrap interval of `load_effect` (over lines).
+    #[serde(default)]
+    pub load_effect_interval: (f64, f64),
     /// Share of received lines delivered in more than one receipt (partial deliveries).
     #[serde(default)]
     pub partial_share: f64,
@@ -68,6 +76,91 @@ pub struct LeadTime {
 /// Days before or after a holiday within which an order counts as placed near it.
 pub const HOLIDAY_WINDOW: i32 = 21;
 
+/// Days of orders a supplier's load is measured over.
+pub const LOAD_WINDOW: i32 = 28;
+
+/// Each site's load at a day: its ordered quantity of the [`LOAD_WINDOW`] days before,
+/// over its mean quantity for as many days (over `span_days` of history).
+#[derive(Debug, Clone, Default)]
+pub struct Loads {
+    /// Per site: its orders (day, quantity), sorted, and its mean per window.
+    sites: HashMap<String, (Vec<(i32, f64)>, f64)>,
+}
+
+impl Loads {
+    /// From purchase-order lines: (site, day, quantity), over `span_days` of history.
+    pub fn new<'a>(lines: impl Iterator<Item = (&'a str, i32, f64)>, span_days: f64) -> Loads {
+        let mut sites: HashMap<String, (Vec<(i32, f64)>, f64)> = HashMap::new();
+        for (site, day, qty) in lines {
+            sites.entry(site.to_string()).or_default().0.push((day, qty));
+        }
+        for (orders, per_window) in sites.values_mut() {
+            orders.sort_by_key(|x| x.0);
+            *per_window = orders.iter().map(|x| x.1).sum::<f64>() / (span_days / f64::from(LOAD_WINDOW)).max(1.0);
+        }
+        Loads { sites }
+    }
+
+    /// The excess load `max(load − 1, 0)` of `site` on `day` (0 for an unknown site),
+    /// with `extra` more ordered in the window (orders the history does not have).
+    pub fn excess(&self, site: &str, day: i32, extra: f64) -> f64 {
+        let Some((orders, per_window)) = self.sites.get(site) else { return 0.0 };
+        let (a, b) = (orders.partition_point(|x| x.0 < day - LOAD_WINDOW), orders.partition_point(|x| x.0 < day));
+        if *per_window <= 0.0 {
+            return 0.0;
+        }
+        ((orders[a..b].iter().map(|x| x.1).sum::<f64>() + extra) / per_window - 1.0).max(0.0)
+    }
+}
+
+/// The loads of an export's purchase orders (history up to the export date, else the last order).
+pub fn loads(export: &Export) -> Loads {
+    let first = export.purchase_orders.iter().map(|p| p.order_date.0).min().unwrap_or(0);
+    let last = export.purchase_orders.iter().map(|p| p.order_date.0).max().unwrap_or(0);
+    let end = export.export_date.map_or(last, |d| d.0.max(last));
+    Loads::new(
+        export.purchase_orders.iter().map(|p| (p.supplier_site_id.as_str(), p.order_date.0, p.qty)),
+        f64::from(end - first + 1),
+    )
+}
+
+/// The pooled load effect λ of lines (site index, ln days, excess load): the λ whose
+/// `ln days − ln(1 + λ·x)`, centred per site, has the least squares (golden-section
+/// search on [0, 5]); 0 when fewer than 30 lines carry any excess load.
+fn load_effect(lines: &[(usize, f64, f64)], sites: usize) -> f64 {
+    if lines.iter().filter(|l| l.2 > 0.0).count() < 30 {
+        return 0.0;
+    }
+    let sse = |lambda: f64| {
+        let (mut sum, mut sq, mut n) = (vec![0.0; sites], vec![0.0; sites], vec![0.0; sites]);
+        for &(s, ln_days, x) in lines {
+            let r = ln_days - (lambda * x).ln_1p();
+            sum[s] += r;
+            sq[s] += r * r;
+            n[s] += 1.0;
+        }
+        (0..sites).filter(|&s| n[s] > 0.0).map(|s| sq[s] - sum[s] * sum[s] / n[s]).sum::<f64>()
+    };
+    let (mut a, mut b) = (0.0f64, 5.0f64);
+    let g = (5f64.sqrt() - 1.0) / 2.0;
+    let (mut c, mut d) = (b - g * (b - a), a + g * (b - a));
+    let (mut fc, mut fd) = (sse(c), sse(d));
+    while b - a > 1e-4 {
+        if fc <= fd {
+            (b, d, fd) = (d, c, fc);
+            c = b - g * (b - a);
+            fc = sse(c);
+        } else {
+            (a, c, fc) = (c, d, fd);
+            d = a + g * (b - a);
+            fd = sse(d);
+        }
+    }
+    let best = (a + b) / 2.0;
+    // The boundary is a candidate too: no effect at all.
+    if sse(0.0) <= sse(best) { 0.0 } else { best }
+}
+
 /// Whether `day` lies within [`HOLIDAY_WINDOW`] days of one of the sorted `holidays`.
 pub fn near_holiday(holidays: &[i32], day: i32) -> bool {
     let i = holidays.partition_point(|&h| h <= day - HOLIDAY_WINDOW);
@@ -75,7 +168,7 @@ pub fn near_holiday(holidays: &[i32], day: i32) -> bool {
 }
 
 /// Weekly demand of one finished part.
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Demand {
     /// The part.
     pub part_id: String,
@@ -85,9 +178,35 @@ pub struct Demand {
     pub mean_per_week: f64,
     /// Its 95% bootstrap interval (over weeks).
     pub mean_interval: (f64, f64),
-    /// Standard deviation a week.
+    /// Standard deviation a week (at the level, net of season and trend).
     pub sd_per_week: f64,
+    /// Monthly factors, January first, mean 1, pooled over the parts; empty (flat) with
+    /// less than two years of history, where season and trend cannot be told apart.
+    #[serde(default)]
+    pub season: Vec<f64>,
+    /// Growth a year (log scale: 0.03 is about +3%), pooled over the parts; 0 when flat.
+    #[serde(default)]
+    pub trend_per_year: f64,
+    /// The day (days since 1970-01-01) `mean_per_week` is the level of, net of season:
+    /// the middle of the last week of history; unused when flat.
+    #[serde(default)]
+    pub level_day: i32,
 }
+
+impl Demand {
+    /// The factor on `mean_per_week` on `day`: its month's season times the trend since
+    /// `level_day` (1 when flat).
+    pub fn factor(&self, day: i32) -> f64 {
+        if self.season.len() != 12 {
+            return 1.0;
+        }
+        let month = crate::data::Date(day).ymd().1 as usize - 1;
+        self.season[month] * (self.trend_per_year * f64::from(day - self.level_day) / 365.25).exp()
+    }
+}
+
+/// Weeks of history needed to learn season and trend (two years).
+const SEASON_WEEKS: usize = 104;
 
 fn sorted(mut v: Vec<f64>) -> Vec<f64> {
     v.sort_by(f64::total_cmp);
@@ -124,13 +243,43 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
         h.sort_unstable();
         h
     };
-    // Per site: days of lines placed away from holidays, near them, and the late count.
-    let mut by_site: BTreeMap<&str, (Vec<f64>, Vec<f64>, usize)> = BTreeMap::new();
+    // The load effect, pooled over the sites, from the lines away from holidays.
+    let loads = loads(export);
     let mut holidays: HashMap<&str, Vec<i32>> = HashMap::new();
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut lines: Vec<(usize, f64, f64)> = Vec::new();
     for po in &export.purchase_orders {
         if let Some(&received) = first_receipt.get(&(po.po_id.as_str(), po.po_line.as_str())) {
-            let days = f64::from((received - po.order_date.0).max(0)).max(0.5);
             let site = po.supplier_site_id.as_str();
+            let h = holidays.entry(site).or_insert_with(|| holidays_of(site));
+            if !near_holiday(h, po.order_date.0) {
+                let n = index.len();
+                let s = *index.entry(site).or_insert(n);
+                let days = f64::from((received - po.order_date.0).max(0)).max(0.5);
+                lines.push((s, days.ln(), loads.excess(site, po.order_date.0, 0.0)));
+            }
+        }
+    }
+    let lambda = load_effect(&lines, index.len());
+    let lambda_interval = {
+        let mut rng = Rng::seed_from_u64(seed ^ 0x10ad);
+        let n = lines.len() as u64;
+        let mut reps: Vec<f64> = (0..if lambda > 0.0 { 50 } else { 0 })
+            .map(|_| {
+                let sample: Vec<(usize, f64, f64)> = (0..n).map(|_| lines[rng.index(n) as usize]).collect();
+                load_effect(&sample, index.len())
+            })
+            .collect();
+        reps.sort_by(f64::total_cmp);
+        if reps.is_empty() { (lambda, lambda) } else { (quantile(&reps, 0.025), quantile(&reps, 0.975)) }
+    };
+    // Per site: load-adjusted days of lines placed away from holidays, near them, and the late count.
+    let mut by_site: BTreeMap<&str, (Vec<f64>, Vec<f64>, usize)> = BTreeMap::new();
+    for po in &export.purchase_orders {
+        if let Some(&received) = first_receipt.get(&(po.po_id.as_str(), po.po_line.as_str())) {
+            let site = po.supplier_site_id.as_str();
+            let x = loads.excess(site, po.order_date.0, 0.0);
+            let days = (f64::from((received - po.order_date.0).max(0)).max(0.5) / (lambda * x).ln_1p().exp()).max(0.5);
             let h = holidays.entry(site).or_insert_with(|| holidays_of(site));
             let e = by_site.entry(site).or_default();
             if near_holiday(h, po.order_date.0) {
@@ -181,6 +330,8 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
                 p90_days: quantile(&s, 0.9),
                 planned_days: (!planned.is_empty()).then(|| planned.iter().sum::<f64>() / planned.len() as f64),
                 late_share: late as f64 / (days.len() + near.len()) as f64,
+                load_effect: lambda,
+                load_effect_interval: lambda_interval,
                 ..LeadTime::default()
             }
         })
@@ -243,18 +394,59 @@ fn delivery_behaviour(export: &Export, mut lead: LeadTime, seed: u64) -> LeadTim
     lead
 }
 
-/// Weekly demand per finished part from sales-order lines (weeks without an order count as 0).
+/// Weekly demand per finished part from sales-order lines (weeks without an order count
+/// as 0). With two years of history or more, the parts' total weekly quantity gives a
+/// pooled trend and monthly season (least squares on its logarithm), and each part's
+/// level is the mean of its weekly quantities net of both, at the last week; with less,
+/// the level is the plain mean.
 pub fn demand(export: &Export, seed: u64) -> Vec<Demand> {
     let mut by_part: BTreeMap<&str, BTreeMap<i32, f64>> = BTreeMap::new();
     for so in &export.sales_orders {
         *by_part.entry(so.part_id.as_str()).or_default().entry(so.order_date.0.div_euclid(7)).or_default() += so.qty;
     }
+    let first = by_part.values().filter_map(|w| w.keys().next()).min().copied().unwrap_or(0);
+    let last = by_part.values().filter_map(|w| w.keys().last()).max().copied().unwrap_or(0);
+    let middle = |w: i32| 7 * w + 3;
+    let month = |w: i32| crate::data::Date(middle(w)).ymd().1 as usize - 1;
+    let years = |w: i32| f64::from(middle(w) - middle(last)) / 365.25;
+    // Season and trend from the total, when there are two years of it.
+    let (season, trend) = {
+        let weeks: Vec<i32> = (first..=last).collect();
+        let total: Vec<f64> =
+            weeks.iter().map(|w| by_part.values().map(|p| p.get(w).copied().unwrap_or(0.0)).sum()).collect();
+        let fit = (weeks.len() >= SEASON_WEEKS && total.iter().all(|&t| t > 0.0))
+            .then(|| {
+                let t: Vec<f64> = weeks.iter().map(|&w| years(w)).collect();
+                let dummies: Vec<Vec<f64>> =
+                    (0..12).map(|m| weeks.iter().map(|&w| f64::from(u8::from(month(w) == m))).collect()).collect();
+                let mut cols: Vec<&[f64]> = vec![&t];
+                cols.extend(dummies.iter().map(Vec::as_slice));
+                let y: Vec<f64> = total.iter().map(|v| v.ln()).collect();
+                kausa_stats::regression::ols(&cols, &y, false).ok()
+            })
+            .flatten();
+        match fit {
+            Some(b) => {
+                let raw: Vec<f64> = b[1..].iter().map(|c| c.exp()).collect();
+                let mean = raw.iter().sum::<f64>() / 12.0;
+                (raw.iter().map(|f| f / mean).collect::<Vec<f64>>(), b[0])
+            }
+            None => (Vec::new(), 0.0),
+        }
+    };
+    let flat = season.is_empty();
     by_part
         .into_iter()
         .enumerate()
         .map(|(k, (part, weeks))| {
-            let (first, last) = (*weeks.keys().next().expect("a week"), *weeks.keys().last().expect("a week"));
-            let series: Vec<f64> = (first..=last).map(|w| weeks.get(&w).copied().unwrap_or(0.0)).collect();
+            let (a, b) = (*weeks.keys().next().expect("a week"), *weeks.keys().last().expect("a week"));
+            // Each week's quantity net of season and trend (at the last week's level).
+            let series: Vec<f64> = (a..=b)
+                .map(|w| {
+                    let q = weeks.get(&w).copied().unwrap_or(0.0);
+                    if flat { q } else { q / (season[month(w)] * (trend * years(w)).exp()) }
+                })
+                .collect();
             let n = series.len() as f64;
             let mean = series.iter().sum::<f64>() / n;
             let sd = (series.iter().map(|x| (x - mean) * (x - mean)).sum::<f64>() / (n - 1.0).max(1.0)).sqrt();
@@ -269,6 +461,9 @@ pub fn demand(export: &Export, seed: u64) -> Vec<Demand> {
                     seed ^ (1000 + k as u64),
                 ),
                 sd_per_week: sd,
+                season: season.clone(),
+                trend_per_year: trend,
+                level_day: if flat { 0 } else { middle(last) },
             }
         })
         .collect()

@@ -522,6 +522,10 @@ pub struct Network {
     /// Output per hour of a Saturday shift relative to a weekday's, when learned
     /// ([`Network::with_productivity`]).
     productivity_extra: Option<f64>,
+    /// The history's orders per supplier site, for its load at the start of a run.
+    supplier_load: crate::learn::Loads,
+    /// Per finished part: its demand's season and trend (the level is in `demand`).
+    demand_shape: Vec<Demand>,
 }
 
 /// The learned energy mechanisms, indexed for the simulation.
@@ -589,6 +593,8 @@ struct SiteLead {
     /// Extra days for orders placed near one of `holidays` (sorted days).
     holiday_days: f64,
     holidays: Vec<i32>,
+    /// How the lead time grows with the site's excess load.
+    load_effect: f64,
     /// Share of lines delivered in two parts, the first part's share, the days between.
     partial_share: f64,
     first_share: f64,
@@ -701,6 +707,7 @@ impl Network {
                         median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
                         sigma: learned.map_or(0.25, |l| l.sigma_log),
                         holiday_days: learned.map_or(0.0, |l| l.holiday_days),
+                        load_effect: learned.map_or(0.0, |l| l.load_effect),
                         partial_share: learned.map_or(0.0, |l| l.partial_share),
                         first_share: learned.map_or(1.0, |l| l.first_share),
                         partial_gap_days: learned.map_or(0.0, |l| l.partial_gap_days),
@@ -911,6 +918,8 @@ impl Network {
             finished,
             energy: None,
             productivity_extra: None,
+            supplier_load: crate::learn::loads(export),
+            demand_shape: demand.to_vec(),
         })
     }
 
@@ -1336,6 +1345,8 @@ impl Network {
         let mut fg_stock = self.initial_finished.clone();
         // Open purchase orders: (arrival day, part, qty).
         let mut pipeline: Vec<(i32, usize, f64)> = Vec::new();
+        // Per supplier site: the orders this run placed (day, quantity), for its load.
+        let mut placed: Vec<Vec<(i32, f64)>> = vec![Vec::new(); self.sites.len()];
         // Open sales lines per finished part: (promised day, qty left, qty ordered, value per unit, on time so far).
         let mut open: Vec<std::collections::VecDeque<OpenLine>> = vec![Default::default(); nf];
         let mut order: Vec<usize> = Vec::new();
@@ -1375,7 +1386,11 @@ impl Network {
         let daily_use: Vec<f64> = (0..np)
             .map(|p| {
                 (0..nf)
-                    .map(|f| self.demand[f].0 * self.needs[f].iter().filter(|n| n.0 == p).map(|n| n.1).sum::<f64>())
+                    .map(|f| {
+                        self.demand[f].0
+                            * self.demand_shape[f].factor(sc.start.0)
+                            * self.needs[f].iter().filter(|n| n.0 == p).map(|n| n.1).sum::<f64>()
+                    })
                     .sum()
             })
             .collect();
@@ -1416,7 +1431,8 @@ impl Network {
             if workday {
                 for f in 0..nf {
                     let mut rng = stream(sc.seed, run, 1, day, f);
-                    let (m, sd) = (demand_mean[f], self.demand[f].1);
+                    let season = self.demand_shape[f].factor(day);
+                    let (m, sd) = (demand_mean[f] * season, self.demand[f].1 * season);
                     let factor: f64 = events
                         .iter()
                         .filter(|e| e.active(day))
@@ -1556,7 +1572,8 @@ impl Network {
                 let backlog: f64 = open[f].iter().map(|l| l.1).sum();
                 urgent[f] = (backlog - fg_stock[f]).max(0.0);
                 let ahead = extra_days(actions, day, &self.finished[f], true);
-                want[f] = (backlog + (5.0 + ahead) * self.demand[f].0 - fg_stock[f]).max(0.0);
+                let daily = self.demand[f].0 * self.demand_shape[f].factor(day);
+                want[f] = (backlog + (5.0 + ahead) * daily - fg_stock[f]).max(0.0);
             }
             let buffer: Vec<f64> = (0..nf).map(|f| want[f] - urgent[f]).collect();
             // Scrap: the learned share of each shift kind, weighted by the minutes each contributes.
@@ -1749,7 +1766,12 @@ impl Network {
                         }
                         let site = &self.sites[s];
                         let mut rng = stream(sc.seed, run, 2, day, p * 1000 + s);
-                        let mut days = site.draw(day, &mut rng, lead_factor[s]);
+                        // The site's load: what it was ordered in the window before today,
+                        // the history's orders and this run's.
+                        let window = day - crate::learn::LOAD_WINDOW;
+                        let extra: f64 = placed[s].iter().filter(|o| o.0 >= window && o.0 < day).map(|o| o.1).sum();
+                        let load = 1.0 + site.load_effect * self.supplier_load.excess(&site.id, day, extra);
+                        let mut days = site.draw(day, &mut rng, lead_factor[s] * load);
                         let ship = day + (days - site.transit_days as i32).max(0);
                         for a in actions {
                             if let Action::Expedite { sites, transit_factor, from, to, cost_per_order, .. } = a
@@ -1764,6 +1786,7 @@ impl Network {
                         }
                         let arrive = day + days;
                         let q = (qty * share).ceil();
+                        placed[s].push((day, q));
                         let delay = self.delay(events, s, ship, arrive);
                         // A partial delivery: the first share at the lead time, the rest a
                         // learned gap later (the site's learned share of lines; own stream).
@@ -2035,6 +2058,7 @@ mod tests {
             mean_per_week: 50.0,
             mean_interval: (50.0, 50.0),
             sd_per_week: 0.0,
+            ..Demand::default()
         };
         (lead, demand)
     }
@@ -2298,6 +2322,73 @@ mod tests {
         let split = with(1.0, 10.0).simulate(&sc, Par::Seq).unwrap();
         let (a, b) = (&whole[0].1[0], &split[0].1[0]);
         assert!(b.fill_rate < a.fill_rate && b.late_orders > a.late_orders, "{a:?}\n{b:?}");
+    }
+
+    /// A supplier's load lengthens its lead times: with a year of weekly orders of 50 in
+    /// the history, a doubled demand doubles what it is ordered, and a load effect of 2
+    /// then makes the network ship fewer lines on time than without one; with the history's
+    /// volume, nothing changes.
+    #[test]
+    fn a_loaded_supplier_delivers_later() {
+        let day = Date::parse("2025-01-03").unwrap();
+        let mut export = single_export(60.0, day);
+        for w in 1..=52 {
+            let (po, order) = (format!("PO{w}"), Date(day.0 - 7 * w));
+            export.purchase_orders.push(crate::data::PurchaseOrder {
+                po_id: po.clone(),
+                po_line: "10".into(),
+                part_id: "P".into(),
+                supplier_site_id: "S-PL".into(),
+                plant_id: "PLANT".into(),
+                order_date: order,
+                requested_date: Date(order.0 + 5),
+                first_confirmed_date: None,
+                qty: 50.0,
+                unit_price: None,
+                pos: Pos::default(),
+            });
+            export.receipts.push(crate::data::Receipt {
+                po_id: po,
+                po_line: "10".into(),
+                receipt_date: Date(order.0 + 5),
+                qty_received: 50.0,
+                pos: Pos::default(),
+            });
+        }
+        let (lead, demand) = single_mechanisms();
+        let with = |effect: f64| {
+            let lead = LeadTime { load_effect: effect, ..lead.clone() };
+            Network::new(&export, &[lead], std::slice::from_ref(&demand), &[]).unwrap()
+        };
+        let mut sc = strike(0);
+        sc.horizon_days = 56;
+        let late = |net: &Network, sc: &Scenario| net.simulate(sc, Par::Seq).unwrap()[1].1[0].late_orders;
+        assert_eq!(late(&with(2.0), &sc), late(&with(0.0), &sc), "at the history's volume");
+        sc.events[0].duration_days = 56;
+        sc.events[0].effect = Effect::Demand { parts: vec![], factor: 2.0 };
+        assert!(late(&with(2.0), &sc) > late(&with(0.0), &sc));
+    }
+
+    /// Demand follows its learned season: a January twice the other months ships twice as
+    /// much in January (ample stock and capacity).
+    #[test]
+    fn demand_follows_its_season() {
+        let export = single_export(100_000.0, Date::parse("2025-01-03").unwrap());
+        let (lead, demand) = single_mechanisms();
+        let seasonal = Demand {
+            season: [2.0].into_iter().chain(std::iter::repeat_n(1.0, 11)).collect(),
+            trend_per_year: 0.0,
+            level_day: Date::parse("2025-01-01").unwrap().0,
+            ..demand.clone()
+        };
+        let output = |d: &Demand| {
+            let net = Network::new(&export, std::slice::from_ref(&lead), std::slice::from_ref(d), &[]).unwrap();
+            let mut sc = strike(0);
+            sc.horizon_days = 25;
+            net.simulate(&sc, Par::Seq).unwrap()[0].1[0].output_units
+        };
+        let (flat, twice) = (output(&demand), output(&seasonal));
+        assert!(flat > 0.0 && (twice - 2.0 * flat).abs() <= 0.02 * flat, "{flat} {twice}");
     }
 
     /// An extra shift with `productivity = "learned"` runs at the learned Saturday
