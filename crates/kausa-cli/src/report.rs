@@ -539,7 +539,13 @@ fn network_svg(export: &kausa_supply::Export, hit: &[String]) -> String {
             continue;
         };
         let country = &suppliers[a].country;
-        let red = hit.iter().any(|c| c == country || c == &lane.from_site_id || lane.transit_countries.contains(c));
+        let red = hit.iter().any(|c| {
+            c == country
+                || c == &lane.from_site_id
+                || c == &lane.lane_id
+                || lane.transit_countries.contains(c)
+                || lane.via_port_ids.contains(c)
+        });
         let colour = if red { "#c62828" } else { "#777" };
         let _ = write!(
             out,
@@ -644,15 +650,19 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
     b.push(Block::Table(vec!["file".into(), "BLAKE3".into()], files));
     b.push(Block::Heading("Scenario".into()));
     // Countries and supplier sites the events hit (a site id never equals a country code).
-    let hit: Vec<String> = sc.events.iter().flat_map(|e| e.countries().iter().chain(e.sites()).cloned()).collect();
+    let hit: Vec<String> = sc
+        .events
+        .iter()
+        .flat_map(|e| e.countries().iter().chain(e.sites()).chain(e.routes().0).chain(e.routes().1).cloned())
+        .collect();
     let mut items: Vec<String> = sc
         .events
         .iter()
         .map(|e| {
             let what = match &e.effect {
-                kausa_supply::sim::Effect::Outage { countries, sites, ramp_days } => format!(
-                    "outage in {}: supplier sites there ship nothing, goods on lanes touching those countries wait; back to full capacity over {ramp_days} days",
-                    countries.iter().chain(sites).cloned().collect::<Vec<_>>().join(", ")
+                kausa_supply::sim::Effect::Outage { countries, sites, lanes, ports, ramp_days } => format!(
+                    "outage in {}: supplier sites there ship nothing, goods on lanes touching those countries, or on the lanes and through the ports named, wait; back to full capacity over {ramp_days} days",
+                    countries.iter().chain(sites).chain(lanes).chain(ports).cloned().collect::<Vec<_>>().join(", ")
                 ),
                 kausa_supply::sim::Effect::PriceShock { countries, sites, parts, factor } => format!(
                     "purchase prices times {factor} for orders placed meanwhile ({})",
@@ -684,7 +694,16 @@ pub(crate) fn whatif_report(r: &WhatifReport<'_>) -> Result<()> {
                 ),
             };
             let chance = if e.probability < 1.0 { format!(" (in {:.0}% of runs)", 100.0 * e.probability) } else { String::new() };
-            format!("Event {}: from {} for {} days{chance}, {what}.", e.id, e.start, e.duration_days)
+            let length = match e.duration {
+                Some(kausa_supply::sim::DurationDist::Uniform { min, max }) => {
+                    format!("{min}–{max} days (uniform, drawn per run)")
+                }
+                Some(kausa_supply::sim::DurationDist::Triangular { min, mode, max }) => {
+                    format!("{min}–{max} days, most likely {mode} (drawn per run)")
+                }
+                None => format!("{} days", e.duration_days),
+            };
+            format!("Event {}: from {} for {length}{chance}, {what}.", e.id, e.start)
         })
         .collect();
     for a in &sc.actions {

@@ -390,6 +390,8 @@ fn the_scenario_schema_matches_the_reader() {
             "strike",
             "supplier_outage",
             "supplier_insolvency",
+            "port_closure",
+            "lane_closure",
             "transit_delay",
             "plant_outage",
             "demand_shock",
@@ -1146,4 +1148,61 @@ fn energy_tables_are_checked() {
             as u64
             + 1;
     assert!(has("sites.csv", plant_line, "unpriced_market"), "{found:?}");
+}
+
+/// A lane closure (the Chinese rail lane through Poland) of uncertain length, read from
+/// TOML: its goods wait, its part is named in the late lines with the event, and the length
+/// drawn per run spreads the answers; an unknown lane or port, a lane closure naming a country and a length
+/// whose mode lies outside its range are refused at the event's line.
+#[test]
+fn lane_and_port_closures_of_uncertain_length() {
+    let export = example("supply-closure", 1);
+    let dir = export.parent().unwrap().to_path_buf();
+    fn closure(scope: &'static str, length: &'static str) -> impl Fn(String) -> String {
+        let kind = if scope.starts_with("ports") { "kind = \"port_closure\"" } else { "kind = \"lane_closure\"" };
+        move |t: String| {
+            t.replace("kind = \"strike\"", kind)
+                .replace("countries = [\"PL\"]", scope)
+                .replace("duration_days = 28", length)
+        }
+    }
+    let sc = scenario(
+        &dir,
+        "lane.toml",
+        closure("lanes = [\"L-S-CN-2\"]", "duration_days = { min = 14, mode = 28, max = 56 }"),
+    );
+    let v = whatif(&export, &sc, &[]);
+    assert!(kpi(&v, "do_nothing", "late_orders", "mean") > kpi(&v, "no_events", "late_orders", "mean"), "{v}");
+    let (lo, hi) = (kpi(&v, "do_nothing", "late_orders", "q05"), kpi(&v, "do_nothing", "late_orders", "q95"));
+    assert!(hi > lo, "the drawn length spreads the answers: [{lo}, {hi}]");
+    let var = v["variants"].as_array().unwrap().iter().find(|x| x["variant"] == "do_nothing").unwrap();
+    let causes: Vec<&str> =
+        var["late_causes"].as_array().unwrap().iter().map(|c| c["cause"].as_str().unwrap()).collect();
+    assert!(causes.iter().any(|c| c.contains("via L-S-CN-2 (hit by strike_pl)")), "{causes:?}");
+    let line = std::fs::read_to_string(&sc).unwrap().lines().position(|l| l == "[[event]]").unwrap() + 1;
+    for (name, scope, length, message) in [
+        ("lane9.toml", "lanes = [\"L-9\"]", "duration_days = 28", "unknown lane \"L-9\""),
+        ("port.toml", "ports = [\"PORT-XYZ\"]", "duration_days = 28", "unknown port \"PORT-XYZ\""),
+        (
+            "both.toml",
+            "lanes = [\"L-S-CN-2\"]\ncountries = [\"CN\"]",
+            "duration_days = 28",
+            "a lane_closure names the lanes",
+        ),
+        (
+            "mode.toml",
+            "lanes = [\"L-S-CN-2\"]",
+            "duration_days = { min = 14, mode = 70, max = 56 }",
+            "min must not be negative, nor above mode and max",
+        ),
+    ] {
+        let bad = scenario(&dir, name, closure(scope, length));
+        let o = kausa(&["supply", "whatif", s(&export), s(&bad)]);
+        assert_eq!(o.status.code(), Some(2), "{name}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("{name}:{line}")) && stderr(&o).contains(message),
+            "{name}: {}",
+            stderr(&o)
+        );
+    }
 }

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use kausa_supply::Date;
-use kausa_supply::sim::{Action, Effect, Event, Scenario};
+use kausa_supply::sim::{Action, DurationDist, Effect, Event, Scenario};
 use toml::{Table, Value};
 
 use crate::{Error, Result};
@@ -184,12 +184,19 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         let scope = ctx.table(e, "scope")?;
         let effect = ctx.table(e, "effect")?;
         let effect = match kind.as_str() {
-            "strike" | "supplier_outage" | "supplier_insolvency" => {
+            "strike" | "supplier_outage" | "supplier_insolvency" | "port_closure" | "lane_closure" => {
                 let scope = scope.ok_or_else(|| ctx.err("[event.scope] is missing"))?;
-                ctx.keys(scope, &["countries", "sites"])?;
+                ctx.keys(scope, &["countries", "sites", "lanes", "ports"])?;
                 let (countries, sites) = (ctx.strings(scope, "countries")?, ctx.strings(scope, "sites")?);
-                if countries.is_empty() && sites.is_empty() {
-                    return Err(ctx.err("[event.scope] needs countries or sites"));
+                let (lanes, ports) = (ctx.strings(scope, "lanes")?, ctx.strings(scope, "ports")?);
+                if countries.is_empty() && sites.is_empty() && lanes.is_empty() && ports.is_empty() {
+                    return Err(ctx.err("[event.scope] needs countries, sites, lanes or ports"));
+                }
+                if kind == "port_closure" && (ports.is_empty() || !(countries.is_empty() && sites.is_empty())) {
+                    return Err(ctx.err("a port_closure names the ports (scope.ports)"));
+                }
+                if kind == "lane_closure" && (lanes.is_empty() || !(countries.is_empty() && sites.is_empty())) {
+                    return Err(ctx.err("a lane_closure names the lanes (scope.lanes)"));
                 }
                 if kind == "supplier_insolvency" && (sites.is_empty() || !countries.is_empty()) {
                     return Err(ctx.err("a supplier_insolvency names the supplier sites (scope.sites), not countries"));
@@ -207,7 +214,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                         return Err(ctx.err("only capacity_factor = 0 (a full outage) is supported yet"));
                     }
                 }
-                Effect::Outage { countries, sites, ramp_days: ramp as i32 }
+                Effect::Outage { countries, sites, lanes, ports, ramp_days: ramp as i32 }
             }
             "price_shock" if scope.is_some_and(|s| s.contains_key("commodity")) => {
                 let scope = scope.expect("checked");
@@ -286,19 +293,36 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             }
             other => {
                 return Err(ctx.err(format!(
-                    "event kind {other:?} is not supported yet (supported: strike, supplier_outage, supplier_insolvency, transit_delay, plant_outage, demand_shock, price_shock)"
+                    "event kind {other:?} is not supported yet (supported: strike, supplier_outage, supplier_insolvency, port_closure, lane_closure, transit_delay, plant_outage, demand_shock, price_shock)"
                 )));
             }
         };
-        // An insolvency lasts (unless said otherwise) beyond any horizon.
-        let duration = if kind == "supplier_insolvency" && !e.contains_key("duration_days") {
-            3650
-        } else {
-            ctx.int(e, "duration_days")?
+        // An insolvency lasts (unless said otherwise) beyond any horizon. An uncertain length
+        // is a table: { min, max } (uniform) or { min, mode, max } (triangular).
+        let (duration, dist) = match e.get("duration_days") {
+            None if kind == "supplier_insolvency" => (3650, None),
+            Some(Value::Table(t)) => {
+                ctx.keys(t, &["min", "mode", "max"])?;
+                let (min, max) = (ctx.num(t, "min")?, ctx.num(t, "max")?);
+                let dist = match t.contains_key("mode") {
+                    true => DurationDist::Triangular { min, mode: ctx.num(t, "mode")?, max },
+                    false => DurationDist::Uniform { min, max },
+                };
+                if !dist.valid() {
+                    return Err(ctx.err("duration_days: min must not be negative, nor above mode and max"));
+                }
+                let typical = match dist {
+                    DurationDist::Triangular { mode, .. } => mode,
+                    DurationDist::Uniform { min, max } => (min + max) / 2.0,
+                };
+                (typical.round() as i64, Some(dist))
+            }
+            _ => (ctx.int(e, "duration_days")?, None),
         };
         sc.events.push(Event {
             start: ctx.date(e, "start")?,
             duration_days: duration as i32,
+            duration: dist,
             trigger: ctx.opt_str(e, "trigger")?,
             probability,
             effect,

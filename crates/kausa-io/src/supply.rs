@@ -381,6 +381,12 @@ pub fn read_export(dir: &Path) -> Result<Export> {
                         .filter(|c| !c.is_empty())
                         .map(String::from)
                         .collect(),
+                    via_port_ids: r
+                        .raw("via_port_ids")
+                        .split('|')
+                        .filter(|c| !c.is_empty())
+                        .map(String::from)
+                        .collect(),
                     planned_transit_days: r.num("planned_transit_days")?,
                     pos: r.pos(),
                 })

@@ -236,6 +236,8 @@ pub struct Lane {
     pub mode: String,
     /// Countries crossed (ISO codes, `|`-separated in files).
     pub transit_countries: Vec<String>,
+    /// Ports passed (site ids, `|`-separated in files).
+    pub via_port_ids: Vec<String>,
     /// Planned transit time.
     pub planned_transit_days: f64,
     /// Where the row is.

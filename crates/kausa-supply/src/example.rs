@@ -935,8 +935,17 @@ pub fn full(seed: u64) -> Vec<File> {
     }
     // Sourcing: each purchased part from a site whose turn it is; twelve Polish-sourced
     // parts dual-sourced with a Czech or German site (60/40).
+    // At full scale lanes name the ports they pass: Hamburg for sea freight landing in
+    // Germany, Gdańsk for the one through Poland.
+    tables.lanes =
+        Csv::new("lanes", "lane_id,from_site_id,to_site_id,mode,transit_countries,via_port_ids,planned_transit_days");
     for s in &sites {
-        row!(tables.lanes, format!("L-{}", s.id), s.id, "PLANT1", s.mode, s.transit, s.transit_days);
+        let port = match (s.mode, s.transit) {
+            ("sea", "CN|PL|DE") => "PORT-GDN",
+            ("sea", _) => "PORT-HAM",
+            _ => "",
+        };
+        row!(tables.lanes, format!("L-{}", s.id), s.id, "PLANT1", s.mode, s.transit, port, s.transit_days);
     }
     let mut source_of: Vec<Vec<(usize, f64)>> = Vec::new();
     let mut dual = 0;

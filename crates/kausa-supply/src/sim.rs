@@ -38,13 +38,18 @@ use crate::learn::{Demand, LeadTime, Scrap};
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     /// A strike or outage: supplier sites in the countries (and the named sites) ship
-    /// nothing, goods on lanes that start, end or pass the countries wait; capacity comes
-    /// back linearly over `ramp_days`.
+    /// nothing, goods crossing the countries are slowed by the days of their transit that
+    /// fall into it, goods on the named lanes or through the named ports wait until they
+    /// open; capacity comes back linearly over `ramp_days`.
     Outage {
         /// ISO country codes.
         countries: Vec<String>,
         /// Supplier sites (a fire, an insolvency).
         sites: Vec<String>,
+        /// Lanes closed: goods on them wait (a blocked route).
+        lanes: Vec<String>,
+        /// Ports closed: goods on lanes through them wait.
+        ports: Vec<String>,
         /// Linear ramp back to full capacity.
         ramp_days: i32,
     },
@@ -102,8 +107,10 @@ pub struct Event {
     pub id: String,
     /// First day.
     pub start: Date,
-    /// Length.
+    /// Length (when `duration` is given, its mode or midpoint, and within a run the drawn length).
     pub duration_days: i32,
+    /// An uncertain length, drawn once per run (the same draw in every variant).
+    pub duration: Option<DurationDist>,
     /// The chance it happens in a run (drawn per run, the same draw in every variant).
     pub probability: f64,
     /// What it does.
@@ -114,7 +121,68 @@ pub struct Event {
     pub trigger: Option<String>,
 }
 
+/// The distribution of an uncertain event length, in days.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum DurationDist {
+    /// Any length from `min` to `max` alike.
+    Uniform {
+        /// Shortest.
+        min: f64,
+        /// Longest.
+        max: f64,
+    },
+    /// Triangular: from `min` to `max`, most likely `mode`.
+    Triangular {
+        /// Shortest.
+        min: f64,
+        /// Most likely.
+        mode: f64,
+        /// Longest.
+        max: f64,
+    },
+}
+
+impl DurationDist {
+    /// A length in whole days from a uniform draw `u` in [0, 1) (inverse distribution function).
+    pub fn days(self, u: f64) -> i32 {
+        let x = match self {
+            DurationDist::Uniform { min, max } => min + u * (max - min),
+            DurationDist::Triangular { min, mode, max } => {
+                let cut = if max > min { (mode - min) / (max - min) } else { 0.5 };
+                if u < cut {
+                    min + (u * (max - min) * (mode - min)).sqrt()
+                } else {
+                    max - ((1.0 - u) * (max - min) * (max - mode)).sqrt()
+                }
+            }
+        };
+        x.round() as i32
+    }
+
+    /// Whether its bounds are in order and not negative.
+    pub fn valid(self) -> bool {
+        match self {
+            DurationDist::Uniform { min, max } => min >= 0.0 && min <= max,
+            DurationDist::Triangular { min, mode, max } => min >= 0.0 && min <= mode && mode <= max,
+        }
+    }
+}
+
 impl Event {
+    /// The lanes and ports an outage closes.
+    pub fn routes(&self) -> (&[String], &[String]) {
+        match &self.effect {
+            Effect::Outage { lanes, ports, .. } => (lanes, ports),
+            _ => (&[], &[]),
+        }
+    }
+
+    /// Whether it closes `lane` or one of `ports` (a lane or port outage).
+    pub fn closes(&self, lane: Option<&str>, ports: &[String]) -> bool {
+        let (lanes, closed) = self.routes();
+        lane.is_some_and(|l| lanes.iter().any(|x| x == l)) || closed.iter().any(|p| ports.contains(p))
+    }
+
     /// The countries an outage, transit delay or price shock touches.
     pub fn countries(&self) -> &[String] {
         match &self.effect {
@@ -526,6 +594,9 @@ pub struct Network {
     supplier_load: crate::learn::Loads,
     /// Per finished part: its demand's season and trend (the level is in `demand`).
     demand_shape: Vec<Demand>,
+    /// The export's lanes and ports (for checking scenarios).
+    lane_ids: Vec<String>,
+    port_ids: Vec<String>,
 }
 
 /// The learned energy mechanisms, indexed for the simulation.
@@ -587,6 +658,8 @@ struct SiteLead {
     sigma: f64,
     /// The lane of its sourcing row, when given.
     lane: Option<String>,
+    /// The ports its lane passes.
+    ports: Vec<String>,
     /// Uncertainty of the learned median: the standard deviation of its log, from its
     /// 95% bootstrap interval (0 when not learned).
     median_sd_log: f64,
@@ -704,6 +777,7 @@ impl Network {
                         transit: lane.map(|l| l.transit_countries.clone()).unwrap_or_default(),
                         transit_days: lane.map_or(0.0, |l| l.planned_transit_days),
                         lane: lane.map(|l| l.lane_id.clone()),
+                        ports: lane.map(|l| l.via_port_ids.clone()).unwrap_or_default(),
                         median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
                         sigma: learned.map_or(0.25, |l| l.sigma_log),
                         holiday_days: learned.map_or(0.0, |l| l.holiday_days),
@@ -920,6 +994,19 @@ impl Network {
             productivity_extra: None,
             supplier_load: crate::learn::loads(export),
             demand_shape: demand.to_vec(),
+            lane_ids: export.lanes.iter().map(|l| l.lane_id.clone()).collect(),
+            port_ids: {
+                let mut p: Vec<String> = export
+                    .sites
+                    .iter()
+                    .filter(|s| s.site_type == "port")
+                    .map(|s| s.site_id.clone())
+                    .chain(export.lanes.iter().flat_map(|l| l.via_port_ids.iter().cloned()))
+                    .collect();
+                p.sort();
+                p.dedup();
+                p
+            },
         })
     }
 
@@ -1011,7 +1098,9 @@ impl Network {
                 let site = &self.sites[s];
                 let hit: Vec<&str> = events
                     .iter()
-                    .filter(|e| e.hits(&site.id, &site.country, &site.transit))
+                    .filter(|e| {
+                        e.hits(&site.id, &site.country, &site.transit) || e.closes(site.lane.as_deref(), &site.ports)
+                    })
                     .map(|e| e.id.as_str())
                     .collect();
                 let lane = match &site.lane {
@@ -1082,6 +1171,9 @@ impl Network {
         if e.duration_days < 0 {
             return Err("duration_days must not be negative".into());
         }
+        if e.duration.is_some_and(|d| !d.valid()) {
+            return Err("duration_days: min must not be negative, nor above mode and max".into());
+        }
         if !(0.0..=1.0).contains(&e.probability) {
             return Err("probability must lie in [0, 1]".into());
         }
@@ -1095,10 +1187,23 @@ impl Network {
             ));
         }
         match &e.effect {
-            Effect::Outage { countries, sites, ramp_days }
-                if (countries.is_empty() && sites.is_empty()) || *ramp_days < 0 =>
+            Effect::Outage { countries, sites, lanes, ports, ramp_days }
+                if (countries.is_empty() && sites.is_empty() && lanes.is_empty() && ports.is_empty())
+                    || *ramp_days < 0 =>
             {
-                Err("give countries or sites, and a non-negative ramp_days".into())
+                Err("give countries, sites, lanes or ports, and a non-negative ramp_days".into())
+            }
+            Effect::Outage { lanes, ports, .. }
+                if lanes.iter().any(|l| !self.lane_ids.contains(l))
+                    || ports.iter().any(|p| !self.port_ids.contains(p)) =>
+            {
+                match lanes.iter().find(|l| !self.lane_ids.contains(l)) {
+                    Some(l) => Err(format!("unknown lane {l:?}")),
+                    None => Err(format!(
+                        "unknown port {:?} (ports are sites of type port, or via_port_ids of lanes.csv)",
+                        ports.iter().find(|p| !self.port_ids.contains(p)).expect("found")
+                    )),
+                }
             }
             Effect::PriceShock { factor, .. } if !(factor.is_finite() && *factor >= 0.0) => {
                 Err("price_factor must be a non-negative number".into())
@@ -1271,13 +1376,23 @@ impl Network {
         for e in events {
             let (from, to) = (e.start.0, e.start.0 + e.duration_days);
             match &e.effect {
-                Effect::Outage { countries, sites, ramp_days } => {
+                Effect::Outage { countries, sites, ramp_days, .. } => {
                     let at_site = countries.contains(&s.country) || sites.contains(&s.id);
                     let on_lane = countries.iter().any(|c| s.transit.contains(c));
+                    let closed = e.closes(s.lane.as_deref(), &s.ports);
                     if at_site && ship + delay >= from && ship + delay < to {
                         // Shipping waits for the end, then half the ramp on average.
                         delay += to - (ship + delay) + ramp_days / 2;
+                    } else if closed {
+                        // A closed lane or port: goods on the road when it closes, or
+                        // shipped while it is closed, wait for it to open, then go on.
+                        let (a, b) = (ship + delay, arrival + delay);
+                        if b.min(to) > a.max(from) {
+                            delay += to - a.max(from);
+                        }
                     } else if on_lane && !at_site {
+                        // Crossing a country where the event is: slowed by the days of the
+                        // transit that fall into it.
                         let (a, b) = (ship + delay, arrival + delay);
                         let overlap = b.min(to) - a.max(from);
                         if overlap > 0 {
@@ -1321,7 +1436,11 @@ impl Network {
             let drawn = e.probability >= 1.0 || stream(sc.seed, run, 4, 0, i).uniform() < e.probability;
             let triggered = e.trigger.as_ref().is_none_or(|t| happened.iter().any(|h| h.id == *t));
             if drawn && triggered {
-                happened.push(e.clone());
+                let mut e = e.clone();
+                if let Some(d) = e.duration {
+                    e.duration_days = d.days(stream(sc.seed, run, 8, 0, i).uniform());
+                }
+                happened.push(e);
             }
         }
         let events = &happened[..];
@@ -2024,6 +2143,7 @@ mod tests {
                 to_site_id: "PLANT".into(),
                 mode: "road".into(),
                 transit_countries: vec![],
+                via_port_ids: vec![],
                 planned_transit_days: 2.0,
                 pos: Pos::default(),
             }],
@@ -2076,8 +2196,15 @@ mod tests {
                 id: "strike".into(),
                 start,
                 duration_days: days,
+                duration: None,
                 probability: 1.0,
-                effect: Effect::Outage { countries: vec!["PL".into()], sites: vec![], ramp_days: 0 },
+                effect: Effect::Outage {
+                    countries: vec!["PL".into()],
+                    sites: vec![],
+                    lanes: vec![],
+                    ports: vec![],
+                    ramp_days: 0,
+                },
                 trigger: None,
             }],
             actions: vec![],
@@ -2391,6 +2518,58 @@ mod tests {
         assert!(flat > 0.0 && (twice - 2.0 * flat).abs() <= 0.02 * flat, "{flat} {twice}");
     }
 
+    /// Lane and port closures hold the goods on the lane: closing the only lane, or the
+    /// port it passes, gives the same answers, and late lines; an unknown lane or port is refused.
+    #[test]
+    fn closed_lanes_and_ports_hold_goods() {
+        let mut export = single_export(60.0, Date::parse("2025-01-03").unwrap());
+        export.lanes[0].via_port_ids = vec!["PORT-X".into()];
+        let (lead, demand) = single_mechanisms();
+        let net = Network::new(&export, &[lead], &[demand], &[]).unwrap();
+        let mut sc = strike(21);
+        let closure = |lanes: &[&str], ports: &[&str]| Effect::Outage {
+            countries: vec![],
+            sites: vec![],
+            lanes: lanes.iter().map(|x| x.to_string()).collect(),
+            ports: ports.iter().map(|x| x.to_string()).collect(),
+            ramp_days: 0,
+        };
+        sc.events[0].effect = closure(&["L"], &[]);
+        let lane = net.simulate(&sc, Par::Seq).unwrap();
+        assert!(lane[1].1[0].late_orders > lane[0].1[0].late_orders, "{:?}", lane[1].1[0]);
+        sc.events[0].effect = closure(&[], &["PORT-X"]);
+        assert_eq!(net.simulate(&sc, Par::Seq).unwrap(), lane);
+        sc.events[0].effect = closure(&["L9"], &[]);
+        assert!(net.simulate(&sc, Par::Seq).unwrap_err().to_string().contains("unknown lane \"L9\""));
+        sc.events[0].effect = closure(&[], &["PORT-Y"]);
+        assert!(net.simulate(&sc, Par::Seq).unwrap_err().to_string().contains("unknown port \"PORT-Y\""));
+    }
+
+    /// Uncertain event lengths: the inverse distribution functions have the right means; a
+    /// length drawn from a single point is the fixed length; a drawn length varies between
+    /// runs and is the same in every variant of a run (common random numbers).
+    #[test]
+    fn uncertain_event_lengths_are_drawn_per_run() {
+        let mean =
+            |d: DurationDist| (0..10_000).map(|i| f64::from(d.days((f64::from(i) + 0.5) / 1e4))).sum::<f64>() / 1e4;
+        assert!((mean(DurationDist::Triangular { min: 7.0, mode: 14.0, max: 42.0 }) - 21.0).abs() < 0.05);
+        assert!((mean(DurationDist::Uniform { min: 10.0, max: 20.0 }) - 15.0).abs() < 0.05);
+        assert!(!DurationDist::Triangular { min: 7.0, mode: 5.0, max: 9.0 }.valid());
+        let net = single(60.0);
+        let mut sc = strike(14);
+        let fixed = net.simulate(&sc, Par::Seq).unwrap();
+        sc.events[0].duration = Some(DurationDist::Uniform { min: 14.0, max: 14.0 });
+        assert_eq!(net.simulate(&sc, Par::Seq).unwrap(), fixed);
+        sc.events[0].duration = Some(DurationDist::Triangular { min: 0.0, mode: 10.0, max: 28.0 });
+        sc.runs = 20;
+        sc.variants = vec![("a".into(), vec![]), ("b".into(), vec![])];
+        sc.compare_to = "a".into();
+        let out = net.simulate(&sc, Par::Seq).unwrap();
+        let late: Vec<f64> = out[1].1.iter().map(|k| k.late_orders).collect();
+        assert!(late.iter().any(|&l| l != late[0]), "{late:?}");
+        assert_eq!(out[1].1, out[2].1);
+    }
+
     /// An extra shift with `productivity = "learned"` runs at the learned Saturday
     /// productivity: the same answers as that number given; refused when none was learned.
     #[test]
@@ -2558,7 +2737,13 @@ mod tests {
         let net = single(95.0);
         let by_country = net.simulate(&strike(60), Par::Seq).unwrap();
         let mut sc = strike(60);
-        sc.events[0].effect = Effect::Outage { countries: vec![], sites: vec!["S-PL".into()], ramp_days: 0 };
+        sc.events[0].effect = Effect::Outage {
+            countries: vec![],
+            sites: vec!["S-PL".into()],
+            lanes: vec![],
+            ports: vec![],
+            ramp_days: 0,
+        };
         let by_site = net.simulate(&sc, Par::Seq).unwrap();
         assert_eq!(by_country, by_site);
         let shock = |factor: f64| {
@@ -2629,7 +2814,8 @@ mod tests {
         let mut sc = sc.clone();
         sc.events[0].start = Date(start.0 + 14);
         sc.events[0].duration_days = 60;
-        sc.events[0].effect = Effect::Outage { countries: vec!["PL".into()], sites: vec![], ramp_days: 0 };
+        sc.events[0].effect =
+            Effect::Outage { countries: vec!["PL".into()], sites: vec![], lanes: vec![], ports: vec![], ramp_days: 0 };
         sc.horizon_days = 60;
         sc.variants = vec![("nothing".into(), vec![]), ("stock".into(), vec!["stock".into()])];
         let out = net.simulate(&sc, Par::Seq).unwrap();
