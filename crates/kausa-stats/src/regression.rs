@@ -86,21 +86,9 @@ pub fn ols_fit(x: &[&[f64]], y: &[f64], intercept: bool) -> Result<OlsFit> {
         if norm <= 1e-12 * scale.max(f64::MIN_POSITIVE) {
             return Err(StatsError::Collinear { columns: (0..=j).collect() });
         }
-        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
-        let mut v: Vec<f64> = a[j][j..].to_vec();
-        v[0] -= alpha;
-        let vnorm2 = dot(&v, &v);
-        r_diag[j] = alpha;
-        for c in j + 1..k {
-            let f = 2.0 * dot(&v, &a[c][j..]) / vnorm2;
-            for (t, vi) in a[c][j..].iter_mut().zip(&v) {
-                *t -= f * vi;
-            }
-        }
-        let f = 2.0 * dot(&v, &b[j..]) / vnorm2;
-        for (t, vi) in b[j..].iter_mut().zip(&v) {
-            *t -= f * vi;
-        }
+        let (done, rest) = a.split_at_mut(j + 1);
+        let others = rest.iter_mut().map(|c| &mut c[j..]).chain(std::iter::once(&mut b[j..]));
+        r_diag[j] = householder(&done[j][j..], norm, others);
     }
     // Back substitution with R (diagonal r_diag, above it a[c][j] for c > j).
     let r = |row: usize, col: usize| if row == col { r_diag[row] } else { a[col][row] };
@@ -195,19 +183,27 @@ pub fn nested_ols(x: &[&[f64]]) -> Result<Vec<NestedFit>> {
         if norm <= 1e-12 * scale.max(f64::MIN_POSITIVE) {
             return Err(StatsError::Collinear { columns: (0..=j).collect() });
         }
-        let alpha = if a[j][j] > 0.0 { -norm } else { norm };
-        let mut v: Vec<f64> = a[j][j..].to_vec();
-        v[0] -= alpha;
-        let vnorm2 = dot(&v, &v);
-        r_diag[j] = alpha;
-        for col in a[j + 1..].iter_mut() {
-            let f = 2.0 * dot(&v, &col[j..]) / vnorm2;
-            for (t, vi) in col[j..].iter_mut().zip(&v) {
-                *t -= f * vi;
-            }
-        }
+        let (done, rest) = a.split_at_mut(j + 1);
+        r_diag[j] = householder(&done[j][j..], norm, rest.iter_mut().map(|c| &mut c[j..]));
     }
     Ok(fits)
+}
+
+/// One Householder step: the reflection that maps `pivot` (a column from the diagonal
+/// down, of norm `norm`) onto the first axis, applied to each slice of `rest` (the same
+/// rows of the later columns); returns the diagonal entry of R.
+fn householder<'a>(pivot: &[f64], norm: f64, rest: impl Iterator<Item = &'a mut [f64]>) -> f64 {
+    let alpha = if pivot[0] > 0.0 { -norm } else { norm };
+    let mut v: Vec<f64> = pivot.to_vec();
+    v[0] -= alpha;
+    let vnorm2 = dot(&v, &v);
+    for col in rest {
+        let f = 2.0 * dot(&v, col) / vnorm2;
+        for (t, vi) in col.iter_mut().zip(&v) {
+            *t -= f * vi;
+        }
+    }
+    alpha
 }
 
 /// A logistic regression fit: `P(t = 1 | x) = σ(intercept + coef·x)`.
