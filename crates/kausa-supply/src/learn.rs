@@ -104,12 +104,31 @@ impl Loads {
     /// The excess load `max(load − 1, 0)` of `site` on `day` (0 for an unknown site),
     /// with `extra` more ordered in the window (orders the history does not have).
     pub fn excess(&self, site: &str, day: i32, extra: f64) -> f64 {
-        let Some((orders, per_window)) = self.sites.get(site) else { return 0.0 };
-        let (a, b) = (orders.partition_point(|x| x.0 < day - LOAD_WINDOW), orders.partition_point(|x| x.0 < day));
-        if *per_window <= 0.0 {
+        self.of(site).map_or(0.0, |l| l.excess(day, extra))
+    }
+
+    /// One site's orders and mean per window.
+    pub fn of(&self, site: &str) -> Option<SiteLoad<'_>> {
+        self.sites.get(site).map(|(orders, per_window)| SiteLoad { orders, per_window: *per_window })
+    }
+}
+
+/// One site's history of orders, for its load.
+#[derive(Debug, Clone, Copy)]
+pub struct SiteLoad<'a> {
+    orders: &'a [(i32, f64)],
+    per_window: f64,
+}
+
+impl SiteLoad<'_> {
+    /// The excess load on `day` with `extra` more ordered in the window ([`Loads::excess`]).
+    pub fn excess(&self, day: i32, extra: f64) -> f64 {
+        if self.per_window <= 0.0 {
             return 0.0;
         }
-        ((orders[a..b].iter().map(|x| x.1).sum::<f64>() + extra) / per_window - 1.0).max(0.0)
+        let o = self.orders;
+        let (a, b) = (o.partition_point(|x| x.0 < day - LOAD_WINDOW), o.partition_point(|x| x.0 < day));
+        ((o[a..b].iter().map(|x| x.1).sum::<f64>() + extra) / self.per_window - 1.0).max(0.0)
     }
 }
 
@@ -230,11 +249,6 @@ fn bootstrap(values: &[f64], stat: impl Fn(&[f64]) -> f64, reps: usize, seed: u6
 /// Lead times per supplier site, from purchase-order lines with a receipt (the
 /// first receipt of a line), in supplier-site order.
 pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
-    let first_receipt: HashMap<(&str, &str), i32> = export.receipts.iter().fold(HashMap::new(), |mut m, r| {
-        let e = m.entry((r.po_id.as_str(), r.po_line.as_str())).or_insert(r.receipt_date.0);
-        *e = (*e).min(r.receipt_date.0);
-        m
-    });
     // Each site's holidays (of its country), sorted.
     let country: HashMap<&str, &str> = export.sites.iter().map(|s| (s.site_id.as_str(), s.country.as_str())).collect();
     let holidays_of = |site: &str| {
@@ -243,13 +257,26 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
         h.sort_unstable();
         h
     };
+    // Per line: (first date, first qty, last date, total qty, receipts).
+    let mut receipts: HashMap<(&str, &str), LineReceipts> = HashMap::new();
+    for r in &export.receipts {
+        let e = receipts.entry((r.po_id.as_str(), r.po_line.as_str())).or_insert((i32::MAX, 0.0, i32::MIN, 0.0, 0));
+        if r.receipt_date.0 < e.0 {
+            (e.0, e.1) = (r.receipt_date.0, r.qty_received);
+        } else if r.receipt_date.0 == e.0 {
+            e.1 += r.qty_received;
+        }
+        e.2 = e.2.max(r.receipt_date.0);
+        e.3 += r.qty_received;
+        e.4 += 1;
+    }
     // The load effect, pooled over the sites, from the lines away from holidays.
     let loads = loads(export);
     let mut holidays: HashMap<&str, Vec<i32>> = HashMap::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut lines: Vec<(usize, f64, f64)> = Vec::new();
     for po in &export.purchase_orders {
-        if let Some(&received) = first_receipt.get(&(po.po_id.as_str(), po.po_line.as_str())) {
+        if let Some(&(received, ..)) = receipts.get(&(po.po_id.as_str(), po.po_line.as_str())) {
             let site = po.supplier_site_id.as_str();
             let h = holidays.entry(site).or_insert_with(|| holidays_of(site));
             if !near_holiday(h, po.order_date.0) {
@@ -276,7 +303,7 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
     // Per site: load-adjusted days of lines placed away from holidays, near them, and the late count.
     let mut by_site: BTreeMap<&str, (Vec<f64>, Vec<f64>, usize)> = BTreeMap::new();
     for po in &export.purchase_orders {
-        if let Some(&received) = first_receipt.get(&(po.po_id.as_str(), po.po_line.as_str())) {
+        if let Some(&(received, ..)) = receipts.get(&(po.po_id.as_str(), po.po_line.as_str())) {
             let site = po.supplier_site_id.as_str();
             let x = loads.excess(site, po.order_date.0, 0.0);
             let days = (f64::from((received - po.order_date.0).max(0)).max(0.5) / (lambda * x).ln_1p().exp()).max(0.5);
@@ -337,7 +364,7 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
         })
         .collect::<Vec<LeadTime>>()
         .into_iter()
-        .map(|l| delivery_behaviour(export, l, seed))
+        .map(|l| delivery_behaviour(export, &receipts, l, seed))
         .collect()
 }
 
@@ -347,20 +374,12 @@ type LineReceipts = (i32, f64, i32, f64, usize);
 /// Adds a site's delivery behaviour to its lead time: how often a line comes in more
 /// than one receipt, how much the first brings and how long the rest takes, and how the
 /// first receipt relates to the first confirmed date.
-fn delivery_behaviour(export: &Export, mut lead: LeadTime, seed: u64) -> LeadTime {
-    // Per line: (first date, first qty, last date, total qty, receipts).
-    let mut receipts: HashMap<(&str, &str), LineReceipts> = HashMap::new();
-    for r in &export.receipts {
-        let e = receipts.entry((r.po_id.as_str(), r.po_line.as_str())).or_insert((i32::MAX, 0.0, i32::MIN, 0.0, 0));
-        if r.receipt_date.0 < e.0 {
-            (e.0, e.1) = (r.receipt_date.0, r.qty_received);
-        } else if r.receipt_date.0 == e.0 {
-            e.1 += r.qty_received;
-        }
-        e.2 = e.2.max(r.receipt_date.0);
-        e.3 += r.qty_received;
-        e.4 += 1;
-    }
+fn delivery_behaviour(
+    export: &Export,
+    receipts: &HashMap<(&str, &str), LineReceipts>,
+    mut lead: LeadTime,
+    seed: u64,
+) -> LeadTime {
     let (mut partial, mut first_shares, mut gaps, mut slips) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for po in export.purchase_orders.iter().filter(|po| po.supplier_site_id == lead.supplier_site_id) {
         let Some(&(first, first_qty, last, total, n)) = receipts.get(&(po.po_id.as_str(), po.po_line.as_str())) else {

@@ -25,8 +25,8 @@ pub use check::{Problem, Severity, check, unlearnable};
 pub use data::*;
 pub use energy::Energy;
 pub use learn::{
-    Demand, HOLIDAY_WINDOW, LOAD_WINDOW, LeadTime, Loads, Productivity, Scrap, demand, lead_times, loads, near_holiday,
-    productivity, scrap,
+    Demand, HOLIDAY_WINDOW, LOAD_WINDOW, LeadTime, Loads, Productivity, Scrap, SiteLoad, demand, lead_times, loads,
+    near_holiday, productivity, scrap,
 };
 
 #[cfg(test)]

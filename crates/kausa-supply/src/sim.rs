@@ -1460,12 +1460,43 @@ impl Network {
         let nf = self.finished.len();
         let np = self.purchased.len();
         let (start, end) = (sc.start.0, sc.start.0 + sc.horizon_days);
+        // Each finished part's season-and-trend factor on each day of the horizon.
+        let horizon = sc.horizon_days.max(0) as usize;
+        let months: Vec<usize> = (start..end).map(|day| Date(day).ymd().1 as usize - 1).collect();
+        let seasons: Vec<f64> = (0..nf)
+            .flat_map(|f| {
+                let d = &self.demand_shape[f];
+                if d.season.len() != 12 {
+                    return vec![1.0; horizon];
+                }
+                // The trend day by day: one exponential, then a constant step.
+                let step = (d.trend_per_year / 365.25).exp();
+                let mut trend = (d.trend_per_year * f64::from(start - d.level_day) / 365.25).exp();
+                months
+                    .iter()
+                    .map(|&m| {
+                        let v = d.season[m] * trend;
+                        trend *= step;
+                        v
+                    })
+                    .collect()
+            })
+            .collect();
+        let season_of = |f: usize, day: i32| seasons[f * horizon + (day - start) as usize];
         let mut stock = self.initial.clone();
         let mut fg_stock = self.initial_finished.clone();
         // Open purchase orders: (arrival day, part, qty).
         let mut pipeline: Vec<(i32, usize, f64)> = Vec::new();
-        // Per supplier site: the orders this run placed (day, quantity), for its load.
+        // Per supplier site: the orders this run placed (day, quantity), for its load, and
+        // the history's (for the start of the run).
         let mut placed: Vec<Vec<(i32, f64)>> = vec![Vec::new(); self.sites.len()];
+        let history: Vec<Option<crate::learn::SiteLoad<'_>>> =
+            self.sites.iter().map(|s| self.supplier_load.of(&s.id)).collect();
+        // Electricity is costed only when a shock, a hedge or an extra shift can change it.
+        let energy = self.energy.as_ref().filter(|_| {
+            events.iter().any(|e| matches!(e.effect, Effect::EnergyPrice { .. }))
+                || actions.iter().any(|a| matches!(a, Action::AddShift { .. } | Action::HedgeEnergy { .. }))
+        });
         // Open sales lines per finished part: (promised day, qty left, qty ordered, value per unit, on time so far).
         let mut open: Vec<std::collections::VecDeque<OpenLine>> = vec![Default::default(); nf];
         let mut order: Vec<usize> = Vec::new();
@@ -1550,7 +1581,7 @@ impl Network {
             if workday {
                 for f in 0..nf {
                     let mut rng = stream(sc.seed, run, 1, day, f);
-                    let season = self.demand_shape[f].factor(day);
+                    let season = season_of(f, day);
                     let (m, sd) = (demand_mean[f] * season, self.demand[f].1 * season);
                     let factor: f64 = events
                         .iter()
@@ -1634,7 +1665,7 @@ impl Network {
             }
             // Electricity: a shock makes the unhedged share of each work centre's use dearer;
             // extra shifts use electricity at the market price.
-            if let Some(en) = &self.energy {
+            if let Some(en) = energy {
                 for (w, (_, plant, _)) in self.wcs.iter().enumerate() {
                     let Some(m) = en.plant_market[*plant] else { continue };
                     let (base, rate) = en.use_per_wc[w];
@@ -1691,7 +1722,7 @@ impl Network {
                 let backlog: f64 = open[f].iter().map(|l| l.1).sum();
                 urgent[f] = (backlog - fg_stock[f]).max(0.0);
                 let ahead = extra_days(actions, day, &self.finished[f], true);
-                let daily = self.demand[f].0 * self.demand_shape[f].factor(day);
+                let daily = self.demand[f].0 * season_of(f, day);
                 want[f] = (backlog + (5.0 + ahead) * daily - fg_stock[f]).max(0.0);
             }
             let buffer: Vec<f64> = (0..nf).map(|f| want[f] - urgent[f]).collect();
@@ -1888,8 +1919,14 @@ impl Network {
                         // The site's load: what it was ordered in the window before today,
                         // the history's orders and this run's.
                         let window = day - crate::learn::LOAD_WINDOW;
-                        let extra: f64 = placed[s].iter().filter(|o| o.0 >= window && o.0 < day).map(|o| o.1).sum();
-                        let load = 1.0 + site.load_effect * self.supplier_load.excess(&site.id, day, extra);
+                        let extra: f64 = placed[s]
+                            .iter()
+                            .rev()
+                            .take_while(|o| o.0 >= window)
+                            .filter(|o| o.0 < day)
+                            .map(|o| o.1)
+                            .sum();
+                        let load = 1.0 + site.load_effect * history[s].map_or(0.0, |h| h.excess(day, extra));
                         let mut days = site.draw(day, &mut rng, lead_factor[s] * load);
                         let ship = day + (days - site.transit_days as i32).max(0);
                         for a in actions {
@@ -1909,8 +1946,8 @@ impl Network {
                         let delay = self.delay(events, s, ship, arrive);
                         // A partial delivery: the first share at the lead time, the rest a
                         // learned gap later (the site's learned share of lines; own stream).
-                        let mut split = stream(sc.seed, run, 7, day, p * 1000 + s);
-                        if site.partial_share > 0.0 && split.uniform() < site.partial_share {
+                        // (The order's own stream, after its lead-time draw.)
+                        if site.partial_share > 0.0 && rng.uniform() < site.partial_share {
                             let first = (q * site.first_share).round().clamp(0.0, q);
                             pipeline.push((arrive + delay, p, first));
                             pipeline.push((arrive + delay + site.partial_gap_days.round() as i32, p, q - first));
