@@ -197,6 +197,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         "median_interval": [l.median_interval.0, l.median_interval.1], "sigma_log": l.sigma_log,
                         "p90_days": l.p90_days, "planned_days": l.planned_days, "late_share": l.late_share,
                         "holiday_days": l.holiday_days, "holiday_lines": l.holiday_lines,
+                        "transit_lines": l.transit_lines, "transit_median_days": l.transit_median_days,
+                        "transit_interval": [l.transit_interval.0, l.transit_interval.1],
                         "load_effect": l.load_effect, "load_effect_interval": [l.load_effect_interval.0, l.load_effect_interval.1],
                         "partial_share": l.partial_share, "partial_interval": [l.partial_interval.0, l.partial_interval.1],
                         "first_share": l.first_share, "partial_gap_days": l.partial_gap_days,
@@ -257,16 +259,32 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     kausa_supply::LOAD_WINDOW
                 );
             }
-            if leads.iter().any(|l| l.partial_share > 0.0 || l.confirmed_lines > 0) {
+            if leads.iter().any(|l| l.partial_share > 0.0 || l.confirmed_lines > 0 || l.transit_lines > 0) {
                 println!("Delivery behaviour (95% bootstrap intervals over lines)");
                 println!(
-                    "  {:<12} {:>8} {:>15} {:>11} {:>9} {:>17} {:>14}",
-                    "site", "partial", "interval", "first part", "rest in", "receipt vs conf.", "late vs conf."
+                    "  {:<12} {:>16} {:>8} {:>15} {:>11} {:>9} {:>17} {:>14}",
+                    "site",
+                    "lane transit",
+                    "partial",
+                    "interval",
+                    "first part",
+                    "rest in",
+                    "receipt vs conf.",
+                    "late vs conf."
                 );
                 for l in &leads {
+                    let transit = if l.transit_lines > 0 {
+                        format!(
+                            "{:.0} d [{:.0}, {:.0}]",
+                            l.transit_median_days, l.transit_interval.0, l.transit_interval.1
+                        )
+                    } else {
+                        "—".to_string()
+                    };
                     println!(
-                        "  {:<12} {:>7.1}% {:>15} {:>10.0}% {:>7.0} d {:>17} {:>13.0}%",
+                        "  {:<12} {:>16} {:>7.1}% {:>15} {:>10.0}% {:>7.0} d {:>17} {:>13.0}%",
                         l.supplier_site_id,
+                        transit,
                         100.0 * l.partial_share,
                         format!("[{:.1}%, {:.1}%]", 100.0 * l.partial_interval.0, 100.0 * l.partial_interval.1),
                         100.0 * l.first_share,

@@ -787,6 +787,15 @@ fn learned_mechanisms_recover_the_full_example_truth() {
             _ => {}
         }
     }
+    // Lane transits from ship dates: each within 10% and a day of its planned transit (the
+    // generator's median).
+    for l in v["lead_times"].as_array().unwrap() {
+        let site = l["supplier_site"].as_str().unwrap();
+        let want = num(&truth["supplier_site"][site]["planned_transit_days"]);
+        let got = l["transit_median_days"].as_f64().unwrap();
+        assert!(l["transit_lines"].as_u64().unwrap() > 100, "{site}: {l}");
+        assert!((got - want).abs() <= 0.1 * want + 1.0, "{site}: transit {got} vs {want}");
+    }
     for (c, (sum, want, n)) in &by_country {
         let got = sum / *n as f64;
         assert!((got - want).abs() <= 0.03, "{c}: partial share {got} vs {want}");

@@ -424,6 +424,7 @@ pub fn read_export(dir: &Path) -> Result<Export> {
             Ok(Receipt {
                 po_id: r.text("po_id")?,
                 po_line: r.text("po_line")?,
+                ship_date: r.opt_date("ship_date")?,
                 receipt_date: r.date("receipt_date")?,
                 qty_received: r.num("qty_received")?,
                 pos: r.pos(),

@@ -293,6 +293,8 @@ pub struct Receipt {
     pub po_id: String,
     /// Line.
     pub po_line: String,
+    /// When the supplier shipped it, when the export has it.
+    pub ship_date: Option<Date>,
     /// When received.
     pub receipt_date: Date,
     /// Quantity received.

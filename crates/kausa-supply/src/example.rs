@@ -1003,6 +1003,9 @@ pub fn full(seed: u64) -> Vec<File> {
         "po_id,po_line,schedule_line,part_id,supplier_site_id,plant_id,lane_id,order_date,requested_date,first_confirmed_date,qty,unit_price,status",
     );
     let mut split_rng = Rng::seed_from_u64(seed ^ 0x0e1e_5b17);
+    // Receipts carry their ship date (the lane's share of the line's lead time back from the receipt).
+    tables.receipts =
+        Csv::new("po_receipts", "po_id,po_line,receipt_id,ship_date,receipt_date,qty_received,qty_rejected");
     let mut price_rng = Rng::seed_from_u64(seed ^ 0x0e1e_c7e5);
     // Order quantities first (they follow the season of demand), so that each line's
     // load — its site's orders of the 28 days before, over the site's mean for 28 days —
@@ -1061,6 +1064,10 @@ pub fn full(seed: u64) -> Vec<File> {
                 let requested = Date(order.0 + (site.base + site.transit_days + 2.0) as i32);
                 let received = Date(order.0 + lead as i32);
                 let status = if received.0 < end.0 { "closed" } else { "open" };
+                // The line's lead time split between the supplier and the lane in proportion
+                // to base days and planned transit.
+                let transit = (lead * site.transit_days / (site.transit_days + site.base)).round() as i32;
+                let ship_of = |receipt: Date| Date((receipt.0 - transit).max(order.0));
                 row!(
                     tables.pos,
                     po,
@@ -1082,13 +1089,17 @@ pub fn full(seed: u64) -> Vec<File> {
                     let gap = FULL_PARTIAL_GAP.0
                         + split_rng.index((FULL_PARTIAL_GAP.1 - FULL_PARTIAL_GAP.0 + 1) as u64) as i32;
                     if received.0 < end.0 {
-                        row!(tables.receipts, po, 10, format!("R{po_n:07}"), received, first, 0);
+                        let shipped = ship_of(received);
+                        row!(tables.receipts, po, 10, format!("R{po_n:07}"), shipped, received, first, 0);
                     }
                     if received.0 + gap < end.0 {
-                        row!(tables.receipts, po, 10, format!("R{po_n:07}B"), Date(received.0 + gap), qty - first, 0);
+                        let second = Date(received.0 + gap);
+                        let shipped = ship_of(second);
+                        row!(tables.receipts, po, 10, format!("R{po_n:07}B"), shipped, second, qty - first, 0);
                     }
                 } else if received.0 < end.0 {
-                    row!(tables.receipts, po, 10, format!("R{po_n:07}"), received, qty, 0);
+                    let shipped = ship_of(received);
+                    row!(tables.receipts, po, 10, format!("R{po_n:07}"), shipped, received, qty, 0);
                 }
             }
         }
@@ -1222,6 +1233,7 @@ pub fn full(seed: u64) -> Vec<File> {
          # Weekly demand of a finished part: round(base * season * 1.03^years * U(0.75, 1.25)), season 1.25 in Q4, 0.7 in August,\n\
          #   split into 3-10 lines promised 14 days after the order.\n\
          # Scrap share of a production order: 4% x U(0, 1), plus 1.5 points on Saturday shifts.\n\
+         # Ship dates: the receipt date less the line's lead time x planned transit / (planned transit + base days), rounded.\n\
          # Deliveries: a line comes in two receipts with the site's partial share (PL 0.2, CN 0.15, IT 0.1, CZ 0.08, DE 0.03),\n\
          #   the first with U(0.5, 0.8) of the quantity, the rest 3-10 days later; the first confirmed date is the order date\n\
          #   plus transit, base days and confirm_bias_days.\n\

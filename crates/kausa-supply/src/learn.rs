@@ -47,6 +47,15 @@ pub struct LeadTime {
     /// 95% bootstrap interval of `load_effect` (over lines).
     #[serde(default)]
     pub load_effect_interval: (f64, f64),
+    /// Receipts with a ship date, on the site's lane.
+    #[serde(default)]
+    pub transit_lines: usize,
+    /// Median days from ship date to receipt: the lane's learned transit (0 without ship dates).
+    #[serde(default)]
+    pub transit_median_days: f64,
+    /// 95% bootstrap interval of that median.
+    #[serde(default)]
+    pub transit_interval: (f64, f64),
     /// Share of received lines delivered in more than one receipt (partial deliveries).
     #[serde(default)]
     pub partial_share: f64,
@@ -275,6 +284,8 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
     let mut holidays: HashMap<&str, Vec<i32>> = HashMap::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut lines: Vec<(usize, f64, f64)> = Vec::new();
+    // Lines under normal conditions (away from holidays, no excess load): the lanes' transit.
+    let mut normal: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for po in &export.purchase_orders {
         if let Some(&(received, ..)) = receipts.get(&(po.po_id.as_str(), po.po_line.as_str())) {
             let site = po.supplier_site_id.as_str();
@@ -283,7 +294,11 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
                 let n = index.len();
                 let s = *index.entry(site).or_insert(n);
                 let days = f64::from((received - po.order_date.0).max(0)).max(0.5);
-                lines.push((s, days.ln(), loads.excess(site, po.order_date.0, 0.0)));
+                let x = loads.excess(site, po.order_date.0, 0.0);
+                lines.push((s, days.ln(), x));
+                if x == 0.0 {
+                    normal.insert((po.po_id.as_str(), po.po_line.as_str()));
+                }
             }
         }
     }
@@ -364,7 +379,7 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
         })
         .collect::<Vec<LeadTime>>()
         .into_iter()
-        .map(|l| delivery_behaviour(export, &receipts, l, seed))
+        .map(|l| delivery_behaviour(export, &receipts, &normal, l, seed))
         .collect()
 }
 
@@ -377,10 +392,26 @@ type LineReceipts = (i32, f64, i32, f64, usize);
 fn delivery_behaviour(
     export: &Export,
     receipts: &HashMap<(&str, &str), LineReceipts>,
+    normal: &std::collections::HashSet<(&str, &str)>,
     mut lead: LeadTime,
     seed: u64,
 ) -> LeadTime {
     let (mut partial, mut first_shares, mut gaps, mut slips) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    // The lane: days from shipping to receiving, of every receipt with a ship date on a
+    // line placed under normal conditions (away from holidays, no excess load).
+    let lines: std::collections::HashSet<(&str, &str)> = export
+        .purchase_orders
+        .iter()
+        .filter(|po| po.supplier_site_id == lead.supplier_site_id)
+        .map(|po| (po.po_id.as_str(), po.po_line.as_str()))
+        .filter(|key| normal.contains(key))
+        .collect();
+    let transits: Vec<f64> = export
+        .receipts
+        .iter()
+        .filter(|r| lines.contains(&(r.po_id.as_str(), r.po_line.as_str())))
+        .filter_map(|r| r.ship_date.map(|s| f64::from((r.receipt_date.0 - s.0).max(0))))
+        .collect();
     for po in export.purchase_orders.iter().filter(|po| po.supplier_site_id == lead.supplier_site_id) {
         let Some(&(first, first_qty, last, total, n)) = receipts.get(&(po.po_id.as_str(), po.po_line.as_str())) else {
             continue;
@@ -398,6 +429,11 @@ fn delivery_behaviour(
     let mean = |v: &[f64]| if v.is_empty() { 0.0 } else { v.iter().sum::<f64>() / v.len() as f64 };
     let median = |v: &[f64]| if v.is_empty() { 0.0 } else { quantile(&sorted(v.to_vec()), 0.5) };
     let key = lead.supplier_site_id.bytes().fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
+    lead.transit_lines = transits.len();
+    lead.transit_median_days = median(&transits);
+    if !transits.is_empty() {
+        lead.transit_interval = bootstrap(&transits, |v| median(v), 200, seed ^ key ^ 0x7a45);
+    }
     lead.partial_share = mean(&partial);
     if !partial.is_empty() {
         lead.partial_interval = bootstrap(&partial, |v| mean(v), 200, seed ^ key ^ 0x9a27);

@@ -775,7 +775,11 @@ impl Network {
                         id: s.supplier_site_id.clone(),
                         country: country.get(s.supplier_site_id.as_str()).unwrap_or(&"").to_string(),
                         transit: lane.map(|l| l.transit_countries.clone()).unwrap_or_default(),
-                        transit_days: lane.map_or(0.0, |l| l.planned_transit_days),
+                        // The lane's learned transit (from ship dates), else its planned one.
+                        transit_days: learned
+                            .filter(|l| l.transit_lines > 0)
+                            .map(|l| l.transit_median_days)
+                            .unwrap_or_else(|| lane.map_or(0.0, |l| l.planned_transit_days)),
                         lane: lane.map(|l| l.lane_id.clone()),
                         ports: lane.map(|l| l.via_port_ids.clone()).unwrap_or_default(),
                         median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
@@ -2514,6 +2518,7 @@ mod tests {
             export.receipts.push(crate::data::Receipt {
                 po_id: po,
                 po_line: "10".into(),
+                ship_date: None,
                 receipt_date: Date(order.0 + 5),
                 qty_received: 50.0,
                 pos: Pos::default(),
