@@ -199,6 +199,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         "holiday_days": l.holiday_days, "holiday_lines": l.holiday_lines,
                         "transit_lines": l.transit_lines, "transit_median_days": l.transit_median_days,
                         "transit_interval": [l.transit_interval.0, l.transit_interval.1],
+                        "month_factors": l.month_factors,
+                        "month_intervals": l.month_intervals.iter().map(|i| [i.0, i.1]).collect::<Vec<_>>(),
                         "load_effect": l.load_effect, "load_effect_interval": [l.load_effect_interval.0, l.load_effect_interval.1],
                         "partial_share": l.partial_share, "partial_interval": [l.partial_interval.0, l.partial_interval.1],
                         "first_share": l.first_share, "partial_gap_days": l.partial_gap_days,
@@ -257,6 +259,12 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     l.load_effect_interval.0,
                     l.load_effect_interval.1,
                     kausa_supply::LOAD_WINDOW
+                );
+            }
+            if let Some(l) = leads.first().filter(|l| l.month_factors.len() == 12) {
+                println!(
+                    "  Month of the order (lead-time factor, Jan-Dec, pooled, net of load and holidays): {}",
+                    l.month_factors.iter().map(|f| format!("{f:.2}")).collect::<Vec<_>>().join(" ")
                 );
             }
             if leads.iter().any(|l| l.partial_share > 0.0 || l.confirmed_lines > 0 || l.transit_lines > 0) {

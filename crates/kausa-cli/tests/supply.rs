@@ -718,6 +718,10 @@ fn learned_mechanisms_recover_the_full_example_truth() {
     let (got, want) = (l["load_effect"].as_f64().unwrap(), num(&truth["load_effect"]));
     assert!((got - want).abs() <= 0.15 * want, "load effect {got} vs {want}");
     assert!(l["load_effect_interval"][0].as_f64().unwrap() > 0.0, "{l}");
+    // No month of the order changes the generator's lead times: every factor within 5% of 1.
+    let months = l["month_factors"].as_array().unwrap();
+    assert_eq!(months.len(), 12);
+    assert!(months.iter().all(|f| (f.as_f64().unwrap() - 1.0).abs() < 0.05), "{months:?}");
     // Demand: base × season (1.25 in Q4, 0.7 in August, 1 otherwise) × 1.03 per year since
     // January 2022. Learned: monthly factors of mean 1 (truth: the season over its mean
     // 1.0375), the trend, and each part's level net of season at the last week (2024-12):

@@ -47,6 +47,14 @@ pub struct LeadTime {
     /// 95% bootstrap interval of `load_effect` (over lines).
     #[serde(default)]
     pub load_effect_interval: (f64, f64),
+    /// The lead time's factor by month of the order (January first), pooled over the sites,
+    /// net of the load and of holidays; 1 for a month whose interval holds 1; empty with
+    /// less than two years of history.
+    #[serde(default)]
+    pub month_factors: Vec<f64>,
+    /// 95% intervals of the month factors.
+    #[serde(default)]
+    pub month_intervals: Vec<(f64, f64)>,
     /// Receipts with a ship date, on the site's lane.
     #[serde(default)]
     pub transit_lines: usize,
@@ -284,6 +292,7 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
     let mut holidays: HashMap<&str, Vec<i32>> = HashMap::new();
     let mut index: HashMap<&str, usize> = HashMap::new();
     let mut lines: Vec<(usize, f64, f64)> = Vec::new();
+    let mut months: Vec<usize> = Vec::new();
     // Lines under normal conditions (away from holidays, no excess load): the lanes' transit.
     let mut normal: std::collections::HashSet<(&str, &str)> = std::collections::HashSet::new();
     for po in &export.purchase_orders {
@@ -296,6 +305,7 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
                 let days = f64::from((received - po.order_date.0).max(0)).max(0.5);
                 let x = loads.excess(site, po.order_date.0, 0.0);
                 lines.push((s, days.ln(), x));
+                months.push(po.order_date.ymd().1 as usize - 1);
                 if x == 0.0 {
                     normal.insert((po.po_id.as_str(), po.po_line.as_str()));
                 }
@@ -315,13 +325,52 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
         reps.sort_by(f64::total_cmp);
         if reps.is_empty() { (lambda, lambda) } else { (quantile(&reps, 0.025), quantile(&reps, 0.975)) }
     };
-    // Per site: load-adjusted days of lines placed away from holidays, near them, and the late count.
+    // An effect the data cannot tell from none (its interval reaches 0) is not applied.
+    let lambda = if lambda_interval.0 > 0.0 { lambda } else { 0.0 };
+    // The month of the order: the pooled effect on log-days net of each site's level and of
+    // the load (lines away from holidays); 1 for a month with fewer than 30 lines.
+    let (month_factors, month_intervals) = {
+        let r: Vec<f64> = lines.iter().map(|&(_, ln_days, x)| ln_days - (lambda * x).ln_1p()).collect();
+        let (mut sum, mut n) = (vec![0.0; index.len()], vec![0.0; index.len()]);
+        for (l, r) in lines.iter().zip(&r) {
+            sum[l.0] += r;
+            n[l.0] += 1.0;
+        }
+        let mut by_month: Vec<Vec<f64>> = vec![Vec::new(); 12];
+        for ((l, r), &m) in lines.iter().zip(&r).zip(&months) {
+            by_month[m].push(r - sum[l.0] / n[l.0]);
+        }
+        let effect = |v: &[f64]| {
+            if v.len() < 30 {
+                return (1.0, (1.0, 1.0));
+            }
+            let k = v.len() as f64;
+            let m = v.iter().sum::<f64>() / k;
+            let se = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (k - 1.0)).sqrt() / k.sqrt();
+            let interval = ((m - 1.96 * se).exp(), (m + 1.96 * se).exp());
+            // A month the data cannot tell from the others (its interval holds 1) keeps 1.
+            (if interval.0 > 1.0 || interval.1 < 1.0 { m.exp() } else { 1.0 }, interval)
+        };
+        let all: Vec<(f64, (f64, f64))> = by_month.iter().map(|v| effect(v)).collect();
+        // With less than two years a month cannot be told from a drift over the year.
+        let first = export.purchase_orders.iter().map(|p| p.order_date.0).min().unwrap_or(0);
+        let last = export.purchase_orders.iter().map(|p| p.order_date.0).max().unwrap_or(0);
+        if lines.is_empty() || last - first < 730 {
+            (Vec::new(), Vec::new())
+        } else {
+            (all.iter().map(|x| x.0).collect::<Vec<f64>>(), all.iter().map(|x| x.1).collect::<Vec<(f64, f64)>>())
+        }
+    };
+    let month_of = |day: i32| month_factors.get(crate::data::Date(day).ymd().1 as usize - 1).copied().unwrap_or(1.0);
+    // Per site: load- and month-adjusted days of lines placed away from holidays, near them, and the late count.
     let mut by_site: BTreeMap<&str, (Vec<f64>, Vec<f64>, usize)> = BTreeMap::new();
     for po in &export.purchase_orders {
         if let Some(&(received, ..)) = receipts.get(&(po.po_id.as_str(), po.po_line.as_str())) {
             let site = po.supplier_site_id.as_str();
             let x = loads.excess(site, po.order_date.0, 0.0);
-            let days = (f64::from((received - po.order_date.0).max(0)).max(0.5) / (lambda * x).ln_1p().exp()).max(0.5);
+            let days = (f64::from((received - po.order_date.0).max(0)).max(0.5)
+                / ((lambda * x).ln_1p().exp() * month_of(po.order_date.0)))
+            .max(0.5);
             let h = holidays.entry(site).or_insert_with(|| holidays_of(site));
             let e = by_site.entry(site).or_default();
             if near_holiday(h, po.order_date.0) {
@@ -374,6 +423,8 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
                 late_share: late as f64 / (days.len() + near.len()) as f64,
                 load_effect: lambda,
                 load_effect_interval: lambda_interval,
+                month_factors: month_factors.clone(),
+                month_intervals: month_intervals.clone(),
                 ..LeadTime::default()
             }
         })

@@ -668,6 +668,8 @@ struct SiteLead {
     holidays: Vec<i32>,
     /// How the lead time grows with the site's excess load.
     load_effect: f64,
+    /// The lead time's factor by month of the order (empty: none).
+    month_factors: Vec<f64>,
     /// Share of lines delivered in two parts, the first part's share, the days between.
     partial_share: f64,
     first_share: f64,
@@ -786,6 +788,7 @@ impl Network {
                         sigma: learned.map_or(0.25, |l| l.sigma_log),
                         holiday_days: learned.map_or(0.0, |l| l.holiday_days),
                         load_effect: learned.map_or(0.0, |l| l.load_effect),
+                        month_factors: learned.map_or_else(Vec::new, |l| l.month_factors.clone()),
                         partial_share: learned.map_or(0.0, |l| l.partial_share),
                         first_share: learned.map_or(1.0, |l| l.first_share),
                         partial_gap_days: learned.map_or(0.0, |l| l.partial_gap_days),
@@ -1930,7 +1933,8 @@ impl Network {
                             .filter(|o| o.0 < day)
                             .map(|o| o.1)
                             .sum();
-                        let load = 1.0 + site.load_effect * history[s].map_or(0.0, |h| h.excess(day, extra));
+                        let load = (1.0 + site.load_effect * history[s].map_or(0.0, |h| h.excess(day, extra)))
+                            * site.month_factors.get(months[(day - start) as usize]).copied().unwrap_or(1.0);
                         let mut days = site.draw(day, &mut rng, lead_factor[s] * load);
                         let ship = day + (days - site.transit_days as i32).max(0);
                         for a in actions {
@@ -2536,6 +2540,23 @@ mod tests {
         sc.events[0].duration_days = 56;
         sc.events[0].effect = Effect::Demand { parts: vec![], factor: 2.0 };
         assert!(late(&with(2.0), &sc) > late(&with(0.0), &sc));
+    }
+
+    /// The month of an order scales its lead time: January orders taking three times as long
+    /// make a tight network late more often than no month effect.
+    #[test]
+    fn the_month_of_an_order_scales_its_lead_time() {
+        let export = single_export(20.0, Date::parse("2025-01-03").unwrap());
+        let (lead, demand) = single_mechanisms();
+        let with = |factors: Vec<f64>| {
+            let lead = LeadTime { month_factors: factors, ..lead.clone() };
+            Network::new(&export, &[lead], std::slice::from_ref(&demand), &[]).unwrap()
+        };
+        let sc = strike(0);
+        let late = |net: &Network| net.simulate(&sc, Par::Seq).unwrap()[0].1[0].late_orders;
+        let slow_january = [3.0].into_iter().chain(std::iter::repeat_n(1.0, 11)).collect();
+        assert_eq!(late(&with(vec![1.0; 12])), late(&with(Vec::new())));
+        assert!(late(&with(slow_january)) > late(&with(Vec::new())));
     }
 
     /// Demand follows its learned season: a January twice the other months ships twice as
