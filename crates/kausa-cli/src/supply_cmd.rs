@@ -252,6 +252,14 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     holiday(l)
                 );
             }
+            if let Some(l) = leads.first().filter(|l| l.load_effect == 0.0 && l.load_effect_interval.1 > 0.0) {
+                println!(
+                    "  Load: no effect of a site's orders of the last {} days on its lead times that the data can tell from none (interval [{:.2}, {:.2}]): not applied",
+                    kausa_supply::LOAD_WINDOW,
+                    l.load_effect_interval.0,
+                    l.load_effect_interval.1
+                );
+            }
             if let Some(l) = leads.first().filter(|l| l.load_effect > 0.0) {
                 println!(
                     "  Load: lead times grow by {:.2} [{:.2}, {:.2}] x the excess of a site's orders of the last {} days over its mean (pooled over the sites; medians above are at normal load)",
