@@ -34,6 +34,10 @@ fn error(out: &mut Vec<Problem>, pos: &Pos, code: &'static str, message: String)
     out.push(Problem { severity: Severity::Error, pos: pos.clone(), code, message });
 }
 
+fn warning(out: &mut Vec<Problem>, pos: &Pos, code: &'static str, message: String) {
+    out.push(Problem { severity: Severity::Warning, pos: pos.clone(), code, message });
+}
+
 fn unknown(out: &mut Vec<Problem>, pos: &Pos, what: &str, id: &str, known: &HashSet<&str>) {
     if !known.contains(id) {
         error(out, pos, "unknown_id", format!("unknown {what} {id:?}"));
@@ -118,12 +122,12 @@ pub fn check(export: &Export) -> Vec<Problem> {
         if !crate::data::is_country_code(&r.country) {
             error(&mut out, &r.pos, "unknown_id", format!("{:?} is not an ISO 3166 country code", r.country));
         } else if !countries.contains(r.country.as_str()) {
-            out.push(Problem {
-                severity: Severity::Warning,
-                pos: r.pos.clone(),
-                code: "unused_holiday",
-                message: format!("no site is in {:?}: the holiday changes nothing", r.country),
-            });
+            warning(
+                &mut out,
+                &r.pos,
+                "unused_holiday",
+                format!("no site is in {:?}: the holiday changes nothing", r.country),
+            );
         }
     }
     // Energy: metered plants and work centres exist, prices and use are not negative,
@@ -139,15 +143,15 @@ pub fn check(export: &Export) -> Vec<Problem> {
     }
     for r in &export.energy_prices {
         if r.price_eur_per_mwh < 0.0 {
-            out.push(Problem {
-                severity: Severity::Warning,
-                pos: r.pos.clone(),
-                code: "negative_price",
-                message: format!(
+            warning(
+                &mut out,
+                &r.pos,
+                "negative_price",
+                format!(
                     "{} costs {} EUR/MWh on {}: negative prices happen, but check it",
                     r.market, r.price_eur_per_mwh, r.date
                 ),
-            });
+            );
         }
     }
     for r in &export.energy_contracts {
@@ -169,15 +173,15 @@ pub fn check(export: &Export) -> Vec<Problem> {
         for s in export.sites.iter().filter(|s| s.site_type == "plant") {
             let market = s.market();
             if !priced.contains(market.as_str()) {
-                out.push(Problem {
-                    severity: Severity::Warning,
-                    pos: s.pos.clone(),
-                    code: "unpriced_market",
-                    message: format!(
+                warning(
+                    &mut out,
+                    &s.pos,
+                    "unpriced_market",
+                    format!(
                         "plant {} buys from the electricity market {market:?}, which energy_prices.csv does not price: its energy is not costed",
                         s.site_id
                     ),
-                });
+                );
             }
         }
     }
@@ -288,12 +292,12 @@ pub fn check(export: &Export) -> Vec<Problem> {
     quotas.sort_by_key(|(_, (_, pos))| pos.line);
     for ((part, plant), (sum, pos)) in quotas {
         if (sum - 1.0).abs() > 0.01 {
-            out.push(Problem {
-                severity: Severity::Warning,
-                pos: pos.clone(),
-                code: "quota_sum",
-                message: format!("quota shares of {part:?} for {plant:?} add up to {sum:.3}, not 1"),
-            });
+            warning(
+                &mut out,
+                pos,
+                "quota_sum",
+                format!("quota shares of {part:?} for {plant:?} add up to {sum:.3}, not 1"),
+            );
         }
     }
     // Made parts without a routing.
@@ -306,14 +310,14 @@ pub fn check(export: &Export) -> Vec<Problem> {
     made.sort_by_key(|m| m.2.line);
     for (plant, part, pos) in made {
         if !routed.contains(&(plant, part)) && reported.insert((plant, part)) {
-            out.push(Problem {
-                severity: Severity::Warning,
-                pos: pos.clone(),
-                code: "no_routing",
-                message: format!(
+            warning(
+                &mut out,
+                pos,
+                "no_routing",
+                format!(
                     "{part:?} is assembled in {plant:?} (bom.csv) but has no routing: its capacity is not modelled"
                 ),
-            });
+            );
         }
     }
     bom_cycles(export, &mut out);

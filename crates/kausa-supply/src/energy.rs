@@ -130,11 +130,6 @@ impl Energy {
     pub fn is_empty(&self) -> bool {
         self.markets.is_empty()
     }
-
-    /// The baseline price of a market.
-    pub fn baseline(&self, market: &str) -> Option<f64> {
-        self.markets.iter().find(|m| m.market == market).map(|m| m.baseline_eur_per_mwh)
-    }
 }
 
 /// Least squares of `y` on `x` with an intercept: (intercept, slope, slope's standard
