@@ -48,8 +48,8 @@ pub struct LeadTime {
     #[serde(default)]
     pub load_effect_interval: (f64, f64),
     /// The lead time's factor by month of the order (January first), pooled over the sites,
-    /// net of the load and of holidays; 1 for a month whose interval holds 1; empty with
-    /// less than two years of history.
+    /// net of the load and of holidays, relative to the median month; 1 for a month whose
+    /// interval holds 1; empty with less than two years of history.
     #[serde(default)]
     pub month_factors: Vec<f64>,
     /// 95% intervals of the month factors.
@@ -239,6 +239,24 @@ impl Demand {
         let month = crate::data::Date(day).ymd().1 as usize - 1;
         self.season[month] * (self.trend_per_year * f64::from(day - self.level_day) / 365.25).exp()
     }
+
+    /// [`Demand::factor`] for the days from `start`, given each day's month (0 = January):
+    /// one exponential, then a constant daily step for the trend.
+    pub fn factors(&self, start: i32, months: &[usize]) -> Vec<f64> {
+        if self.season.len() != 12 {
+            return vec![1.0; months.len()];
+        }
+        let step = (self.trend_per_year / 365.25).exp();
+        let mut trend = (self.trend_per_year * f64::from(start - self.level_day) / 365.25).exp();
+        months
+            .iter()
+            .map(|&m| {
+                let v = self.season[m] * trend;
+                trend *= step;
+                v
+            })
+            .collect()
+    }
 }
 
 /// Weeks of history needed to learn season and trend (two years).
@@ -340,18 +358,34 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
         for ((l, r), &m) in lines.iter().zip(&r).zip(&months) {
             by_month[m].push(r - sum[l.0] / n[l.0]);
         }
-        let effect = |v: &[f64]| {
-            if v.len() < 30 {
-                return (1.0, (1.0, 1.0));
-            }
-            let k = v.len() as f64;
-            let m = v.iter().sum::<f64>() / k;
-            let se = (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (k - 1.0)).sqrt() / k.sqrt();
-            let interval = ((m - 1.96 * se).exp(), (m + 1.96 * se).exp());
-            // A month the data cannot tell from the others (its interval holds 1) keeps 1.
-            (if interval.0 > 1.0 || interval.1 < 1.0 { m.exp() } else { 1.0 }, interval)
-        };
-        let all: Vec<(f64, (f64, f64))> = by_month.iter().map(|v| effect(v)).collect();
+        // Each month's mean deviation and its standard error (none under 30 lines).
+        let stats: Vec<Option<(f64, f64)>> = by_month
+            .iter()
+            .map(|v| {
+                let k = v.len() as f64;
+                (v.len() >= 30).then(|| {
+                    let m = v.iter().sum::<f64>() / k;
+                    (m, (v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / (k - 1.0)).sqrt() / k.sqrt())
+                })
+            })
+            .collect();
+        // The deviations are from each site's mean over all its months, which a slow month
+        // pulls up: they are taken relative to the median month, the typical one.
+        let mut known: Vec<f64> = stats.iter().flatten().map(|s| s.0).collect();
+        known.sort_by(f64::total_cmp);
+        let typical = if known.is_empty() { 0.0 } else { quantile(&known, 0.5) };
+        let all: Vec<(f64, (f64, f64))> = stats
+            .iter()
+            .map(|s| match s {
+                None => (1.0, (1.0, 1.0)),
+                Some((m, se)) => {
+                    let m = m - typical;
+                    let interval = ((m - 1.96 * se).exp(), (m + 1.96 * se).exp());
+                    // A month the data cannot tell from the typical one (its interval holds 1) keeps 1.
+                    (if interval.0 > 1.0 || interval.1 < 1.0 { m.exp() } else { 1.0 }, interval)
+                }
+            })
+            .collect();
         // With less than two years a month cannot be told from a drift over the year.
         let first = export.purchase_orders.iter().map(|p| p.order_date.0).min().unwrap_or(0);
         let last = export.purchase_orders.iter().map(|p| p.order_date.0).max().unwrap_or(0);
@@ -379,6 +413,23 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
                 e.0.push(days)
             }
             e.2 += usize::from(received > po.requested_date.0);
+        }
+    }
+    // Each site's order lines, and the transit (ship date to receipt) of each receipt with a
+    // ship date on a line placed under normal conditions (away from holidays, no excess load).
+    let mut site_pos: HashMap<&str, Vec<&crate::data::PurchaseOrder>> = HashMap::new();
+    let mut site_of: HashMap<(&str, &str), &str> = HashMap::new();
+    for po in &export.purchase_orders {
+        site_pos.entry(po.supplier_site_id.as_str()).or_default().push(po);
+        site_of.insert((po.po_id.as_str(), po.po_line.as_str()), po.supplier_site_id.as_str());
+    }
+    let mut site_transits: HashMap<&str, Vec<f64>> = HashMap::new();
+    for r in &export.receipts {
+        let line = (r.po_id.as_str(), r.po_line.as_str());
+        if let (Some(ship), Some(site)) = (r.ship_date, site_of.get(&line))
+            && normal.contains(&line)
+        {
+            site_transits.entry(site).or_default().push(f64::from((r.receipt_date.0 - ship.0).max(0)));
         }
     }
     // Too few lines near holidays to learn their effect: pool them with the rest.
@@ -430,7 +481,11 @@ pub fn lead_times(export: &Export, seed: u64) -> Vec<LeadTime> {
         })
         .collect::<Vec<LeadTime>>()
         .into_iter()
-        .map(|l| delivery_behaviour(export, &receipts, &normal, l, seed))
+        .map(|l| {
+            let id = l.supplier_site_id.as_str();
+            let (pos, transits) = (site_pos.get(id).map_or(&[][..], Vec::as_slice), site_transits.get(id));
+            delivery_behaviour(pos, transits.map_or(&[][..], Vec::as_slice), &receipts, l, seed)
+        })
         .collect()
 }
 
@@ -441,29 +496,14 @@ type LineReceipts = (i32, f64, i32, f64, usize);
 /// than one receipt, how much the first brings and how long the rest takes, and how the
 /// first receipt relates to the first confirmed date.
 fn delivery_behaviour(
-    export: &Export,
+    pos: &[&crate::data::PurchaseOrder],
+    transits: &[f64],
     receipts: &HashMap<(&str, &str), LineReceipts>,
-    normal: &std::collections::HashSet<(&str, &str)>,
     mut lead: LeadTime,
     seed: u64,
 ) -> LeadTime {
     let (mut partial, mut first_shares, mut gaps, mut slips) = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-    // The lane: days from shipping to receiving, of every receipt with a ship date on a
-    // line placed under normal conditions (away from holidays, no excess load).
-    let lines: std::collections::HashSet<(&str, &str)> = export
-        .purchase_orders
-        .iter()
-        .filter(|po| po.supplier_site_id == lead.supplier_site_id)
-        .map(|po| (po.po_id.as_str(), po.po_line.as_str()))
-        .filter(|key| normal.contains(key))
-        .collect();
-    let transits: Vec<f64> = export
-        .receipts
-        .iter()
-        .filter(|r| lines.contains(&(r.po_id.as_str(), r.po_line.as_str())))
-        .filter_map(|r| r.ship_date.map(|s| f64::from((r.receipt_date.0 - s.0).max(0))))
-        .collect();
-    for po in export.purchase_orders.iter().filter(|po| po.supplier_site_id == lead.supplier_site_id) {
+    for po in pos {
         let Some(&(first, first_qty, last, total, n)) = receipts.get(&(po.po_id.as_str(), po.po_line.as_str())) else {
             continue;
         };
@@ -481,9 +521,9 @@ fn delivery_behaviour(
     let median = |v: &[f64]| if v.is_empty() { 0.0 } else { quantile(&sorted(v.to_vec()), 0.5) };
     let key = lead.supplier_site_id.bytes().fold(0u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
     lead.transit_lines = transits.len();
-    lead.transit_median_days = median(&transits);
+    lead.transit_median_days = median(transits);
     if !transits.is_empty() {
-        lead.transit_interval = bootstrap(&transits, |v| median(v), 200, seed ^ key ^ 0x7a45);
+        lead.transit_interval = bootstrap(transits, |v| median(v), 200, seed ^ key ^ 0x7a45);
     }
     lead.partial_share = mean(&partial);
     if !partial.is_empty() {
@@ -691,4 +731,59 @@ pub fn productivity(export: &Export, seed: u64) -> Vec<Productivity> {
             }
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{Date, Pos, PurchaseOrder, Receipt};
+
+    /// Three sites ordering weekly for three years, lead times 10 days × log-normal noise,
+    /// January orders taking 1.5 times as long: the January factor is found, the other
+    /// months stay 1, the medians are of the adjusted days, and no load effect is applied.
+    #[test]
+    fn a_slow_month_of_orders_is_learned() {
+        let mut export = Export::default();
+        let mut rng = Rng::seed_from_u64(4);
+        let start = Date::from_ymd(2022, 1, 3);
+        for s in 0..3 {
+            for w in 0..156 {
+                let order = Date(start.0 + 7 * w + s);
+                let slow = if order.ymd().1 == 1 { 1.5 } else { 1.0 };
+                let days = (10.0 * slow * (0.1 * rng.normal()).exp()).round() as i32;
+                let (po, site) = (format!("{s}-{w}"), format!("S{s}"));
+                export.purchase_orders.push(PurchaseOrder {
+                    po_id: po.clone(),
+                    po_line: "10".into(),
+                    part_id: "P".into(),
+                    supplier_site_id: site,
+                    plant_id: "PLANT".into(),
+                    order_date: order,
+                    requested_date: Date(order.0 + 10),
+                    first_confirmed_date: None,
+                    qty: 100.0,
+                    unit_price: None,
+                    pos: Pos::default(),
+                });
+                export.receipts.push(Receipt {
+                    po_id: po,
+                    po_line: "10".into(),
+                    ship_date: None,
+                    receipt_date: Date(order.0 + days),
+                    qty_received: 100.0,
+                    pos: Pos::default(),
+                });
+            }
+        }
+        let leads = lead_times(&export, 1);
+        assert_eq!(leads.len(), 3);
+        let months = &leads[0].month_factors;
+        assert_eq!(months.len(), 12);
+        assert!((months[0] - 1.5).abs() < 0.05 * 1.5, "{months:?}");
+        assert!(months[1..].iter().all(|f| (f - 1.0).abs() < 0.05), "{months:?}");
+        let (lo, hi) = leads[0].month_intervals[0];
+        assert!(lo < 1.5 && 1.5 < hi, "[{lo}, {hi}]");
+        assert!(leads.iter().all(|l| (l.median_days - 10.0).abs() <= 1.0), "{leads:?}");
+        assert_eq!(leads[0].load_effect, 0.0);
+    }
 }

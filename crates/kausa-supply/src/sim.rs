@@ -1470,25 +1470,7 @@ impl Network {
         // Each finished part's season-and-trend factor on each day of the horizon.
         let horizon = sc.horizon_days.max(0) as usize;
         let months: Vec<usize> = (start..end).map(|day| Date(day).ymd().1 as usize - 1).collect();
-        let seasons: Vec<f64> = (0..nf)
-            .flat_map(|f| {
-                let d = &self.demand_shape[f];
-                if d.season.len() != 12 {
-                    return vec![1.0; horizon];
-                }
-                // The trend day by day: one exponential, then a constant step.
-                let step = (d.trend_per_year / 365.25).exp();
-                let mut trend = (d.trend_per_year * f64::from(start - d.level_day) / 365.25).exp();
-                months
-                    .iter()
-                    .map(|&m| {
-                        let v = d.season[m] * trend;
-                        trend *= step;
-                        v
-                    })
-                    .collect()
-            })
-            .collect();
+        let seasons: Vec<f64> = self.demand_shape.iter().flat_map(|d| d.factors(start, &months)).collect();
         let season_of = |f: usize, day: i32| seasons[f * horizon + (day - start) as usize];
         let mut stock = self.initial.clone();
         let mut fg_stock = self.initial_finished.clone();
