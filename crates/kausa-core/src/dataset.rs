@@ -81,9 +81,20 @@ impl Column {
 
     /// A discrete column from integer codes; levels are the distinct values, sorted.
     pub fn discrete_from_values(name: impl Into<String>, values: &[f64]) -> Column {
-        let mut distinct: Vec<f64> = values.to_vec();
-        distinct.sort_by(f64::total_cmp);
-        distinct.dedup();
+        // The sorted levels, gathered by insertion while they are few (category
+        // codes), by sorting every value when there turn out to be many.
+        let mut distinct: Vec<f64> = Vec::new();
+        for v in values {
+            if let Err(at) = distinct.binary_search_by(|d| d.total_cmp(v)) {
+                if distinct.len() == 64 {
+                    distinct = values.to_vec();
+                    distinct.sort_by(f64::total_cmp);
+                    distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
+                    break;
+                }
+                distinct.insert(at, *v);
+            }
+        }
         let codes = values
             .iter()
             .map(|v| distinct.binary_search_by(|d| d.total_cmp(v)).expect("value is a level") as u32)
@@ -339,6 +350,22 @@ mod tests {
         assert!(matches!(e, DatasetError::NonFinite { row: 2, .. }));
         assert_eq!(Dataset::new(vec![]).unwrap_err(), DatasetError::NoColumns);
         assert_eq!(Dataset::new(vec![cont("a", &[])]).unwrap_err(), DatasetError::NoRows);
+    }
+
+    #[test]
+    fn levels_from_values_are_sorted_and_distinct_however_many() {
+        // Few levels (gathered by insertion) and many (past the switch to sorting):
+        // codes index the sorted distinct values either way.
+        for levels in [3usize, 64, 65, 500] {
+            let values: Vec<f64> = (0..2000).map(|i| ((i * 7919) % levels) as f64 - 2.5).collect();
+            let Column::Discrete { codes, numeric: Some(numeric), .. } = Column::discrete_from_values("v", &values)
+            else {
+                panic!("not a discrete column");
+            };
+            assert_eq!(numeric.len(), levels);
+            assert!(numeric.windows(2).all(|w| w[0] < w[1]));
+            assert!(codes.iter().zip(&values).all(|(&c, &v)| numeric[c as usize] == v));
+        }
     }
 
     #[test]

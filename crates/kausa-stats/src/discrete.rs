@@ -11,6 +11,8 @@ pub struct DiscreteData {
     n: usize,
     cards: Vec<usize>,
     codes: Vec<Vec<u32>>,
+    /// The same codes as bitsets, for counting small tables; `None` when too large.
+    bits: Option<LevelBits>,
 }
 
 impl DiscreteData {
@@ -33,7 +35,12 @@ impl DiscreteData {
                 }
             }
         }
-        Ok(DiscreteData { n: data.n_rows(), cards, codes })
+        Ok(DiscreteData::new(data.n_rows(), cards, codes))
+    }
+
+    fn new(n: usize, cards: Vec<usize>, codes: Vec<Vec<u32>>) -> DiscreteData {
+        let bits = LevelBits::new(n, &cards, &codes);
+        DiscreteData { n, cards, codes, bits }
     }
 
     /// Discrete data from codes: `codes[j][i] < cards[j]` for every column `j`, all columns of one length.
@@ -47,7 +54,7 @@ impl DiscreteData {
                 return Err(StatsError::Internal(format!("column {j}: wrong length or a code beyond {card} levels")));
             }
         }
-        Ok(DiscreteData { n, cards, codes })
+        Ok(DiscreteData::new(n, cards, codes))
     }
 
     /// Number of rows.
@@ -80,8 +87,42 @@ pub struct ContingencyTable {
 }
 
 impl ContingencyTable {
-    /// Counts the table of `x`, `y` given `s` in one pass over the rows.
+    /// Counts the table of `x`, `y` given `s`.
+    ///
+    /// Small tables are counted on bitsets (one AND and popcount per 64 rows and
+    /// cell), larger ones in one pass over the rows; both give the same table.
     pub fn count(data: &DiscreteData, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> ContingencyTable {
+        if let Some(bits) = &data.bits {
+            let cells = s
+                .iter()
+                .try_fold((1 + data.cards[x] * data.cards[y]) as u64, |r, &v| r.checked_mul(data.cards[v] as u64));
+            if cells.is_some_and(|c| c <= BITSET_CELLS) {
+                return ContingencyTable::count_bits(data, bits, x, y, s, &mut scratch.bits);
+            }
+        }
+        ContingencyTable::count_rows(data, x, y, s, scratch)
+    }
+
+    /// The bitset count: the rows of each stratum of `s` as the AND of its levels'
+    /// bitsets, built depth first in key order and pruned where empty, then each
+    /// cell's count as the popcount of stratum ∧ x-level ∧ y-level.
+    fn count_bits(
+        data: &DiscreteData,
+        bits: &LevelBits,
+        x: usize,
+        y: usize,
+        s: &[usize],
+        buf: &mut Vec<u64>,
+    ) -> ContingencyTable {
+        let (cx, cy) = (data.cards[x], data.cards[y]);
+        buf.clear();
+        buf.resize(s.len() * bits.words, 0);
+        let counts = pulp::Arch::new().dispatch(BitCount { bits, cards: &data.cards, x, y, s, buf });
+        ContingencyTable { cx, cy, counts }
+    }
+
+    /// Counts the table of `x`, `y` given `s` in one pass over the rows.
+    fn count_rows(data: &DiscreteData, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> ContingencyTable {
         let (cx, cy) = (data.cards[x], data.cards[y]);
         let cell = cx * cy;
         let n = data.n;
@@ -103,17 +144,18 @@ impl ContingencyTable {
             pk.clear();
             pk.resize(n, 0);
             for &v in head {
-                let card = data.cards[v] as u64;
-                for (k, &c) in pk.iter_mut().zip(&data.codes[v]) {
-                    *k = k.wrapping_mul(card).wrapping_add(c as u64);
-                }
+                pulp::Arch::new().dispatch(Horner { keys: pk, card: data.cards[v] as u64, codes: &data.codes[v] });
             }
             scratch.prefix_set.clear();
             scratch.prefix_set.extend_from_slice(head);
         }
+        let (card, codes) = (data.cards[last[0]] as u64, &data.codes[last[0]]);
+        if let Some(size) = radix.and_then(|r| r.checked_mul(cell as u64)).filter(|&z| z <= (2 * n).max(1 << 12) as u64)
+        {
+            return ContingencyTable::count_small(scratch, cx, cy, size as usize, card, codes, xs, ys);
+        }
         let keys = &mut scratch.u;
         keys.clear();
-        let (card, codes) = (data.cards[last[0]] as u64, &data.codes[last[0]]);
         keys.extend(scratch.prefix_keys.iter().zip(codes).map(|(k, &c)| k.wrapping_mul(card).wrapping_add(c as u64)));
         let dense_limit = (4 * n).max(1 << 12) as u64;
         match radix {
@@ -173,6 +215,51 @@ impl ContingencyTable {
         }
     }
 
+    /// The row count for tables of at most about `2n` cells: each row's cell index
+    /// straight from its prefix key, its last stratum variable's code (`last`) and
+    /// its `x`, `y` codes; even and odd rows count into two tables (so that runs of
+    /// one cell do not wait on each other's increments), summed per stratum while
+    /// the unobserved strata are dropped.
+    #[allow(clippy::too_many_arguments)]
+    fn count_small(
+        scratch: &mut Scratch,
+        cx: usize,
+        cy: usize,
+        size: usize,
+        card: u64,
+        last: &[u32],
+        xs: &[u32],
+        ys: &[u32],
+    ) -> ContingencyTable {
+        let cell = cx * cy;
+        let Scratch { counts, prefix_keys, .. } = scratch;
+        if counts.len() < 2 * size {
+            counts.resize(2 * size, 0);
+        }
+        let (even, odd) = counts[..2 * size].split_at_mut(size);
+        let index =
+            |k: u64, l: u32, a: u32, b: u32| (k * card + l as u64) as usize * cell + a as usize * cy + b as usize;
+        let rows =
+            prefix_keys.chunks_exact(2).zip(last.chunks_exact(2)).zip(xs.chunks_exact(2)).zip(ys.chunks_exact(2));
+        for (((k, l), a), b) in rows {
+            even[index(k[0], l[0], a[0], b[0])] += 1;
+            odd[index(k[1], l[1], a[1], b[1])] += 1;
+        }
+        let n = xs.len();
+        if n % 2 == 1 {
+            even[index(prefix_keys[n - 1], last[n - 1], xs[n - 1], ys[n - 1])] += 1;
+        }
+        let mut out = Vec::new();
+        for (e, o) in even.chunks_exact_mut(cell).zip(odd.chunks_exact_mut(cell)) {
+            if e.iter().zip(o.iter()).any(|(p, q)| p | q != 0) {
+                out.extend(e.iter().zip(o.iter()).map(|(p, q)| p + q));
+                e.fill(0);
+                o.fill(0);
+            }
+        }
+        ContingencyTable { cx, cy, counts: out }
+    }
+
     /// Number of observed strata.
     pub fn strata(&self) -> usize {
         self.counts.len() / (self.cx * self.cy)
@@ -190,37 +277,34 @@ impl ContingencyTable {
         let mut reduced_df = 0.0f64;
         let mut row = vec![0u64; cx];
         let mut col = vec![0u64; cy];
-        for t in self.counts.chunks(cell) {
-            row.iter_mut().for_each(|v| *v = 0);
-            col.iter_mut().for_each(|v| *v = 0);
-            let mut total = 0u64;
-            for a in 0..cx {
-                for b in 0..cy {
-                    let c = t[a * cy + b] as u64;
-                    row[a] += c;
-                    col[b] += c;
-                    total += c;
+        for t in self.counts.chunks_exact(cell) {
+            row.fill(0);
+            col.fill(0);
+            for (r, line) in row.iter_mut().zip(t.chunks_exact(cy)) {
+                for (c, &v) in col.iter_mut().zip(line) {
+                    *r += v as u64;
+                    *c += v as u64;
                 }
             }
+            let total: u64 = row.iter().sum();
             if total == 0 {
                 continue;
             }
             let tf = total as f64;
-            for a in 0..cx {
-                for b in 0..cy {
-                    let c = t[a * cy + b] as f64;
-                    let e = row[a] as f64 * col[b] as f64 / tf;
+            // An empty row or column adds nothing to either statistic (no count,
+            // no expectation), so only the others are visited.
+            for (&r, line) in row.iter().zip(t.chunks_exact(cy)).filter(|(r, _)| **r > 0) {
+                let r = r as f64;
+                for (&cb, &v) in col.iter().zip(line).filter(|(c, _)| **c > 0) {
+                    let c = v as f64;
+                    let e = r * cb as f64 / tf;
                     match kind {
                         DiscreteTestKind::GSquare => {
                             if c > 0.0 {
                                 stat += c * (c / e).ln();
                             }
                         }
-                        DiscreteTestKind::ChiSquare => {
-                            if e > 0.0 {
-                                stat += (c - e) * (c - e) / e;
-                            }
-                        }
+                        DiscreteTestKind::ChiSquare => stat += (c - e) * (c - e) / e,
                     }
                 }
             }
@@ -232,6 +316,151 @@ impl ContingencyTable {
             stat *= 2.0;
         }
         (stat, reduced_df)
+    }
+}
+
+/// Tables whose `Π|S| · (1 + |X|·|Y|)` is at most this are counted on bitsets:
+/// that many passes over `n/64` words cost less than one pass over `n` rows.
+const BITSET_CELLS: u64 = 512;
+
+/// Bitsets of more words than this (2 GiB) are not built.
+const BITSET_WORDS: usize = 1 << 28;
+
+/// The rows of every level of every column as bitsets: bit `i` of level `l` of
+/// column `j` is set when row `i` has code `l` in column `j`. Bits past the last
+/// row are zero.
+#[derive(Debug, Clone)]
+struct LevelBits {
+    /// Words per bitset, `⌈n/64⌉`.
+    words: usize,
+    /// Index of each column's first level among the bitsets.
+    first: Vec<usize>,
+    bits: Vec<u64>,
+}
+
+impl LevelBits {
+    fn new(n: usize, cards: &[usize], codes: &[Vec<u32>]) -> Option<LevelBits> {
+        let words = n.div_ceil(64);
+        let total = cards.iter().sum::<usize>().checked_mul(words).filter(|&t| t <= BITSET_WORDS)?;
+        let mut bits = vec![0u64; total];
+        let mut first = Vec::with_capacity(cards.len());
+        let mut at = 0;
+        for (col, &card) in codes.iter().zip(cards) {
+            first.push(at);
+            for (i, &c) in col.iter().enumerate() {
+                bits[(at + c as usize) * words + i / 64] |= 1 << (i % 64);
+            }
+            at += card;
+        }
+        Some(LevelBits { words, first, bits })
+    }
+
+    /// The rows where column `j` has level `l`.
+    #[inline(always)]
+    fn level(&self, j: usize, l: usize) -> &[u64] {
+        let at = (self.first[j] + l) * self.words;
+        &self.bits[at..at + self.words]
+    }
+}
+
+/// [`ContingencyTable::count_bits`] as a `pulp` operation, so that the popcounts
+/// compile to the machine's instructions for them.
+struct BitCount<'a> {
+    bits: &'a LevelBits,
+    cards: &'a [usize],
+    x: usize,
+    y: usize,
+    s: &'a [usize],
+    /// `s.len()` bitsets: row `d` holds the rows of the current levels of `s[..=d]`.
+    buf: &'a mut [u64],
+}
+
+impl pulp::WithSimd for BitCount<'_> {
+    type Output = Vec<u32>;
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<u32> {
+        let BitCount { bits, cards, x, y, s, buf } = self;
+        let (cx, cy, w) = (cards[x], cards[y], bits.words);
+        let mut counts = Vec::new();
+        if s.is_empty() {
+            cells(bits, x, y, cx, cy, None, &mut counts);
+            return counts;
+        }
+        // Depth-first over the levels of s, the last variable fastest (key order).
+        let k = s.len();
+        let mut level = vec![0usize; k];
+        let mut d = 0;
+        loop {
+            if level[d] == cards[s[d]] {
+                if d == 0 {
+                    return counts;
+                }
+                d -= 1;
+                level[d] += 1;
+                continue;
+            }
+            let (done, rest) = buf.split_at_mut(d * w);
+            let row = &mut rest[..w];
+            let from = bits.level(s[d], level[d]);
+            let mut any = 0u64;
+            if d == 0 {
+                for (r, &f) in row.iter_mut().zip(from) {
+                    *r = f;
+                    any |= f;
+                }
+            } else {
+                for ((r, &f), &p) in row.iter_mut().zip(from).zip(&done[(d - 1) * w..]) {
+                    *r = f & p;
+                    any |= *r;
+                }
+            }
+            if any == 0 {
+                level[d] += 1;
+            } else if d + 1 == k {
+                cells(bits, x, y, cx, cy, Some(row), &mut counts);
+                level[d] += 1;
+            } else {
+                d += 1;
+                level[d] = 0;
+            }
+        }
+    }
+}
+
+/// One step of Horner's rule over the rows, `key ← key·card + code`, as a `pulp`
+/// operation (a vector multiply where the machine has one).
+struct Horner<'a> {
+    keys: &'a mut [u64],
+    card: u64,
+    codes: &'a [u32],
+}
+
+impl pulp::WithSimd for Horner<'_> {
+    type Output = ();
+
+    #[inline(always)]
+    fn with_simd<S: pulp::Simd>(self, _simd: S) {
+        for (k, &c) in self.keys.iter_mut().zip(self.codes) {
+            *k = k.wrapping_mul(self.card).wrapping_add(c as u64);
+        }
+    }
+}
+
+/// Appends the `cx × cy` cell counts of one stratum (all rows when `None`).
+/// Inlined into [`BitCount`] so that it compiles with the machine's popcount.
+#[inline(always)]
+fn cells(bits: &LevelBits, x: usize, y: usize, cx: usize, cy: usize, stratum: Option<&[u64]>, counts: &mut Vec<u32>) {
+    for a in 0..cx {
+        let xa = bits.level(x, a);
+        for b in 0..cy {
+            let yb = bits.level(y, b);
+            let c: u32 = match stratum {
+                None => xa.iter().zip(yb).map(|(&p, &q)| (p & q).count_ones()).sum(),
+                Some(t) => t.iter().zip(xa).zip(yb).map(|((&t, &p), &q)| (t & p & q).count_ones()).sum(),
+            };
+            counts.push(c);
+        }
     }
 }
 
@@ -309,7 +538,33 @@ mod tests {
     use kausa_core::Rng;
 
     fn data(cols: Vec<Vec<u32>>, cards: Vec<usize>) -> DiscreteData {
-        DiscreteData { n: cols[0].len(), cards, codes: cols }
+        DiscreteData::from_codes(cols, cards).unwrap()
+    }
+
+    #[test]
+    fn bitset_and_row_counts_are_the_same_table() {
+        // Columns of 2–5 levels, one skewed so that many strata are empty, and a
+        // row count that is not a multiple of 64.
+        let mut rng = Rng::seed_from_u64(11);
+        let n = 1000 + 37;
+        let cards = vec![2, 3, 5, 2, 4, 3];
+        let mut cols: Vec<Vec<u32>> =
+            cards.iter().map(|&c| (0..n).map(|_| rng.below(c as u64) as u32).collect()).collect();
+        for i in 0..n {
+            cols[4][i] = if rng.uniform() < 0.9 { cols[0][i] } else { 3 };
+        }
+        let d = data(cols, cards);
+        let bits = d.bits.as_ref().unwrap();
+        let mut sc = Scratch::default();
+        let sets: [&[usize]; 7] = [&[], &[2], &[4], &[2, 3], &[0, 4, 5], &[2, 4, 5], &[0, 2, 3, 4, 5]];
+        for (x, y) in [(0, 1), (1, 0), (2, 5), (3, 1)] {
+            for s in sets.iter().filter(|s| !s.contains(&x) && !s.contains(&y)) {
+                let rows = ContingencyTable::count_rows(&d, x, y, s, &mut sc);
+                let bitset = ContingencyTable::count_bits(&d, bits, x, y, s, &mut sc.bits);
+                assert_eq!(rows, bitset, "x {x}, y {y}, s {s:?}");
+                assert_eq!(rows.counts.iter().sum::<u32>() as usize, n);
+            }
+        }
     }
 
     #[test]
@@ -351,7 +606,8 @@ mod tests {
             assert!(t.p_value(0, 1, &[2], &mut sc).unwrap() > 0.001);
         }
         // Hash path (huge radix) and dense path give the same strata counts.
-        let big = DiscreteData { n, cards: vec![2, 2, 1 << 40], codes: d.codes.clone() };
+        let big = DiscreteData::new(n, vec![2, 2, 1 << 40], d.codes.clone());
+        assert!(big.bits.is_none());
         let a = ContingencyTable::count(&d, 0, 1, &[2], &mut sc);
         let b = ContingencyTable::count(&big, 0, 1, &[2], &mut sc);
         assert_eq!(a.statistic(DiscreteTestKind::GSquare), b.statistic(DiscreteTestKind::GSquare));

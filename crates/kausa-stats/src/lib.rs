@@ -60,6 +60,8 @@ pub struct Scratch {
     /// A conditioning set without its last variable, and its rows' stratum keys.
     pub(crate) prefix_set: Vec<usize>,
     pub(crate) prefix_keys: Vec<u64>,
+    /// Stratum bitsets of the bitset count.
+    pub(crate) bits: Vec<u64>,
 }
 
 /// A conditional-independence test on variables `0..n_vars()`.

@@ -63,6 +63,9 @@ fn detect_delimiter(header: &str, decimal_comma: bool) -> u8 {
 
 /// Parses a number, with a decimal comma if asked (`1.000,25` is 1000.25).
 fn parse_number(s: &str, decimal_comma: bool, buf: &mut String) -> Option<f64> {
+    if let Some(v) = parse_small_integer(s) {
+        return Some(v);
+    }
     if decimal_comma && s.contains(',') {
         buf.clear();
         buf.extend(s.chars().filter(|&c| c != '.').map(|c| if c == ',' { '.' } else { c }));
@@ -70,6 +73,29 @@ fn parse_number(s: &str, decimal_comma: bool, buf: &mut String) -> Option<f64> {
     } else {
         s.parse().ok()
     }
+}
+
+/// A field of 1 to 15 ASCII digits, with an optional leading `-`: the common case
+/// of category codes and counts, read without the general float parser (the same
+/// value, since such integers are exact in an f64).
+#[inline]
+fn parse_small_integer(s: &str) -> Option<f64> {
+    let (negative, digits) = match s.as_bytes() {
+        [b'-', rest @ ..] => (true, rest),
+        all => (false, all),
+    };
+    if digits.is_empty() || digits.len() > 15 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + (d - b'0') as u64;
+    }
+    let v = v as f64;
+    Some(if negative { -v } else { v })
 }
 
 /// Calls `f(line, fields)` for each non-blank row of `text`, `line` counted from 0
@@ -542,4 +568,25 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(R
         first_missing,
     };
     Ok((raw, delimiter))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn small_integers_read_as_the_float_parser_reads_them() {
+        for s in ["0", "-0", "7", "007", "-42", "123456789012345", "-999999999999999"] {
+            let fast = parse_small_integer(s).unwrap();
+            let slow: f64 = s.parse().unwrap();
+            assert_eq!(fast.to_bits(), slow.to_bits(), "{s}");
+        }
+        // Anything else is left to the general parser.
+        for s in ["", "-", "+5", "1.5", "1e3", "1234567890123456", "12a", " 1", "--1"] {
+            assert_eq!(parse_small_integer(s), None, "{s}");
+        }
+        let mut buf = String::new();
+        assert_eq!(parse_number("+5", false, &mut buf), Some(5.0));
+        assert_eq!(parse_number("1.000,25", true, &mut buf), Some(1000.25));
+    }
 }
