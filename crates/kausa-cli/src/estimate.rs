@@ -102,6 +102,11 @@ pub(crate) struct Args {
     /// DML and AIPW: number of cross-fitting folds (rows assigned by a shuffle seeded with --seed).
     #[arg(long, default_value_t = 5)]
     folds: usize,
+    /// DML and AIPW: take each row's fold from this column instead (its distinct values,
+    /// sorted, number the folds): to reproduce another tool's split, or to keep the rows
+    /// of one batch or order in one fold. The column must not be a node of the graph.
+    #[arg(long, conflicts_with = "folds")]
+    fold_column: Option<String>,
     /// IPW: clip propensity scores to [trim, 1 − trim].
     #[arg(long, default_value_t = 0.01)]
     trim: f64,
@@ -182,6 +187,23 @@ fn design_columns(data: &Dataset, file: &std::path::Path, name: &str, role: &str
     Ok((1..levels.len())
         .map(|l| (format!("{name}={}", levels[l]), codes.iter().map(|&k| (k as usize == l) as u8 as f64).collect()))
         .collect())
+}
+
+/// The fold of each row from the `--fold-column`: the rank of its value among the
+/// column's sorted distinct values.
+fn fold_labels(data: &Dataset, file: &std::path::Path, name: &str) -> Result<Vec<usize>> {
+    let j = data.index_of(name).ok_or_else(|| {
+        anyhow!("{}: no column {name:?} (--fold-column); the data has {}", file.display(), data.names().join(", "))
+    })?;
+    Ok(match data.column(j) {
+        kausa_core::Column::Discrete { codes, .. } => codes.iter().map(|&c| c as usize).collect(),
+        kausa_core::Column::Continuous { values, .. } => {
+            let mut distinct = values.clone();
+            distinct.sort_by(f64::total_cmp);
+            distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
+            values.iter().map(|v| distinct.partition_point(|d| d.total_cmp(v).is_lt())).collect()
+        }
+    })
 }
 
 fn column(data: &Dataset, file: &std::path::Path, name: &str, role: &str) -> Result<Vec<f64>> {
@@ -285,12 +307,34 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 LearnerArg::Linear => Learner::Linear,
                 LearnerArg::Gbt => Learner::Boosted(kausa_stats::gbdt::GbdtParams::default()),
             };
-            let cf = CrossFit { learner, folds: args.folds, seed: args.seed, trim: args.trim, level: args.level, par };
+            let given = match &args.fold_column {
+                None => None,
+                Some(_) if !matches!(method, Method::Dml | Method::Aipw) => {
+                    bail!("--fold-column applies to the cross-fitted estimators (--method dml or aipw)")
+                }
+                Some(name) if names.contains(name) => {
+                    bail!("--fold-column {name:?} is a node of the graph; fold labels must be a column of their own")
+                }
+                Some(name) => Some(fold_labels(data, &args.data, name)?),
+            };
+            let cf = CrossFit {
+                learner,
+                folds: args.folds,
+                seed: args.seed,
+                given: None,
+                trim: args.trim,
+                level: args.level,
+                par,
+            };
             if matches!(method, Method::Ipw | Method::Dml | Method::Aipw | Method::Gbt) {
                 // One function of (rows) for the estimate and its bootstrap; inside a
                 // resample the folds run on one thread, the resamples in parallel.
                 let run = |rows: Option<&[usize]>, cf: CrossFit| -> kausa_estimate::Result<Estimate> {
                     let (ys, ts, cs) = pick_rows(rows, &yv, &tv, &covs);
+                    // A given split follows its rows into a resample.
+                    let folds: Option<Vec<usize>> =
+                        given.as_ref().map(|f| rows.map_or_else(|| f.clone(), |r| r.iter().map(|&i| f[i]).collect()));
+                    let cf = CrossFit { given: folds.as_deref(), ..cf };
                     let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
                     match method {
                         Method::Ipw => ipw(&ys, &ts, &refs, IpwParams { trim: args.trim, level: args.level }),

@@ -96,6 +96,83 @@ fn cross_fitted_estimates_agree_with_doubleml() {
     }
 }
 
+/// On exactly DoubleML's folds (`--fold-column`, the split drawn by
+/// golden/estimate/make_samefolds.py) and with the same linear learners, the
+/// cross-fitted estimates are DoubleML's to rounding. The standard errors differ
+/// only by kausa's n − 1 divisor of the AIPW score variance (DoubleML divides by n).
+#[test]
+fn cross_fitted_estimates_equal_doubleml_on_the_same_folds() {
+    use std::io::Read;
+    for case in ["dowhy_linear_binary_n1000_s0", "dowhy_linear_binary_n1000_s1", "dowhy_linear_continuous_n1000_s2"] {
+        let (graph, data, _) = golden(case);
+        let want = crate::util::read_json(&repo_root().join(format!("golden/estimate/{case}.samefolds.json")));
+        let folds = want["folds"].as_array().unwrap();
+        let mut text = String::new();
+        flate2::read::GzDecoder::new(std::fs::File::open(&data).unwrap()).read_to_string(&mut text).unwrap();
+        let mut lines = text.lines();
+        let mut with_folds = format!("{},fold\n", lines.next().unwrap());
+        for (line, fold) in lines.zip(folds) {
+            with_folds.push_str(&format!("{line},{fold}\n"));
+        }
+        let dir = temp_dir("estimate-samefolds");
+        let data = write(&dir, &format!("{case}.csv"), &with_folds);
+        let n = folds.len() as f64;
+        let mut pairs = vec![("dml", "doubleml_plr", 1.0)];
+        if case.contains("binary") {
+            pairs.push(("aipw", "doubleml_irm", ((n - 1.0) / n).sqrt()));
+        }
+        for (method, reference, se_scale) in pairs {
+            let got = estimate_json(&graph, &data, &["--method", method, "--fold-column", "fold", "--no-refute"]);
+            assert_eq!(got["adjustment_set"], want["covariates"], "{case}: covariates");
+            let (e, se) = (got["effect"].as_f64().unwrap(), got["se"].as_f64().unwrap());
+            let (w, wse) = (want[reference]["estimate"].as_f64().unwrap(), want[reference]["se"].as_f64().unwrap());
+            assert!((e - w).abs() <= 1e-9 * w.abs(), "{case} {method}: {e} vs DoubleML {w}");
+            assert!((se * se_scale / wse - 1.0).abs() < 1e-9, "{case} {method}: standard errors {se} vs {wse}");
+        }
+    }
+}
+
+/// `--fold-column` errors: another estimator, a graph node as the folds, a missing
+/// column, `--folds` beside it.
+#[test]
+fn fold_column_errors_are_clear() {
+    let dir = temp_dir("estimate-fold-errors");
+    let graph = write(
+        &dir,
+        "g.json",
+        r#"{"nodes": ["W", "T", "Y"], "edges": [
+        {"from": "W", "to": "T", "type": "-->"}, {"from": "W", "to": "Y", "type": "-->"},
+        {"from": "T", "to": "Y", "type": "-->"}]}"#,
+    );
+    let mut rng = kausa_core::Rng::seed_from_u64(3);
+    let mut text = String::from("W,T,Y,fold\n");
+    for i in 0..200 {
+        let w = rng.normal();
+        let t = w + rng.normal();
+        text.push_str(&format!("{w},{t},{},{}\n", 2.0 * t + w + rng.normal(), i % 4));
+    }
+    let data = write(&dir, "d.csv", &text);
+    let run = |extra: &[&str]| {
+        let mut args = vec!["estimate", "--graph", graph.to_str().unwrap(), "--data", data.to_str().unwrap()];
+        args.extend_from_slice(&["--treatment", "T", "--outcome", "Y", "--no-refute"]);
+        args.extend_from_slice(extra);
+        kausa(&args)
+    };
+    let ok = run(&["--method", "dml", "--fold-column", "fold", "--json"]);
+    assert!(ok.status.success(), "{}", stderr(&ok));
+    assert!(stdout(&ok).contains("4 folds as given"));
+    for (extra, want) in [
+        (&["--method", "linear", "--fold-column", "fold"][..], "cross-fitted"),
+        (&["--method", "dml", "--fold-column", "W"][..], "node of the graph"),
+        (&["--method", "dml", "--fold-column", "batch"][..], "no column \"batch\""),
+        (&["--method", "dml", "--fold-column", "fold", "--folds", "3"][..], "cannot be used with"),
+    ] {
+        let o = run(extra);
+        assert!(!o.status.success(), "{extra:?} succeeded");
+        assert!(stderr(&o).contains(want), "{extra:?}: {}", stderr(&o));
+    }
+}
+
 /// When only the front door is open, the estimate goes through the mediator.
 #[test]
 fn front_door_estimate_when_the_back_door_is_shut() {

@@ -29,13 +29,17 @@ pub enum Learner {
 
 /// Settings of the cross-fitted estimators.
 #[derive(Debug, Clone, Copy, PartialEq)]
-pub struct CrossFit {
+pub struct CrossFit<'a> {
     /// The nuisance models.
     pub learner: Learner,
     /// Number of folds (at least 2).
     pub folds: usize,
     /// Seed of the fold assignment.
     pub seed: u64,
+    /// The fold of each row, numbered from 0, instead of a seeded shuffle into
+    /// `folds` parts (`folds` and `seed` are then unused): another tool's split, or
+    /// one that keeps the rows of a batch together.
+    pub given: Option<&'a [usize]>,
     /// Propensity scores are clipped to `[trim, 1 − trim]` (AIPW).
     pub trim: f64,
     /// Confidence level.
@@ -44,9 +48,38 @@ pub struct CrossFit {
     pub par: Par,
 }
 
-impl Default for CrossFit {
+impl Default for CrossFit<'_> {
     fn default() -> Self {
-        CrossFit { learner: Learner::Linear, folds: 5, seed: 0, trim: 0.01, level: 0.95, par: Par::Seq }
+        CrossFit { learner: Learner::Linear, folds: 5, seed: 0, given: None, trim: 0.01, level: 0.95, par: Par::Seq }
+    }
+}
+
+impl CrossFit<'_> {
+    /// The fold of each of `n` rows, the number of folds, and a note saying how they were made.
+    fn assign(&self, n: usize) -> Result<(Vec<usize>, usize, String)> {
+        let Some(given) = self.given else {
+            if self.folds < 2 || self.folds > n / 4 {
+                return Err(EstimateError::Data(format!("{} folds do not fit {n} rows", self.folds)));
+            }
+            return Ok((
+                fold_of_rows(n, self.folds, self.seed),
+                self.folds,
+                format!("{} folds, seed {}", self.folds, self.seed),
+            ));
+        };
+        if given.len() != n {
+            return Err(EstimateError::Data(format!("{} fold labels for {n} rows", given.len())));
+        }
+        let k = given.iter().max().map_or(0, |m| m + 1);
+        let mut size = vec![0usize; k];
+        given.iter().for_each(|&f| size[f] += 1);
+        if k < 2 {
+            return Err(EstimateError::Data("cross-fitting needs at least 2 folds; the given split has 1".into()));
+        }
+        if let Some(empty) = size.iter().position(|&c| c == 0) {
+            return Err(EstimateError::Data(format!("fold {empty} of the given split has no rows")));
+        }
+        Ok((given.to_vec(), k, format!("{k} folds as given")))
     }
 }
 
@@ -106,27 +139,25 @@ fn predict_out_of_fold(
     }
 }
 
-/// Runs `f` for every fold, in parallel when `cf.par` allows; results in fold order.
-fn per_fold(cf: CrossFit, f: impl Fn(usize) -> Result<Vec<Vec<f64>>> + Sync) -> Result<Vec<Vec<Vec<f64>>>> {
-    cf.par.map(cf.folds, f).map_err(EstimateError::Data)?.into_iter().collect()
+/// Runs `f` for each of `k` folds, in parallel when `par` allows; results in fold order.
+fn per_fold(par: Par, k: usize, f: impl Fn(usize) -> Result<Vec<Vec<f64>>> + Sync) -> Result<Vec<Vec<Vec<f64>>>> {
+    par.map(k, f).map_err(EstimateError::Data)?.into_iter().collect()
 }
 
-fn check(y: &[f64], t: &[f64], x: &[&[f64]], cf: &CrossFit) -> Result<usize> {
+/// The number of rows, the fold of each, the number of folds and their note.
+fn check(y: &[f64], t: &[f64], x: &[&[f64]], cf: &CrossFit) -> Result<(usize, Vec<usize>, usize, String)> {
     let n = y.len();
     if t.len() != n || x.iter().any(|c| c.len() != n) {
         return Err(EstimateError::Data("columns of different lengths".into()));
     }
-    if cf.folds < 2 || cf.folds > n / 4 {
-        return Err(EstimateError::Data(format!("{} folds do not fit {n} rows", cf.folds)));
-    }
-    Ok(n)
+    let (fold, k, note) = cf.assign(n)?;
+    Ok((n, fold, k, note))
 }
 
 /// The partially linear DML estimate of the effect of `t` on `y`, adjusting for `x`.
 pub fn dml_partially_linear(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) -> Result<Estimate> {
-    let n = check(y, t, x, &cf)?;
-    let fold = fold_of_rows(n, cf.folds, cf.seed);
-    let fits = per_fold(cf, |k| {
+    let (n, fold, folds, note) = check(y, t, x, &cf)?;
+    let fits = per_fold(cf.par, folds, |k| {
         let py = predict_out_of_fold(cf.learner, x, y, &fold, k, false, |_| true)?;
         let pt = predict_out_of_fold(cf.learner, x, t, &fold, k, false, |_| true)?;
         Ok(vec![py, pt])
@@ -161,19 +192,18 @@ pub fn dml_partially_linear(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) ->
         level: cf.level,
         n,
         df: f64::INFINITY,
-        notes: vec![format!("{} folds, seed {}", cf.folds, cf.seed)],
+        notes: vec![note],
     })
 }
 
 /// The doubly robust (AIPW) estimate of the average effect of a 0/1 treatment,
 /// with cross-fitted linear outcome models and a logistic propensity.
 pub fn aipw(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) -> Result<Estimate> {
-    let n = check(y, t, x, &cf)?;
+    let (n, fold, folds, note) = check(y, t, x, &cf)?;
     if t.iter().any(|&v| v != 0.0 && v != 1.0) {
         return Err(EstimateError::Data("AIPW needs a binary treatment coded 0 and 1".into()));
     }
-    let fold = fold_of_rows(n, cf.folds, cf.seed);
-    let fits = per_fold(cf, |k| {
+    let fits = per_fold(cf.par, folds, |k| {
         let mu1 = predict_out_of_fold(cf.learner, x, y, &fold, k, false, |i| t[i] == 1.0)?;
         let mu0 = predict_out_of_fold(cf.learner, x, y, &fold, k, false, |i| t[i] == 0.0)?;
         let prop = predict_out_of_fold(cf.learner, x, t, &fold, k, true, |_| true)?;
@@ -192,7 +222,7 @@ pub fn aipw(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) -> Result<Estimate
     }
     let effect = psi.iter().sum::<f64>() / n as f64;
     let se = (psi.iter().map(|v| (v - effect).powi(2)).sum::<f64>() / (n - 1) as f64 / n as f64).sqrt();
-    let mut notes = vec![format!("{} folds, seed {}", cf.folds, cf.seed)];
+    let mut notes = vec![note];
     if clipped > 0 {
         notes.push(format!("{clipped} propensity scores clipped to [{}, {}]", cf.trim, 1.0 - cf.trim));
     }

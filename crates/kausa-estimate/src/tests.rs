@@ -119,6 +119,27 @@ fn cross_fitted_estimators_cover_the_truth() {
 }
 
 #[test]
+fn given_folds_are_used_as_given_and_checked() {
+    let mut rng = Rng::seed_from_u64(8);
+    let s = simulate(400, true, &mut rng);
+    // The seeded split, passed in as given, gives the same estimate.
+    let shuffled = CrossFit { seed: 4, ..CrossFit::default() };
+    let split = fold_of_rows(400, 5, 4);
+    let given = CrossFit { given: Some(&split), ..CrossFit::default() };
+    let a = aipw(&s.y, &s.t, &[&s.w, &s.m], shuffled).unwrap();
+    let b = aipw(&s.y, &s.t, &[&s.w, &s.m], given).unwrap();
+    assert_eq!(a.effect, b.effect);
+    assert_eq!(b.notes[0], "5 folds as given");
+    let fails = |fold: &[usize]| {
+        let cf = CrossFit { given: Some(fold), ..CrossFit::default() };
+        dml_partially_linear(&s.y, &s.t, &[&s.w], cf).unwrap_err().to_string()
+    };
+    assert!(fails(&vec![0; 400]).contains("at least 2 folds"));
+    assert!(fails(&(0..400).map(|i| if i % 2 == 0 { 0 } else { 2 }).collect::<Vec<_>>()).contains("fold 1"));
+    assert!(fails(&[0, 1]).contains("2 fold labels for 400 rows"));
+}
+
+#[test]
 fn boosted_nuisances_remove_nonlinear_confounding() {
     // t and y both depend on w through a step and a sine: linear nuisances leave bias.
     let mut rng = Rng::seed_from_u64(77);
