@@ -8,9 +8,9 @@ use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
-    CrossFit, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, Refutation, Refuter, Sensitivity, aipw,
-    boosted_adjustment, dml_partially_linear, front_door_linear, ipw, linear_adjustment, overlap, refute_linear,
-    sensitivity, two_stage_least_squares,
+    CrossFit, DiscreteColumns, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, Refutation, Refuter,
+    Sensitivity, aipw, boosted_adjustment, dml_partially_linear, front_door_linear, ipw, linear_adjustment, overlap,
+    plugin_means, refute_linear, sensitivity, two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
@@ -20,7 +20,8 @@ use crate::identify::{admg_from_json, read_causal_graph};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum Method {
-    /// Chosen from what identification finds: back door → linear adjustment, else front door, else instruments → 2SLS.
+    /// Chosen from what identification finds: back door → linear adjustment, else front door, else
+    /// the ID estimand's plug-in (discrete data), else instruments → 2SLS.
     Auto,
     /// Linear regression adjustment on the back-door set.
     Linear,
@@ -36,6 +37,9 @@ pub(crate) enum Method {
     Frontdoor,
     /// Regression adjustment with gradient-boosted trees (binary treatment; bootstrap interval).
     Gbt,
+    /// The ID algorithm's estimand evaluated on the data's relative frequencies (discrete
+    /// variables; bootstrap interval): for effects identified only by the general ID estimand.
+    Id,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -206,6 +210,38 @@ fn fold_labels(data: &Dataset, file: &std::path::Path, name: &str) -> Result<Vec
     })
 }
 
+/// A variable of the ID plug-in as category codes, with the number each level
+/// stands for: a discrete column with numeric labels (or true/false), or a numeric
+/// column of at most 64 distinct values.
+fn discrete_codes(data: &Dataset, file: &std::path::Path, name: &str) -> Result<(Vec<u32>, Vec<f64>)> {
+    let j = data.index_of(name).ok_or_else(|| {
+        anyhow!(
+            "{}: no column {name:?} (the ID estimand needs it); the data has {}",
+            file.display(),
+            data.names().join(", ")
+        )
+    })?;
+    let discrete = match data.column(j) {
+        c @ kausa_core::Column::Discrete { .. } => c.clone(),
+        kausa_core::Column::Continuous { values, .. } => kausa_core::Column::discrete_from_values(name, values),
+    };
+    let kausa_core::Column::Discrete { codes, levels, numeric, .. } = discrete else {
+        unreachable!("a discrete column")
+    };
+    if levels.len() > 64 {
+        bail!(
+            "{}: column {name:?} has {} distinct values; the ID estimand's plug-in needs discrete variables \
+             (at most 64 levels)",
+            file.display(),
+            levels.len()
+        );
+    }
+    let values = numeric.ok_or_else(|| {
+        anyhow!("{}: column {name:?} has text labels; the ID plug-in needs numbers (or true/false)", file.display())
+    })?;
+    Ok((codes, values))
+}
+
 fn column(data: &Dataset, file: &std::path::Path, name: &str, role: &str) -> Result<Vec<f64>> {
     let j = data.index_of(name).ok_or_else(|| {
         anyhow!("{}: no column {name:?} ({role}); the data has {}", file.display(), data.names().join(", "))
@@ -255,20 +291,31 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let method = match args.method {
         Method::Auto if adj.is_some() => Method::Linear,
         Method::Auto if fd.is_some() => Method::Frontdoor,
-        Method::Auto if !ivs.is_empty() => Method::Iv,
-        Method::Auto => {
-            let why = if identify_id(&g, &xs, &ys).is_ok() {
-                "only by the general ID estimand, which kausa estimate does not do yet"
-            } else {
-                "not at all: the effect is not identifiable from this graph (see kausa identify)"
-            };
-            bail!("the effect of {} on {} is identifiable {why}", args.treatment, args.outcome);
-        }
+        Method::Auto if !ivs.is_empty() || identify_id(&g, &xs, &ys).is_ok() => Method::Auto,
+        Method::Auto => bail!(
+            "the effect of {} on {} is not identifiable from this graph (see kausa identify for the hedge)",
+            args.treatment,
+            args.outcome
+        ),
         m => m,
     };
     let read_opts = args.data_args.options(par)?;
     let table = read_table(&args.data, &read_opts)?;
     let data = &table.data;
+    // Neither door is open: the ID estimand's plug-in when its variables are
+    // discrete (or no instrument exists), else the instruments.
+    let method = match method {
+        Method::Auto => match identify_id(&g, &xs, &ys) {
+            Ok(e)
+                if ivs.is_empty()
+                    || e.variables(p).iter().all(|v| discrete_codes(data, &args.data, &names[v]).is_ok()) =>
+            {
+                Method::Id
+            }
+            _ => Method::Iv,
+        },
+        m => m,
+    };
     let col = |v: usize, role: &str| column(data, &args.data, &names[v], role);
     let yv = col(y, "outcome")?;
     let tv = col(x, "treatment")?;
@@ -277,6 +324,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let mut instrument_names: Vec<String> = Vec::new();
     let mut mediator_names: Vec<String> = Vec::new();
     let mut bootstrap: Option<(f64, (f64, f64))> = None;
+    let mut resamples = args.bootstrap;
     let mut refutations: Vec<Refutation> = Vec::new();
     let mut refute_seconds = 0.0;
     let mut sens: Option<Sensitivity> = None;
@@ -357,6 +405,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 };
                 let mut e = run(None, cf).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
                 let reps = if method == Method::Gbt && args.bootstrap == 0 { 50 } else { args.bootstrap };
+                resamples = reps;
                 if reps > 0 && matches!(method, Method::Dml | Method::Aipw) && args.learner == LearnerArg::Gbt {
                     // Resampling duplicates rows across the folds, where flexible learners memorise them.
                     bail!(
@@ -487,6 +536,59 @@ pub(crate) fn run(args: Args) -> Result<()> {
             bootstrap = row_bootstrap(&args, args.bootstrap, yv.len(), par, |rows| run(Some(rows)).map(|e| e.effect))?;
             e
         }
+        Method::Id => {
+            let expr = identify_id(&g, &xs, &ys).map_err(|_| {
+                anyhow!(
+                    "the effect of {} on {} is not identifiable from this graph (see kausa identify for the hedge)",
+                    args.treatment,
+                    args.outcome
+                )
+            })?;
+            let used = expr.variables(p).union(&xs).union(&ys);
+            let mut codes: Vec<Option<Vec<u32>>> = vec![None; p];
+            let mut levels = vec![0usize; p];
+            for v in used.iter() {
+                let (c, l) = discrete_codes(data, &args.data, &names[v])?;
+                codes[v] = Some(c);
+                levels[v] = l.len();
+            }
+            let y_values = discrete_codes(data, &args.data, &names[y])?.1;
+            let x_levels = discrete_codes(data, &args.data, &names[x])?.1;
+            if x_levels.len() < 2 {
+                bail!("{}: the treatment {:?} has one level", args.data.display(), args.treatment);
+            }
+            let cols = DiscreteColumns { codes: codes.iter().map(|c| c.as_deref()).collect(), levels };
+            let (lo, hi) = (0, x_levels.len() - 1);
+            let contrast = |w: Option<&[f64]>| -> kausa_estimate::Result<(f64, Vec<f64>)> {
+                let m = plugin_means(&expr, &cols, x, y, &y_values, w)?;
+                Ok((m[hi] - m[lo], m))
+            };
+            let (effect, means) = contrast(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+            resamples = if args.bootstrap == 0 { 200 } else { args.bootstrap };
+            let b = kausa_estimate::Bootstrap::run(yv.len(), resamples, args.seed, par, |w| Ok(contrast(Some(w))?.0))
+                .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+            let interval = b.percentile_interval(args.level);
+            bootstrap = Some((b.se(), interval));
+            let mut notes = vec![format!("estimand: {}", expr.to_formula(&names, &xs))];
+            for (level, m) in x_levels.iter().zip(&means) {
+                notes.push(format!("E[{} | do({} = {level})] = {m:.6}", args.outcome, args.treatment));
+            }
+            notes.push(format!(
+                "effect: {} = {} against {} = {}",
+                args.treatment, x_levels[hi], args.treatment, x_levels[lo]
+            ));
+            notes.push(format!("interval: bootstrap, {resamples} resamples, seed {}", args.seed));
+            Estimate {
+                method: "plug-in of the ID estimand (relative frequencies of discrete data)",
+                effect,
+                se: b.se(),
+                interval,
+                level: args.level,
+                n: yv.len(),
+                df: f64::INFINITY,
+                notes,
+            }
+        }
         Method::Auto => unreachable!("resolved above"),
     };
     let seconds = t0.elapsed().as_secs_f64();
@@ -508,7 +610,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
             "interval": [estimate.interval.0, estimate.interval.1],
             "level": estimate.level,
             "bootstrap": bootstrap.map(|(se, (lo, hi))| serde_json::json!({
-                "resamples": args.bootstrap, "seed": args.seed, "se": se, "interval": [lo, hi]})),
+                "resamples": resamples, "seed": args.seed, "se": se, "interval": [lo, hi]})),
             "n": estimate.n,
             "notes": estimate.notes,
             "subgroups": subgroups.iter().map(|(level, n, e)| serde_json::json!({
@@ -552,11 +654,14 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let pct = 100.0 * estimate.level;
     println!("  effect          {:.6}", estimate.effect);
     println!("  std. error      {:.6}", estimate.se);
-    println!("  {pct:.0}% interval    [{:.6}, {:.6}]  (analytic)", estimate.interval.0, estimate.interval.1);
+    if !matches!(method, Method::Gbt | Method::Id) {
+        // The plug-ins have only the bootstrap's interval, printed below.
+        println!("  {pct:.0}% interval    [{:.6}, {:.6}]  (analytic)", estimate.interval.0, estimate.interval.1);
+    }
     if let Some((se, (lo, hi))) = bootstrap {
         println!(
             "  {pct:.0}% interval    [{lo:.6}, {hi:.6}]  (bootstrap, {} resamples, seed {}; std. error {se:.6})",
-            args.bootstrap, args.seed
+            resamples, args.seed
         );
     }
     for n in &estimate.notes {

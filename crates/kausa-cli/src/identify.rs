@@ -66,7 +66,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     } else if let Some((m, _)) = &fd {
         format!("front-door adjustment through {}", show_braced(names, m))
     } else if id.is_ok() {
-        "the ID estimand".to_string()
+        "the ID estimand (its plug-in on discrete data; instruments otherwise, where there are some)".to_string()
     } else if !ivs.is_empty() {
         format!("instrumental variables ({}), under linearity or monotonicity", show_list(names, &ivs))
     } else {

@@ -173,6 +173,53 @@ fn fold_column_errors_are_clear() {
     }
 }
 
+/// On the napkin graph only the general ID estimand identifies the effect: the
+/// default estimator is then its plug-in, with a bootstrap interval that covers
+/// the true effect; a continuous variable in the estimand is refused.
+#[test]
+fn napkin_effect_through_the_id_estimand() {
+    let dir = temp_dir("estimate-napkin");
+    let mut rng = kausa_core::Rng::seed_from_u64(5);
+    let mut bern = |p: f64| u32::from(rng.uniform() < p);
+    let mut text = String::from("W1,W2,X,Y,Z\n");
+    for i in 0..50_000 {
+        let (u1, u2) = (bern(0.5) as f64, bern(0.5) as f64);
+        let w1 = bern(0.05 + 0.3 * u1 + 0.6 * u2);
+        let w2 = bern(0.1 + 0.8 * w1 as f64);
+        let x = bern(0.05 + 0.6 * w2 as f64 + 0.3 * u1);
+        let y = bern(0.05 + 0.4 * x as f64 + 0.5 * u2);
+        text.push_str(&format!("{w1},{w2},{x},{y},{}\n", i as f64 * 0.37));
+    }
+    let data = write(&dir, "napkin.csv", &text);
+    let graph = write(
+        &dir,
+        "napkin.json",
+        r#"{"nodes": ["W1", "W2", "X", "Y"], "edges": [
+        {"from": "W1", "to": "W2", "type": "-->"}, {"from": "W2", "to": "X", "type": "-->"},
+        {"from": "X", "to": "Y", "type": "-->"}, {"from": "W1", "to": "X", "type": "<->"},
+        {"from": "W1", "to": "Y", "type": "<->"}]}"#,
+    );
+    let mut args = vec!["estimate", "--graph", graph.to_str().unwrap(), "--data", data.to_str().unwrap()];
+    args.extend_from_slice(&["--treatment", "X", "--outcome", "Y", "--json"]);
+    let o = kausa(&args);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let v: serde_json::Value = serde_json::from_str(&stdout(&o)).unwrap();
+    assert_eq!(v["chosen_because"], "identification");
+    assert!(v["method"].as_str().unwrap().contains("ID estimand"), "{}", v["method"]);
+    let e = v["effect"].as_f64().unwrap();
+    assert!((e - 0.4).abs() < 0.03, "effect {e}");
+    assert!(covers(&v["interval"], 0.4), "{}", v["interval"]);
+    assert_eq!(v["bootstrap"]["resamples"], 200);
+    assert!(v["notes"][0].as_str().unwrap().starts_with("estimand: "), "{}", v["notes"]);
+    // The same graph with a continuous variable in the estimand's place.
+    let graph = write(&dir, "napkin-z.json", &std::fs::read_to_string(&graph).unwrap().replace("\"W2\"", "\"Z\""));
+    let mut args = vec!["estimate", "--graph", graph.to_str().unwrap(), "--data", data.to_str().unwrap()];
+    args.extend_from_slice(&["--treatment", "X", "--outcome", "Y"]);
+    let o = kausa(&args);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("\"Z\" has 50000 distinct values"), "{}", stderr(&o));
+}
+
 /// When only the front door is open, the estimate goes through the mediator.
 #[test]
 fn front_door_estimate_when_the_back_door_is_shut() {

@@ -9,6 +9,7 @@
 //!                 stabilised weights), influence-function interval
 //!             ──▶ double machine learning (partially linear) and AIPW, cross-fitted
 //!   instruments ──▶ two-stage least squares with its classical interval
+//!   any estimand (the ID algorithm's) ──▶ plug-in of relative frequencies, discrete data
 //! ```
 //!
 //! Estimators take columns (`&[f64]`), never files; results are a function of
@@ -20,6 +21,7 @@ mod dml;
 mod ipw;
 mod iv;
 mod linear;
+mod plugin;
 mod refute;
 
 pub use bootstrap::{Bootstrap, resample_counts};
@@ -27,6 +29,7 @@ pub use dml::{CrossFit, Learner, aipw, boosted_adjustment, dml_partially_linear,
 pub use ipw::{IpwParams, Overlap, ipw, overlap};
 pub use iv::{front_door_linear, two_stage_least_squares};
 pub use linear::{LinearAdjustment, linear_adjustment};
+pub use plugin::{DiscreteColumns, plugin_means};
 pub use refute::{Refutation, Refuter, Sensitivity, refute_linear, sensitivity};
 
 use kausa_stats::StatsError;

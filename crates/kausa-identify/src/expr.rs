@@ -177,10 +177,44 @@ impl Expr {
         }
     }
 
+    /// Every variable the expression mentions (free or summed), of `p` nodes.
+    pub fn variables(&self, p: usize) -> NodeSet {
+        match self {
+            Expr::Prob { vars, given } => vars.union(given),
+            Expr::Product(factors) => factors.iter().fold(NodeSet::empty(p), |s, f| s.union(&f.variables(p))),
+            Expr::Ratio { num, den } => num.variables(p).union(&den.variables(p)),
+            Expr::Sum { over, body } => over.union(&body.variables(p)),
+        }
+    }
+
+    /// The variables the expression depends on: those it mentions outside a sum over them.
+    pub fn free_variables(&self, p: usize) -> NodeSet {
+        match self {
+            Expr::Prob { vars, given } => vars.union(given),
+            Expr::Product(factors) => factors.iter().fold(NodeSet::empty(p), |s, f| s.union(&f.free_variables(p))),
+            Expr::Ratio { num, den } => num.free_variables(p).union(&den.free_variables(p)),
+            Expr::Sum { over, body } => body.free_variables(p).difference(over),
+        }
+    }
+
+    /// How many terms [`Expr::evaluate`] computes: the product of the levels of
+    /// nested summed variables, added over factors (saturating).
+    pub fn summed_cells(&self, levels: &[usize]) -> u64 {
+        match self {
+            Expr::Prob { .. } => 1,
+            Expr::Product(factors) => factors.iter().fold(0u64, |t, f| t.saturating_add(f.summed_cells(levels))),
+            Expr::Ratio { num, den } => num.summed_cells(levels).saturating_add(den.summed_cells(levels)),
+            Expr::Sum { over, body } => {
+                over.iter().fold(body.summed_cells(levels), |t, v| t.saturating_mul(levels[v].max(1) as u64))
+            }
+        }
+    }
+
     /// The value of the expression for the values in `at` (every variable that
     /// is free in the expression must be set), given a way to compute
     /// `P(vars = at[vars] | given = at[given])` and each variable's number of levels.
-    /// Exponential in the summed variables: for tests on small models.
+    /// Exponential in the summed variables: for small models (tests, and the
+    /// plug-in estimate on discrete data, see [`Expr::summed_cells`]).
     pub fn evaluate(
         &self,
         at: &mut Vec<usize>,
@@ -189,10 +223,18 @@ impl Expr {
     ) -> f64 {
         match self {
             Expr::Prob { vars, given } => prob(vars, given, at),
-            Expr::Product(factors) => factors.iter().map(|f| f.evaluate(at, levels, prob)).product(),
+            Expr::Product(factors) => {
+                // A zero factor makes the product zero whatever the others are: a
+                // conditional in a stratum of probability zero (`prob` may say NaN,
+                // undefined) is then not needed.
+                let values: Vec<f64> = factors.iter().map(|f| f.evaluate(at, levels, prob)).collect();
+                if values.contains(&0.0) { 0.0 } else { values.iter().product() }
+            }
             Expr::Ratio { num, den } => {
+                // A zero denominator is a stratum the estimand needs but that has
+                // probability zero: undefined (NaN), unless a zero factor outside discards it.
                 let d = den.evaluate(at, levels, prob);
-                if d == 0.0 { 0.0 } else { num.evaluate(at, levels, prob) / d }
+                if d == 0.0 { f64::NAN } else { num.evaluate(at, levels, prob) / d }
             }
             Expr::Sum { over, body } => {
                 let vars = over.to_vec();
