@@ -29,10 +29,14 @@ from dowhy import CausalModel  # noqa: E402
 HERE = os.path.dirname(os.path.abspath(__file__))
 
 CASES = [
-    # name, rows, seed, binary treatment, effect modifiers
-    ("dowhy_linear_binary_n1000_s0", 1000, 0, True, 1),
-    ("dowhy_linear_binary_n1000_s1", 1000, 1, True, 1),
-    ("dowhy_linear_continuous_n1000_s2", 1000, 2, False, 0),
+    # name, rows, seed, binary treatment, effect modifiers, beta, common causes, instruments
+    ("dowhy_linear_binary_n1000_s0", 1000, 0, True, 1, 10, 5, 2),
+    ("dowhy_linear_binary_n1000_s1", 1000, 1, True, 1, 10, 5, 2),
+    ("dowhy_linear_continuous_n1000_s2", 1000, 2, False, 0, 10, 5, 2),
+    # Good overlap: with beta = 1 DoWhy draws the confounders' effects on the treatment
+    # from (0, 1) instead of (0, 5.5), so no propensity is extreme and every estimator,
+    # weighting ones included, should cover the truth.
+    ("dowhy_linear_binary_overlap_n2000_s3", 2000, 3, True, 0, 1, 2, 1),
 ]
 
 
@@ -45,9 +49,9 @@ def binary_draw(x, stochastic=True):
 
 def main():
     dowhy.datasets.convert_to_binary = binary_draw
-    for name, n, seed, binary, modifiers in CASES:
+    for name, n, seed, binary, modifiers, beta, causes, instruments in CASES:
         np.random.seed(seed)
-        ds = dowhy.datasets.linear_dataset(beta=10, num_common_causes=5, num_instruments=2,
+        ds = dowhy.datasets.linear_dataset(beta=beta, num_common_causes=causes, num_instruments=instruments,
                                            num_effect_modifiers=modifiers, num_samples=n,
                                            treatment_is_binary=binary)
         df = ds["df"]

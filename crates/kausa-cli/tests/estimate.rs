@@ -29,7 +29,12 @@ fn covers(interval: &serde_json::Value, x: f64) -> bool {
 /// `backdoor.linear_regression` estimate, and its analytic interval where DoWhy has one.
 #[test]
 fn linear_adjustment_equals_dowhy() {
-    for case in ["dowhy_linear_binary_n1000_s0", "dowhy_linear_binary_n1000_s1", "dowhy_linear_continuous_n1000_s2"] {
+    for case in [
+        "dowhy_linear_binary_n1000_s0",
+        "dowhy_linear_binary_n1000_s1",
+        "dowhy_linear_continuous_n1000_s2",
+        "dowhy_linear_binary_overlap_n2000_s3",
+    ] {
         let (graph, data, want) = golden(case);
         let got = estimate_json(&graph, &data, &["--compat", "dowhy"]);
         assert_eq!(got["adjustment_set"], want["backdoor_set"], "{case}");
@@ -74,6 +79,37 @@ fn refutation_sensitivity_and_overlap_are_reported() {
     let one = estimate_json(&graph, &data, &["--refute-sims", "10", "--refuters", "subset"]);
     assert_eq!(one["refutations"].as_array().unwrap().len(), 1);
     assert_eq!(one["refutations"][0], v["refutations"][3]);
+}
+
+/// On DoWhy's data set drawn with good overlap (beta = 1: no extreme propensity),
+/// every estimator's interval covers the true effect: linear adjustment (analytic
+/// and bootstrap), IPW, DML and AIPW with linear and with boosted nuisances, and
+/// boosted regression adjustment.
+#[test]
+fn every_estimator_covers_the_truth_where_overlap_is_good() {
+    let case = "dowhy_linear_binary_overlap_n2000_s3";
+    let (graph, data, want) = golden(case);
+    let truth = want["true_effect"].as_f64().unwrap();
+    let runs: [&[&str]; 8] = [
+        &["--method", "linear"],
+        &["--method", "linear", "--bootstrap", "199", "--seed", "4"],
+        &["--method", "ipw"],
+        &["--method", "dml"],
+        &["--method", "dml", "--learner", "gbt"],
+        &["--method", "aipw"],
+        &["--method", "aipw", "--learner", "gbt"],
+        &["--method", "gbt"],
+    ];
+    for extra in runs {
+        let mut args = extra.to_vec();
+        args.push("--no-refute");
+        let v = estimate_json(&graph, &data, &args);
+        assert_eq!(v["overlap"]["adequate"], true, "{v}");
+        assert!(covers(&v["interval"], truth), "{extra:?}: {} {} vs truth {truth}", v["effect"], v["interval"]);
+        if let Some(b) = v["bootstrap"].as_object() {
+            assert!(covers(&b["interval"], truth), "{extra:?} bootstrap: {v}");
+        }
+    }
 }
 
 /// Cross-fitted estimators against DoubleML 0.11 with linear learners and 5 folds on the

@@ -243,8 +243,9 @@ pub fn aipw(y: &[f64], t: &[f64], x: &[&[f64]], cf: CrossFit) -> Result<Estimate
 
 /// Regression adjustment with gradient-boosted trees for a 0/1 treatment (a
 /// "T-learner"): one model of `y` on `x` among the treated, one among the
-/// untreated, and the effect `mean(μ₁(x) − μ₀(x))` over all rows. A plug-in
-/// estimate: its interval comes from the bootstrap.
+/// untreated — each a least-squares line plus trees boosted on its residuals —
+/// and the effect `mean(μ₁(x) − μ₀(x))` over all rows. A plug-in estimate: its
+/// interval comes from the bootstrap.
 pub fn boosted_adjustment(y: &[f64], t: &[f64], x: &[&[f64]], params: GbdtParams) -> Result<f64> {
     let n = y.len();
     if t.iter().any(|&v| v != 0.0 && v != 1.0) {
@@ -258,7 +259,17 @@ pub fn boosted_adjustment(y: &[f64], t: &[f64], x: &[&[f64]], params: GbdtParams
         let cols: Vec<Vec<f64>> = x.iter().map(|c| rows.iter().map(|&i| c[i]).collect()).collect();
         let refs: Vec<&[f64]> = cols.iter().map(Vec::as_slice).collect();
         let ya: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
-        Ok(Gbdt::fit(&refs, &ya, Loss::Squared, params)?.predict(x))
+        // Trees are boosted on the residuals of the arm's least-squares fit, whose
+        // line carries trends past the arm's rows (trees are flat there), where the
+        // other arm's rows lie when overlap is weak. A singular fit (a column constant
+        // within the arm) leaves the trees on their own.
+        let line = ols_fit(&refs, &ya, true).ok();
+        let linear = |cols: &[&[f64]], i: usize| {
+            line.as_ref().map_or(0.0, |f| f.intercept + f.coef.iter().zip(cols).map(|(b, c)| b * c[i]).sum::<f64>())
+        };
+        let resid: Vec<f64> = (0..rows.len()).map(|i| ya[i] - linear(&refs, i)).collect();
+        let trees = Gbdt::fit(&refs, &resid, Loss::Squared, params)?.predict(x);
+        Ok(trees.iter().enumerate().map(|(i, t)| t + linear(x, i)).collect())
     };
     let (mu1, mu0) = (arm(1.0)?, arm(0.0)?);
     Ok(mu1.iter().zip(&mu0).map(|(a, b)| a - b).sum::<f64>() / n as f64)
