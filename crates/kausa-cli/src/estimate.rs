@@ -8,9 +8,9 @@ use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
-    CrossFit, DiscreteColumns, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, Refutation, Refuter,
-    Sensitivity, aipw, boosted_adjustment, dml_partially_linear, front_door_linear, ipw, linear_adjustment, overlap,
-    plugin_means, refute_linear, sensitivity, two_stage_least_squares,
+    CrossFit, DiscreteColumns, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, PluginParams, Refutation,
+    Refuter, Sensitivity, aipw, boosted_adjustment, dml_partially_linear, front_door_linear, ipw, linear_adjustment,
+    overlap, plugin_effect, refute_linear, sensitivity, two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
@@ -554,40 +554,21 @@ pub(crate) fn run(args: Args) -> Result<()> {
             }
             let y_values = discrete_codes(data, &args.data, &names[y])?.1;
             let x_levels = discrete_codes(data, &args.data, &names[x])?.1;
-            if x_levels.len() < 2 {
-                bail!("{}: the treatment {:?} has one level", args.data.display(), args.treatment);
-            }
             let cols = DiscreteColumns { codes: codes.iter().map(|c| c.as_deref()).collect(), levels };
-            let (lo, hi) = (0, x_levels.len() - 1);
-            let contrast = |w: Option<&[f64]>| -> kausa_estimate::Result<(f64, Vec<f64>)> {
-                let m = plugin_means(&expr, &cols, x, y, &y_values, w)?;
-                Ok((m[hi] - m[lo], m))
-            };
-            let (effect, means) = contrast(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
             resamples = if args.bootstrap == 0 { 200 } else { args.bootstrap };
-            let b = kausa_estimate::Bootstrap::run(yv.len(), resamples, args.seed, par, |w| Ok(contrast(Some(w))?.0))
+            let params = PluginParams { reps: resamples, seed: args.seed, level: args.level, par };
+            let (mut e, means) = plugin_effect(&expr, &cols, x, y, &y_values, params)
                 .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
-            let interval = b.percentile_interval(args.level);
-            bootstrap = Some((b.se(), interval));
+            bootstrap = Some((e.se, e.interval));
             let mut notes = vec![format!("estimand: {}", expr.to_formula(&names, &xs))];
             for (level, m) in x_levels.iter().zip(&means) {
                 notes.push(format!("E[{} | do({} = {level})] = {m:.6}", args.outcome, args.treatment));
             }
-            notes.push(format!(
-                "effect: {} = {} against {} = {}",
-                args.treatment, x_levels[hi], args.treatment, x_levels[lo]
-            ));
-            notes.push(format!("interval: bootstrap, {resamples} resamples, seed {}", args.seed));
-            Estimate {
-                method: "plug-in of the ID estimand (relative frequencies of discrete data)",
-                effect,
-                se: b.se(),
-                interval,
-                level: args.level,
-                n: yv.len(),
-                df: f64::INFINITY,
-                notes,
-            }
+            let (lo, hi) = (&x_levels[0], &x_levels[x_levels.len() - 1]);
+            notes.push(format!("effect: {} = {hi} against {} = {lo}", args.treatment, args.treatment));
+            notes.append(&mut e.notes);
+            e.notes = notes;
+            e
         }
         Method::Auto => unreachable!("resolved above"),
     };

@@ -29,7 +29,7 @@ pub use dml::{CrossFit, Learner, aipw, boosted_adjustment, dml_partially_linear,
 pub use ipw::{IpwParams, Overlap, ipw, overlap};
 pub use iv::{front_door_linear, two_stage_least_squares};
 pub use linear::{LinearAdjustment, linear_adjustment};
-pub use plugin::{DiscreteColumns, plugin_means};
+pub use plugin::{DiscreteColumns, PluginParams, plugin_effect, plugin_means};
 pub use refute::{Refutation, Refuter, Sensitivity, refute_linear, sensitivity};
 
 use kausa_stats::StatsError;

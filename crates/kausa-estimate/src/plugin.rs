@@ -6,9 +6,10 @@
 use std::cell::RefCell;
 use std::collections::HashMap;
 
+use kausa_core::Par;
 use kausa_identify::{Expr, NodeSet};
 
-use crate::{EstimateError, Result};
+use crate::{Bootstrap, Estimate, EstimateError, Result};
 
 /// The most terms the plug-in evaluates for one level of the treatment and the outcome.
 const MAX_CELLS: u64 = 20_000_000;
@@ -23,8 +24,16 @@ pub struct DiscreteColumns<'a> {
     pub levels: Vec<usize>,
 }
 
+/// Tables of at most this many cells are dense arrays; larger ones hash the
+/// combinations that occur.
+const DENSE_CELLS: usize = 1 << 20;
+
 /// Weighted counts of each combination of values of one set of variables.
-type Table = HashMap<Vec<u32>, f64>;
+enum Table {
+    /// Indexed by the mixed-radix number of the values (the first variable slowest).
+    Dense(Vec<f64>),
+    Sparse(HashMap<Vec<u32>, f64>),
+}
 
 /// Weighted counts of the value combinations of sets of variables, each set's
 /// table built once, on first use.
@@ -32,16 +41,32 @@ struct Frequencies<'a> {
     data: &'a DiscreteColumns<'a>,
     weights: Option<&'a [f64]>,
     total: f64,
+    /// Tables of at most this many cells are dense.
+    dense_cells: usize,
     tables: RefCell<HashMap<Vec<usize>, Table>>,
     /// A node the estimand needs but that has no data.
     missing: RefCell<Option<usize>>,
 }
 
-impl Frequencies<'_> {
+impl<'a> Frequencies<'a> {
+    fn new(data: &'a DiscreteColumns<'a>, weights: Option<&'a [f64]>, dense_cells: usize) -> Frequencies<'a> {
+        let n = data.codes.iter().flatten().map(|c| c.len()).next().unwrap_or(0);
+        let total = weights.map_or(n as f64, |w| w.iter().sum());
+        Frequencies {
+            data,
+            weights,
+            total,
+            dense_cells,
+            tables: RefCell::new(HashMap::new()),
+            missing: RefCell::new(None),
+        }
+    }
+
     fn count(&self, vars: &[usize], at: &[usize]) -> f64 {
         if vars.is_empty() {
             return self.total;
         }
+        let levels = &self.data.levels;
         let mut tables = self.tables.borrow_mut();
         if !tables.contains_key(vars) {
             let mut cols = Vec::with_capacity(vars.len());
@@ -55,17 +80,38 @@ impl Frequencies<'_> {
                 }
             }
             let n = cols[0].len();
-            let mut table = Table::new();
-            for i in 0..n {
-                let w = self.weights.map_or(1.0, |w| w[i]);
-                if w != 0.0 {
-                    *table.entry(cols.iter().map(|c| c[i]).collect()).or_insert(0.0) += w;
+            let weight = |i: usize| self.weights.map_or(1.0, |w| w[i]);
+            let cells =
+                vars.iter().try_fold(1usize, |c, &v| c.checked_mul(levels[v])).filter(|&c| c <= self.dense_cells);
+            let table = match cells {
+                Some(cells) => {
+                    let mut counts = vec![0.0; cells];
+                    for i in 0..n {
+                        let k = cols.iter().zip(vars).fold(0usize, |k, (c, &v)| k * levels[v] + c[i] as usize);
+                        counts[k] += weight(i);
+                    }
+                    Table::Dense(counts)
                 }
-            }
+                None => {
+                    let mut table = HashMap::new();
+                    for i in 0..n {
+                        let w = weight(i);
+                        if w != 0.0 {
+                            *table.entry(cols.iter().map(|c| c[i]).collect::<Vec<u32>>()).or_insert(0.0) += w;
+                        }
+                    }
+                    Table::Sparse(table)
+                }
+            };
             tables.insert(vars.to_vec(), table);
         }
-        let key: Vec<u32> = vars.iter().map(|&v| at[v] as u32).collect();
-        tables[vars].get(&key).copied().unwrap_or(0.0)
+        match &tables[vars] {
+            Table::Dense(counts) => counts[vars.iter().fold(0usize, |k, &v| k * levels[v] + at[v])],
+            Table::Sparse(table) => {
+                let key: Vec<u32> = vars.iter().map(|&v| at[v] as u32).collect();
+                table.get(&key).copied().unwrap_or(0.0)
+            }
+        }
     }
 
     /// `P(vars = at | given = at)`, NaN when no row has `given = at`.
@@ -99,9 +145,7 @@ pub fn plugin_means(
     if y_values.len() != data.levels[y] {
         return Err(EstimateError::Data(format!("{} outcome values for {} levels", y_values.len(), data.levels[y])));
     }
-    let n = data.codes.iter().flatten().map(|c| c.len()).next().unwrap_or(0);
-    let total = weights.map_or(n as f64, |w| w.iter().sum());
-    let freq = Frequencies { data, weights, total, tables: RefCell::new(HashMap::new()), missing: RefCell::new(None) };
+    let freq = Frequencies::new(data, weights, DENSE_CELLS);
     let prob = |v: &NodeSet, g: &NodeSet, at: &[usize]| freq.prob(v, g, at);
     // Variables left free besides x and y (the napkin's W2): the estimand holds at
     // each of their values, so the plug-in averages it over their observed values
@@ -170,4 +214,79 @@ pub fn plugin_means(
         means.push(sum / weight);
     }
     Ok(means)
+}
+
+/// Settings of [`plugin_effect`].
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PluginParams {
+    /// Bootstrap resamples for the interval.
+    pub reps: usize,
+    /// Seed of the bootstrap.
+    pub seed: u64,
+    /// Confidence level.
+    pub level: f64,
+    /// Threads for the resamples.
+    pub par: Par,
+}
+
+/// The plug-in effect of the treatment's highest level against its lowest, with a
+/// bootstrap percentile interval (resamples as row weights), and `E[Y | do(X = a)]`
+/// for every level `a` (see [`plugin_means`]).
+pub fn plugin_effect(
+    expr: &Expr,
+    data: &DiscreteColumns,
+    x: usize,
+    y: usize,
+    y_values: &[f64],
+    params: PluginParams,
+) -> Result<(Estimate, Vec<f64>)> {
+    let hi = data.levels[x]
+        .checked_sub(1)
+        .filter(|&h| h > 0)
+        .ok_or_else(|| EstimateError::Data("the treatment has one level: there is nothing to compare".into()))?;
+    let contrast = |w: Option<&[f64]>| -> Result<(f64, Vec<f64>)> {
+        let m = plugin_means(expr, data, x, y, y_values, w)?;
+        Ok((m[hi] - m[0], m))
+    };
+    let (effect, means) = contrast(None)?;
+    let n = data.codes.iter().flatten().map(|c| c.len()).next().unwrap_or(0);
+    let b = Bootstrap::run(n, params.reps, params.seed, params.par, |w| Ok(contrast(Some(w))?.0))?;
+    let estimate = Estimate {
+        method: "plug-in of the ID estimand (relative frequencies of discrete data)",
+        effect,
+        se: b.se(),
+        interval: b.percentile_interval(params.level),
+        level: params.level,
+        n,
+        df: f64::INFINITY,
+        notes: vec![format!("interval: bootstrap, {} resamples, seed {}", params.reps, params.seed)],
+    };
+    Ok((estimate, means))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use kausa_core::Rng;
+
+    #[test]
+    fn dense_and_hashed_tables_count_the_same() {
+        let mut rng = Rng::seed_from_u64(2);
+        let levels = vec![3, 2, 5, 4];
+        let cols: Vec<Vec<u32>> =
+            levels.iter().map(|&l| (0..500).map(|_| rng.below(l as u64) as u32).collect()).collect();
+        let data = DiscreteColumns { codes: cols.iter().map(|c| Some(c.as_slice())).collect(), levels };
+        let weights: Vec<f64> = (0..500).map(|_| rng.below(3) as f64).collect();
+        let dense = Frequencies::new(&data, Some(&weights), usize::MAX);
+        let hashed = Frequencies::new(&data, Some(&weights), 0);
+        for vars in [&[0][..], &[1, 3], &[0, 2, 3], &[3, 2, 1, 0]] {
+            for _ in 0..20 {
+                let at: Vec<usize> = data.levels.iter().map(|&l| rng.below(l as u64) as usize).collect();
+                let want: f64 =
+                    (0..500).filter(|&i| vars.iter().all(|&v| cols[v][i] as usize == at[v])).map(|i| weights[i]).sum();
+                assert_eq!(dense.count(vars, &at), want);
+                assert_eq!(hashed.count(vars, &at), want);
+            }
+        }
+    }
 }

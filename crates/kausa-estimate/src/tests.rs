@@ -265,32 +265,42 @@ fn bad_input_is_refused() {
     );
 }
 
-/// The napkin graph (W1 → W2 → X → Y, W1 ↔ X, W1 ↔ Y): no back door, front door
-/// or instrument, but the ID algorithm's estimand, evaluated on frequencies,
-/// recovers the effect that the confounded comparison gets wrong.
-#[test]
-fn plug_in_of_the_napkin_estimand_recovers_the_effect() {
-    use kausa_identify::{Admg, NodeSet, identify_id};
-    let (w1, w2, x, y) = (0, 1, 2, 3);
-    let g = Admg::new(4, &[(w1, w2), (w2, x), (x, y)], &[(w1, x), (w1, y)]).unwrap();
-    let expr = identify_id(&g, &NodeSet::of(4, [x]), &NodeSet::of(4, [y])).unwrap();
-    let mut rng = Rng::seed_from_u64(21);
-    let bern = |rng: &mut Rng, p: f64| u32::from(rng.uniform() < p);
-    let n = 200_000;
+/// Rows of the napkin model (W1 → W2 → X → Y, latent causes of W1 and X and of
+/// W1 and Y), all binary; `E[Y | do(X = x)] = 0.05 + 0.4 x + 0.25`.
+fn napkin_rows(n: usize, rng: &mut Rng) -> Vec<Vec<u32>> {
+    let mut bern = |p: f64| u32::from(rng.uniform() < p);
     let mut cols: Vec<Vec<u32>> = vec![Vec::new(); 4];
     for _ in 0..n {
-        let (u1, u2) = (bern(&mut rng, 0.5) as f64, bern(&mut rng, 0.5) as f64);
-        let a = bern(&mut rng, 0.05 + 0.3 * u1 + 0.6 * u2);
-        let b = bern(&mut rng, 0.1 + 0.8 * a as f64);
-        let t = bern(&mut rng, 0.05 + 0.6 * b as f64 + 0.3 * u1);
-        let o = bern(&mut rng, 0.05 + 0.4 * t as f64 + 0.5 * u2);
+        let (u1, u2) = (bern(0.5) as f64, bern(0.5) as f64);
+        let a = bern(0.05 + 0.3 * u1 + 0.6 * u2);
+        let b = bern(0.1 + 0.8 * a as f64);
+        let t = bern(0.05 + 0.6 * b as f64 + 0.3 * u1);
+        let o = bern(0.05 + 0.4 * t as f64 + 0.5 * u2);
         for (c, v) in cols.iter_mut().zip([a, b, t, o]) {
             c.push(v);
         }
     }
+    cols
+}
+
+/// The napkin graph's ID estimand of `P(Y | do(X))` (nodes W1, W2, X, Y = 0..4).
+fn napkin_estimand() -> kausa_identify::Expr {
+    use kausa_identify::{Admg, NodeSet, identify_id};
+    let g = Admg::new(4, &[(0, 1), (1, 2), (2, 3)], &[(0, 2), (0, 3)]).unwrap();
+    identify_id(&g, &NodeSet::of(4, [2]), &NodeSet::of(4, [3])).unwrap()
+}
+
+/// The napkin graph: no back door, front door or instrument, but the ID
+/// algorithm's estimand, evaluated on frequencies, recovers the effect that the
+/// confounded comparison gets wrong.
+#[test]
+fn plug_in_of_the_napkin_estimand_recovers_the_effect() {
+    let (w2, x, y) = (1, 2, 3);
+    let expr = napkin_estimand();
+    let n = 200_000;
+    let cols = napkin_rows(n, &mut Rng::seed_from_u64(21));
     let data = DiscreteColumns { codes: cols.iter().map(|c| Some(c.as_slice())).collect(), levels: vec![2; 4] };
     let means = plugin_means(&expr, &data, x, y, &[0.0, 1.0], None).unwrap();
-    // E[Y | do(X = x)] = 0.05 + 0.4 x + 0.5 · 0.5.
     assert!((means[0] - 0.3).abs() < 0.02 && (means[1] - 0.7).abs() < 0.02, "{means:?}");
     let naive = |t: u32| {
         let rows: Vec<usize> = (0..n).filter(|&i| cols[x][i] == t).collect();
@@ -309,4 +319,16 @@ fn plug_in_of_the_napkin_estimand_recovers_the_effect() {
     let keep: Vec<f64> = (0..n).map(|i| f64::from(cols[x][i] == 0)).collect();
     let e = plugin_means(&expr, &data, x, y, &[0.0, 1.0], Some(&keep)).unwrap_err();
     assert!(e.to_string().contains("positivity"), "{e}");
+}
+
+#[test]
+fn plug_in_bootstrap_intervals_have_their_nominal_coverage() {
+    let expr = napkin_estimand();
+    let c = coverage(400, |rng| {
+        let cols = napkin_rows(2000, rng);
+        let data = DiscreteColumns { codes: cols.iter().map(|c| Some(c.as_slice())).collect(), levels: vec![2; 4] };
+        let params = PluginParams { reps: 200, seed: rng.below(1 << 30), level: 0.95, par: Par::Seq };
+        (plugin_effect(&expr, &data, 2, 3, &[0.0, 1.0], params).unwrap().0, 0.4)
+    });
+    assert!((0.93..=0.97).contains(&c), "ID plug-in coverage {c}");
 }
