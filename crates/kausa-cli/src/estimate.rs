@@ -8,9 +8,9 @@ use anyhow::{Result, anyhow, bail};
 use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
-    CrossFit, DiscreteColumns, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, PluginParams, Refutation,
-    Refuter, Sensitivity, aipw, boosted_adjustment, dml_partially_linear, front_door_linear, ipw, linear_adjustment,
-    overlap, plugin_effect, refute_linear, sensitivity, two_stage_least_squares,
+    Altered, CrossFit, DiscreteColumns, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, PluginParams,
+    Refutation, Refuter, Sensitivity, aipw, boosted_adjustment, dml_partially_linear, front_door_linear, ipw,
+    linear_adjustment, overlap, plugin_effect, refute_linear, refute_with, sensitivity, two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
@@ -134,6 +134,22 @@ pub(crate) struct Args {
     json: bool,
     #[command(flatten)]
     data_args: DataArgs,
+}
+
+/// The refuters `--refuters` asks for (all four by default).
+fn chosen_refuters(args: &Args) -> Vec<Refuter> {
+    if args.refuters.is_empty() {
+        return Refuter::ALL.to_vec();
+    }
+    args.refuters
+        .iter()
+        .map(|r| match r {
+            RefuterArg::Placebo => Refuter::PlaceboTreatment,
+            RefuterArg::DummyOutcome => Refuter::DummyOutcome,
+            RefuterArg::RandomCommonCause => Refuter::RandomCommonCause,
+            RefuterArg::Subset => Refuter::DataSubset,
+        })
+        .collect()
 }
 
 /// The outcome, treatment and other columns at `rows` (all rows when `None`).
@@ -375,21 +391,21 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 par,
             };
             if matches!(method, Method::Ipw | Method::Dml | Method::Aipw | Method::Gbt) {
-                // One function of (rows) for the estimate and its bootstrap; inside a
-                // resample the folds run on one thread, the resamples in parallel.
-                let run = |rows: Option<&[usize]>, cf: CrossFit| -> kausa_estimate::Result<Estimate> {
-                    let (ys, ts, cs) = pick_rows(rows, &yv, &tv, &covs);
-                    // A given split follows its rows into a resample.
+                // One function of the (altered) columns for the estimate, its bootstrap
+                // and its refuters; inside a resample or refutation the folds run on
+                // one thread, the resamples and refutations in parallel. `rows` says
+                // which original rows the columns hold, for a given split to follow.
+                let fit = |ys: &[f64], ts: &[f64], cs: &[Vec<f64>], rows: Option<&[usize]>, cf: CrossFit| {
                     let folds: Option<Vec<usize>> =
                         given.as_ref().map(|f| rows.map_or_else(|| f.clone(), |r| r.iter().map(|&i| f[i]).collect()));
                     let cf = CrossFit { given: folds.as_deref(), ..cf };
                     let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
                     match method {
-                        Method::Ipw => ipw(&ys, &ts, &refs, IpwParams { trim: args.trim, level: args.level }),
-                        Method::Dml => dml_partially_linear(&ys, &ts, &refs, cf),
-                        Method::Aipw => aipw(&ys, &ts, &refs, cf),
+                        Method::Ipw => ipw(ys, ts, &refs, IpwParams { trim: args.trim, level: args.level }),
+                        Method::Dml => dml_partially_linear(ys, ts, &refs, cf),
+                        Method::Aipw => aipw(ys, ts, &refs, cf),
                         _ => {
-                            let effect = boosted_adjustment(&ys, &ts, &refs, kausa_stats::gbdt::GbdtParams::default())?;
+                            let effect = boosted_adjustment(ys, ts, &refs, kausa_stats::gbdt::GbdtParams::default())?;
                             Ok(Estimate {
                                 method: "regression adjustment with gradient-boosted trees (one model per arm)",
                                 effect,
@@ -402,6 +418,10 @@ pub(crate) fn run(args: Args) -> Result<()> {
                             })
                         }
                     }
+                };
+                let run = |rows: Option<&[usize]>, cf: CrossFit| -> kausa_estimate::Result<Estimate> {
+                    let (ys, ts, cs) = pick_rows(rows, &yv, &tv, &covs);
+                    fit(&ys, &ts, &cs, rows, cf)
                 };
                 let mut e = run(None, cf).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
                 let reps = if method == Method::Gbt && args.bootstrap == 0 { 50 } else { args.bootstrap };
@@ -421,6 +441,32 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     e.interval = interval;
                     e.notes.push(format!("interval: bootstrap, {reps} resamples, seed {}", args.seed));
                 }
+                if !args.no_refute {
+                    let t_refute = Instant::now();
+                    let refit = |alt: &Altered| -> kausa_estimate::Result<f64> {
+                        let y0 = alt.outcome.as_deref().unwrap_or(&yv);
+                        let t0 = alt.treatment.as_deref().unwrap_or(&tv);
+                        let mut cs = covs.clone();
+                        cs.extend(alt.extra_covariate.clone());
+                        let (ys, ts, cs) = pick_rows(alt.rows.as_deref(), y0, t0, &cs);
+                        Ok(fit(&ys, &ts, &cs, alt.rows.as_deref(), one)?.effect)
+                    };
+                    let chosen = chosen_refuters(&args);
+                    refutations = refute_with(&tv, e.effect, e.se, &chosen, args.refute_sims, args.seed, par, refit)
+                        .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                    refute_seconds = t_refute.elapsed().as_secs_f64();
+                }
+                // The E-value needs only the estimate and its interval; the robustness
+                // value is defined for the partially linear model (as for least squares).
+                let m = yv.iter().sum::<f64>() / yv.len() as f64;
+                let sd_y = (yv.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (yv.len() - 1) as f64).sqrt();
+                let df = (yv.len() - covs.len() - 2) as f64;
+                let mut s = sensitivity(e.effect, e.se, df, e.interval, sd_y);
+                if method != Method::Dml {
+                    s.robustness_value = f64::NAN;
+                    s.robustness_value_alpha = f64::NAN;
+                }
+                sens = Some(s);
                 e
             } else {
                 let mods = effect_modifiers(&g, x, y);
@@ -483,19 +529,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 }
                 if !args.no_refute {
                     let t_refute = Instant::now();
-                    let chosen: Vec<Refuter> = if args.refuters.is_empty() {
-                        Refuter::ALL.to_vec()
-                    } else {
-                        args.refuters
-                            .iter()
-                            .map(|r| match r {
-                                RefuterArg::Placebo => Refuter::PlaceboTreatment,
-                                RefuterArg::DummyOutcome => Refuter::DummyOutcome,
-                                RefuterArg::RandomCommonCause => Refuter::RandomCommonCause,
-                                RefuterArg::Subset => Refuter::DataSubset,
-                            })
-                            .collect()
-                    };
+                    let chosen = chosen_refuters(&args);
                     refutations = refute_linear(&la, e.effect, e.se, &chosen, args.refute_sims, args.seed, par)
                         .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
                     refute_seconds = t_refute.elapsed().as_secs_f64();
@@ -685,11 +719,13 @@ pub(crate) fn run(args: Args) -> Result<()> {
             "  E-value {:.2} (interval limit: {:.2}): the risk ratio a confounder would need with both treatment and outcome",
             s.e_value, s.e_value_interval
         );
-        println!(
-            "  robustness value {:.1}% ({:.1}% for significance at 5%): the share of the residual variance of both it would have to explain",
-            100.0 * s.robustness_value,
-            100.0 * s.robustness_value_alpha
-        );
+        if s.robustness_value.is_finite() {
+            println!(
+                "  robustness value {:.1}% ({:.1}% for significance at 5%): the share of the residual variance of both it would have to explain",
+                100.0 * s.robustness_value,
+                100.0 * s.robustness_value_alpha
+            );
+        }
     }
     Ok(())
 }

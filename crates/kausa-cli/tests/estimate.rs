@@ -112,6 +112,25 @@ fn every_estimator_covers_the_truth_where_overlap_is_good() {
     }
 }
 
+/// Every back-door estimator, not only linear adjustment, gets the four refuters
+/// (by re-estimating on the altered data) and the E-value; the robustness value
+/// where it is defined (the partially linear model).
+#[test]
+fn refuters_and_sensitivity_beside_every_back_door_estimate() {
+    let (graph, data, _) = golden("dowhy_linear_binary_overlap_n2000_s3");
+    for method in ["ipw", "dml", "aipw", "gbt"] {
+        let v = estimate_json(&graph, &data, &["--method", method, "--refute-sims", "5"]);
+        let names: Vec<&str> =
+            v["refutations"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap()).collect();
+        assert_eq!(names, ["placebo treatment", "dummy outcome", "random common cause", "data subset"], "{method}");
+        for r in v["refutations"].as_array().unwrap() {
+            assert_eq!(r["passed"], true, "{method}: {r}");
+        }
+        assert!(v["sensitivity"]["e_value"].as_f64().unwrap() > 1.5, "{method}: {}", v["sensitivity"]);
+        assert_eq!(v["sensitivity"]["robustness_value"].is_f64(), method == "dml", "{method}: {}", v["sensitivity"]);
+    }
+}
+
 /// Cross-fitted estimators against DoubleML 0.11 with linear learners and 5 folds on the
 /// same rows (the folds differ): within the larger of the two standard errors.
 #[test]

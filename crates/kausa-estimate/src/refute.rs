@@ -1,4 +1,6 @@
-//! Refutation and sensitivity for the linear adjustment estimate.
+//! Refutation and sensitivity: for the linear adjustment estimate from its cross
+//! products ([`refute_linear`]), and for any estimator by re-estimating on the
+//! altered data ([`refute_with`]).
 //!
 //! Each refuter re-estimates the effect on altered data (`sims` times, seeded,
 //! in parallel) and says whether the estimate behaved as a causal effect should:
@@ -185,43 +187,112 @@ pub fn refute_linear(
     seed: u64,
     par: Par,
 ) -> Result<Vec<Refutation>> {
+    let n = a.y.len();
+    let design = Design::new(a);
+    run_refuters(refuters, sims, seed, par, effect, se, |kind, rng| match kind {
+        Refuter::PlaceboTreatment => {
+            let mut t = a.t.to_vec();
+            rng.permute(&mut t);
+            let mut replaced = vec![(1, centred(&t))];
+            for (j, m) in a.modifiers.iter().enumerate() {
+                let tm: Vec<f64> = m.iter().zip(&t).map(|(x, y)| x * y).collect();
+                replaced.push((2 + design.n_cov + j, centred(&tm)));
+            }
+            design.with_replaced(&replaced)
+        }
+        Refuter::DummyOutcome => {
+            let mut noise = vec![0.0; n];
+            rng.fill_normal(&mut noise);
+            design.with_replaced(&[(design.k, centred(&noise))])
+        }
+        Refuter::RandomCommonCause => {
+            let mut extra = vec![0.0; n];
+            rng.fill_normal(&mut extra);
+            design.with_regressor(&centred(&extra))
+        }
+        Refuter::DataSubset => {
+            let w: Vec<f64> = (0..n).map(|_| (rng.uniform() < 0.8) as u8 as f64).collect();
+            design.weighted(&w)
+        }
+    })
+}
+
+/// What a refuter changed in the data, for [`refute_with`]: `None` where it left
+/// the data as they were.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Altered {
+    /// The treatment, permuted (placebo treatment).
+    pub treatment: Option<Vec<f64>>,
+    /// The outcome, replaced by standard normal noise (dummy outcome).
+    pub outcome: Option<Vec<f64>>,
+    /// An independent standard normal column to adjust for besides the others (random common cause).
+    pub extra_covariate: Option<Vec<f64>>,
+    /// The rows kept, in order (data subset).
+    pub rows: Option<Vec<usize>>,
+}
+
+/// Runs the given refuters on any estimator: `estimate` re-estimates the effect
+/// on the altered data it is handed. The alterations are those of
+/// [`refute_linear`], drawn from the same streams, so a linear estimator gives the
+/// same refutations either way; `t` is the treatment column.
+#[allow(clippy::too_many_arguments)]
+pub fn refute_with(
+    t: &[f64],
+    effect: f64,
+    se: f64,
+    refuters: &[Refuter],
+    sims: usize,
+    seed: u64,
+    par: Par,
+    estimate: impl Fn(&Altered) -> Result<f64> + Sync,
+) -> Result<Vec<Refutation>> {
+    let n = t.len();
+    run_refuters(refuters, sims, seed, par, effect, se, |kind, rng| {
+        let mut altered = Altered::default();
+        match kind {
+            Refuter::PlaceboTreatment => {
+                let mut permuted = t.to_vec();
+                rng.permute(&mut permuted);
+                altered.treatment = Some(permuted);
+            }
+            Refuter::DummyOutcome => {
+                let mut noise = vec![0.0; n];
+                rng.fill_normal(&mut noise);
+                altered.outcome = Some(noise);
+            }
+            Refuter::RandomCommonCause => {
+                let mut extra = vec![0.0; n];
+                rng.fill_normal(&mut extra);
+                altered.extra_covariate = Some(extra);
+            }
+            Refuter::DataSubset => {
+                altered.rows = Some((0..n).filter(|_| rng.uniform() < 0.8).collect());
+            }
+        }
+        estimate(&altered)
+    })
+}
+
+/// `sims` simulations of each refuter (seeded by refuter and simulation, run in
+/// parallel), each re-estimating the effect with `one`, summarised in order.
+fn run_refuters(
+    refuters: &[Refuter],
+    sims: usize,
+    seed: u64,
+    par: Par,
+    effect: f64,
+    se: f64,
+    one: impl Fn(Refuter, &mut Rng) -> Result<f64> + Sync,
+) -> Result<Vec<Refutation>> {
     if sims < 2 {
         return Err(EstimateError::Data("refutation needs at least 2 simulations".into()));
     }
-    let n = a.y.len();
-    let design = Design::new(a);
-    let run = |kind: usize, s: usize| -> Result<f64> {
-        let mut rng = Rng::stream(seed ^ (kind as u64) << 56, s as u64);
-        match kind {
-            0 => {
-                let mut t = a.t.to_vec();
-                rng.permute(&mut t);
-                let mut replaced = vec![(1, centred(&t))];
-                for (j, m) in a.modifiers.iter().enumerate() {
-                    let tm: Vec<f64> = m.iter().zip(&t).map(|(x, y)| x * y).collect();
-                    replaced.push((2 + design.n_cov + j, centred(&tm)));
-                }
-                design.with_replaced(&replaced)
-            }
-            1 => {
-                let mut noise = vec![0.0; n];
-                rng.fill_normal(&mut noise);
-                design.with_replaced(&[(design.k, centred(&noise))])
-            }
-            2 => {
-                let mut extra = vec![0.0; n];
-                rng.fill_normal(&mut extra);
-                design.with_regressor(&centred(&extra))
-            }
-            _ => {
-                let w: Vec<f64> = (0..n).map(|_| (rng.uniform() < 0.8) as u8 as f64).collect();
-                design.weighted(&w)
-            }
-        }
+    let jobs: Vec<(Refuter, usize)> = refuters.iter().flat_map(|&r| (0..sims).map(move |s| (r, s))).collect();
+    let run = |j: usize| {
+        let (r, s) = jobs[j];
+        one(r, &mut Rng::stream(seed ^ (r as u64) << 56, s as u64))
     };
-    let kinds: Vec<usize> = refuters.iter().map(|&r| r as usize).collect();
-    let jobs: Vec<(usize, usize)> = kinds.iter().flat_map(|&k| (0..sims).map(move |s| (k, s))).collect();
-    let results = par.map(jobs.len(), |j| run(jobs[j].0, jobs[j].1)).map_err(EstimateError::Data)?;
+    let results = par.map(jobs.len(), run).map_err(EstimateError::Data)?;
     let values: Vec<f64> = results.into_iter().collect::<Result<_>>()?;
     Ok(refuters
         .iter()
@@ -298,6 +369,35 @@ pub fn sensitivity(effect: f64, se: f64, df: f64, interval: (f64, f64), sd_y: f6
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refuting_any_estimator_alters_the_data_as_the_linear_refuters_do() {
+        // The generic refuters, handed a full linear refit, give the refutations of
+        // the cross-product refuters: the same alterations from the same streams.
+        let mut rng = Rng::seed_from_u64(9);
+        let n = 400;
+        let w: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let t: Vec<f64> = w.iter().map(|v| (rng.uniform() < 1.0 / (1.0 + (-v).exp())) as u8 as f64).collect();
+        let y: Vec<f64> = (0..n).map(|i| 1.5 * t[i] + w[i] + rng.normal()).collect();
+        let a = LinearAdjustment { y: &y, t: &t, covariates: vec![&w], modifiers: vec![] };
+        let e = crate::linear_adjustment(&a, 0.95).unwrap();
+        let fast = refute_linear(&a, e.effect, e.se, &Refuter::ALL, 6, 3, Par::Seq).unwrap();
+        let refit = |alt: &Altered| -> Result<f64> {
+            let pick = |v: &[f64]| alt.rows.as_ref().map_or_else(|| v.to_vec(), |r| r.iter().map(|&i| v[i]).collect());
+            let (ys, ts, ws) =
+                (pick(alt.outcome.as_deref().unwrap_or(&y)), pick(alt.treatment.as_deref().unwrap_or(&t)), pick(&w));
+            let extra = alt.extra_covariate.as_deref().map(pick);
+            let mut covariates: Vec<&[f64]> = vec![&ws];
+            covariates.extend(extra.as_deref());
+            Ok(crate::linear_adjustment(&LinearAdjustment { y: &ys, t: &ts, covariates, modifiers: vec![] }, 0.95)?
+                .effect)
+        };
+        let slow = refute_with(&t, e.effect, e.se, &Refuter::ALL, 6, 3, Par::threads(2), refit).unwrap();
+        for (f, s) in fast.iter().zip(&slow) {
+            assert_eq!((f.name, f.passed), (s.name, s.passed));
+            assert!((f.new_effect - s.new_effect).abs() < 1e-9, "{}: {} vs {}", f.name, f.new_effect, s.new_effect);
+        }
+    }
 
     #[test]
     fn refits_from_cross_products_equal_full_fits() {
