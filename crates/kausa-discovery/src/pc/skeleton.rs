@@ -186,12 +186,18 @@ pub(crate) fn run(
             Some(pool) if p >= 256 && level > 0 => pool.install(|| (0..p).into_par_iter().map(row).collect()),
             _ => (0..p).map(row).collect(),
         };
-        // Pairs with something to test at this level.
-        let pairs: Vec<(usize, usize)> = (0..p)
-            .flat_map(|x| (x + 1..p).map(move |y| (x, y)))
-            .filter(|&(x, y)| adj[x * p + y] && !locked[x * p + y])
-            .filter(|&(x, y)| degree[x] > level || degree[y] > level)
-            .collect();
+        // Pairs with something to test at this level, in order.
+        let (a, l, d) = (&adj, &locked, &degree);
+        let row_pairs = |x: usize| {
+            (x + 1..p)
+                .filter(move |&y| a[x * p + y] && !l[x * p + y])
+                .filter(move |&y| d[x] > level || d[y] > level)
+                .map(move |y| (x, y))
+        };
+        let pairs: Vec<(usize, usize)> = match &pool {
+            Some(pool) if p >= 256 => pool.install(|| (0..p).into_par_iter().flat_map_iter(row_pairs).collect()),
+            _ => (0..p).flat_map(row_pairs).collect(),
+        };
         if pairs.is_empty() {
             break;
         }
@@ -232,6 +238,20 @@ pub(crate) fn run(
                 let mut ws = Workspace::default();
                 (0..pairs.len()).fold(Found::default(), |acc, i| step(acc, &mut ws, i))
             }
+            // Level 0: many pairs of one cheap test each, in fixed chunks (rayon's
+            // adaptive splitting spent more on splitting and merging than on tests).
+            Some(pool) if level == 0 => pool.install(|| {
+                const CHUNK: usize = 8192;
+                let parts: Vec<Found> = (0..pairs.len().div_ceil(CHUNK))
+                    .into_par_iter()
+                    .map(|c| {
+                        let mut ws = Workspace::default();
+                        let rows = c * CHUNK..((c + 1) * CHUNK).min(pairs.len());
+                        rows.fold(Found::default(), |acc, i| step(acc, &mut ws, i))
+                    })
+                    .collect();
+                parts.into_iter().fold(Found::default(), Found::merge)
+            }),
             Some(pool) => pool.install(|| {
                 (0..pairs.len())
                     .into_par_iter()

@@ -25,12 +25,16 @@ fn oracle_pc_recovers_the_true_cpdag_on_random_dags() {
 
 #[test]
 fn result_does_not_depend_on_threads() {
+    // p = 300 takes the paths for many variables: pairs listed in parallel, level 0
+    // in several fixed chunks.
     let mut rng = Rng::seed_from_u64(7);
-    let dag = random_dag(25, 3.0, &mut rng);
-    for compat in [Compat::Pcalg, Compat::CausalLearn] {
-        let one = pc(&DSeparation::new(dag.clone()), &params(compat), None, Par::Seq).unwrap();
-        let two = pc(&DSeparation::new(dag.clone()), &params(compat), None, Par::threads(2)).unwrap();
-        assert_eq!(one, two);
+    for (p, degree) in [(25, 3.0), (300, 2.0)] {
+        let dag = random_dag(p, degree, &mut rng);
+        for compat in [Compat::Pcalg, Compat::CausalLearn] {
+            let one = pc(&DSeparation::new(dag.clone()), &params(compat), None, Par::Seq).unwrap();
+            let two = pc(&DSeparation::new(dag.clone()), &params(compat), None, Par::threads(2)).unwrap();
+            assert_eq!(one, two, "p = {p}");
+        }
     }
 }
 
