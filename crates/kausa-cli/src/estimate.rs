@@ -9,8 +9,8 @@ use clap::ValueEnum;
 use kausa_core::{Dataset, Par};
 use kausa_estimate::{
     Altered, CrossFit, DiscreteColumns, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, PluginParams,
-    Refutation, Refuter, Sensitivity, aipw, boosted_adjustment, dml_partially_linear, front_door_linear, ipw,
-    linear_adjustment, overlap, plugin_effect, refute_linear, refute_with, sensitivity, two_stage_least_squares,
+    Refutation, RefuteParams, Refuter, Sensitivity, aipw, boosted_adjustment, dml_partially_linear, front_door_linear,
+    ipw, linear_adjustment, overlap, plugin_effect, refute_linear, refute_with, sensitivity, two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
@@ -452,7 +452,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         Ok(fit(&ys, &ts, &cs, alt.rows.as_deref(), one)?.effect)
                     };
                     let chosen = chosen_refuters(&args);
-                    refutations = refute_with(&tv, e.effect, e.se, &chosen, args.refute_sims, args.seed, par, refit)
+                    let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
+                    refutations = refute_with(&tv, e.effect, e.se, params, refit)
                         .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
                     refute_seconds = t_refute.elapsed().as_secs_f64();
                 }
@@ -530,7 +531,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 if !args.no_refute {
                     let t_refute = Instant::now();
                     let chosen = chosen_refuters(&args);
-                    refutations = refute_linear(&la, e.effect, e.se, &chosen, args.refute_sims, args.seed, par)
+                    let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
+                    refutations = refute_linear(&la, e.effect, e.se, params)
                         .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
                     refute_seconds = t_refute.elapsed().as_secs_f64();
                 }

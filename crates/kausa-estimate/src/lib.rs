@@ -30,7 +30,7 @@ pub use ipw::{IpwParams, Overlap, ipw, overlap};
 pub use iv::{front_door_linear, two_stage_least_squares};
 pub use linear::{LinearAdjustment, linear_adjustment};
 pub use plugin::{DiscreteColumns, PluginParams, plugin_effect, plugin_means};
-pub use refute::{Altered, Refutation, Refuter, Sensitivity, refute_linear, refute_with, sensitivity};
+pub use refute::{Altered, Refutation, RefuteParams, Refuter, Sensitivity, refute_linear, refute_with, sensitivity};
 
 use kausa_stats::StatsError;
 

@@ -175,21 +175,26 @@ impl Refuter {
         [Refuter::PlaceboTreatment, Refuter::DummyOutcome, Refuter::RandomCommonCause, Refuter::DataSubset];
 }
 
-/// Runs the given refuters on a linear adjustment whose estimate is `effect`
-/// with analytic standard error `se`. Each refuter's simulations are seeded
-/// from `(seed, refuter)`, so a refuter gives the same answer alone or with others.
-pub fn refute_linear(
-    a: &LinearAdjustment<'_>,
-    effect: f64,
-    se: f64,
-    refuters: &[Refuter],
-    sims: usize,
-    seed: u64,
-    par: Par,
-) -> Result<Vec<Refutation>> {
+/// Which refuters to run, how often, from which seed, on how many threads.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RefuteParams<'a> {
+    /// The refuters, in the order they are reported.
+    pub refuters: &'a [Refuter],
+    /// Simulations per refuter (at least 2).
+    pub sims: usize,
+    /// Each refuter's simulations are seeded from `(seed, refuter)`, so a refuter
+    /// gives the same answer alone or with others.
+    pub seed: u64,
+    /// Threads for the simulations.
+    pub par: Par,
+}
+
+/// Runs the refuters on a linear adjustment whose estimate is `effect` with
+/// analytic standard error `se`, refitting from cross products.
+pub fn refute_linear(a: &LinearAdjustment<'_>, effect: f64, se: f64, params: RefuteParams) -> Result<Vec<Refutation>> {
     let n = a.y.len();
     let design = Design::new(a);
-    run_refuters(refuters, sims, seed, par, effect, se, |kind, rng| match kind {
+    run_refuters(params, effect, se, |kind, rng| match kind {
         Refuter::PlaceboTreatment => {
             let mut t = a.t.to_vec();
             rng.permute(&mut t);
@@ -235,19 +240,15 @@ pub struct Altered {
 /// on the altered data it is handed. The alterations are those of
 /// [`refute_linear`], drawn from the same streams, so a linear estimator gives the
 /// same refutations either way; `t` is the treatment column.
-#[allow(clippy::too_many_arguments)]
 pub fn refute_with(
     t: &[f64],
     effect: f64,
     se: f64,
-    refuters: &[Refuter],
-    sims: usize,
-    seed: u64,
-    par: Par,
+    params: RefuteParams,
     estimate: impl Fn(&Altered) -> Result<f64> + Sync,
 ) -> Result<Vec<Refutation>> {
     let n = t.len();
-    run_refuters(refuters, sims, seed, par, effect, se, |kind, rng| {
+    run_refuters(params, effect, se, |kind, rng| {
         let mut altered = Altered::default();
         match kind {
             Refuter::PlaceboTreatment => {
@@ -276,14 +277,12 @@ pub fn refute_with(
 /// `sims` simulations of each refuter (seeded by refuter and simulation, run in
 /// parallel), each re-estimating the effect with `one`, summarised in order.
 fn run_refuters(
-    refuters: &[Refuter],
-    sims: usize,
-    seed: u64,
-    par: Par,
+    params: RefuteParams,
     effect: f64,
     se: f64,
     one: impl Fn(Refuter, &mut Rng) -> Result<f64> + Sync,
 ) -> Result<Vec<Refutation>> {
+    let RefuteParams { refuters, sims, seed, par } = params;
     if sims < 2 {
         return Err(EstimateError::Data("refutation needs at least 2 simulations".into()));
     }
@@ -381,7 +380,8 @@ mod tests {
         let y: Vec<f64> = (0..n).map(|i| 1.5 * t[i] + w[i] + rng.normal()).collect();
         let a = LinearAdjustment { y: &y, t: &t, covariates: vec![&w], modifiers: vec![] };
         let e = crate::linear_adjustment(&a, 0.95).unwrap();
-        let fast = refute_linear(&a, e.effect, e.se, &Refuter::ALL, 6, 3, Par::Seq).unwrap();
+        let params = RefuteParams { refuters: &Refuter::ALL, sims: 6, seed: 3, par: Par::Seq };
+        let fast = refute_linear(&a, e.effect, e.se, params).unwrap();
         let refit = |alt: &Altered| -> Result<f64> {
             let pick = |v: &[f64]| alt.rows.as_ref().map_or_else(|| v.to_vec(), |r| r.iter().map(|&i| v[i]).collect());
             let (ys, ts, ws) =
@@ -392,7 +392,7 @@ mod tests {
             Ok(crate::linear_adjustment(&LinearAdjustment { y: &ys, t: &ts, covariates, modifiers: vec![] }, 0.95)?
                 .effect)
         };
-        let slow = refute_with(&t, e.effect, e.se, &Refuter::ALL, 6, 3, Par::threads(2), refit).unwrap();
+        let slow = refute_with(&t, e.effect, e.se, RefuteParams { par: Par::threads(2), ..params }, refit).unwrap();
         for (f, s) in fast.iter().zip(&slow) {
             assert_eq!((f.name, f.passed), (s.name, s.passed));
             assert!((f.new_effect - s.new_effect).abs() < 1e-9, "{}: {} vs {}", f.name, f.new_effect, s.new_effect);
