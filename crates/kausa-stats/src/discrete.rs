@@ -547,7 +547,7 @@ mod tests {
         // row count that is not a multiple of 64.
         let mut rng = Rng::seed_from_u64(11);
         let n = 1000 + 37;
-        let cards = vec![2, 3, 5, 2, 4, 3];
+        let cards = vec![2, 3, 5, 2, 4, 3, 7, 6];
         let mut cols: Vec<Vec<u32>> =
             cards.iter().map(|&c| (0..n).map(|_| rng.below(c as u64) as u32).collect()).collect();
         for i in 0..n {
@@ -556,7 +556,11 @@ mod tests {
         let d = data(cols, cards);
         let bits = d.bits.as_ref().unwrap();
         let mut sc = Scratch::default();
-        let sets: [&[usize]; 7] = [&[], &[2], &[4], &[2, 3], &[0, 4, 5], &[2, 4, 5], &[0, 2, 3, 4, 5]];
+        // The row count's three ways: cells indexed straight (up to 2n cells), a
+        // dense stratum buffer ([2, 4, 6, 7]: 840 strata), hashed strata
+        // ([2, 3, 4, 5, 6, 7]: 5,040 strata, more than 4n).
+        let sets: [&[usize]; 9] =
+            [&[], &[2], &[4], &[2, 3], &[0, 4, 5], &[2, 4, 5], &[0, 2, 3, 4, 5], &[2, 4, 6, 7], &[2, 3, 4, 5, 6, 7]];
         for (x, y) in [(0, 1), (1, 0), (2, 5), (3, 1)] {
             for s in sets.iter().filter(|s| !s.contains(&x) && !s.contains(&y)) {
                 let rows = ContingencyTable::count_rows(&d, x, y, s, &mut sc);
