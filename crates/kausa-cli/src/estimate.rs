@@ -346,7 +346,10 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let mut sens: Option<Sensitivity> = None;
     let mut positivity: Option<Overlap> = None;
     let mut subgroups: Vec<(String, usize, Option<Estimate>)> = Vec::new();
-    let estimate: Estimate = match method {
+    if args.fold_column.is_some() && !matches!(method, Method::Dml | Method::Aipw) {
+        bail!("--fold-column applies to the cross-fitted estimators (--method dml or aipw)");
+    }
+    let mut estimate: Estimate = match method {
         Method::Linear | Method::Ipw | Method::Dml | Method::Aipw | Method::Gbt => {
             let a = adj.as_ref().ok_or_else(|| {
                 anyhow!("no back-door adjustment set exists for {} on {} in this graph", args.treatment, args.outcome)
@@ -373,9 +376,6 @@ pub(crate) fn run(args: Args) -> Result<()> {
             };
             let given = match &args.fold_column {
                 None => None,
-                Some(_) if !matches!(method, Method::Dml | Method::Aipw) => {
-                    bail!("--fold-column applies to the cross-fitted estimators (--method dml or aipw)")
-                }
                 Some(name) if names.contains(name) => {
                     bail!("--fold-column {name:?} is a node of the graph; fold labels must be a column of their own")
                 }
@@ -461,7 +461,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 // value is defined for the partially linear model (as for least squares).
                 let m = yv.iter().sum::<f64>() / yv.len() as f64;
                 let sd_y = (yv.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / (yv.len() - 1) as f64).sqrt();
-                let df = (yv.len() - covs.len() - 2) as f64;
+                let df = yv.len().checked_sub(covs.len() + 2).map_or(f64::NAN, |d| d as f64);
                 let mut s = sensitivity(e.effect, e.se, df, e.interval, sd_y);
                 if method != Method::Dml {
                     s.robustness_value = f64::NAN;
@@ -608,6 +608,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
         }
         Method::Auto => unreachable!("resolved above"),
     };
+    if !args.no_refute && matches!(method, Method::Iv | Method::Frontdoor | Method::Id) {
+        estimate.notes.push("refuters: none for this estimator yet (they run beside back-door estimates)".into());
+    }
     let seconds = t0.elapsed().as_secs_f64();
     if args.bootstrap > 0 && bootstrap.is_none() {
         bail!("--bootstrap is not available for the {} estimator yet", estimate.method);

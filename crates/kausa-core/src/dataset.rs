@@ -81,6 +81,14 @@ impl Column {
 
     /// A discrete column from integer codes; levels are the distinct values, sorted.
     pub fn discrete_from_values(name: impl Into<String>, values: &[f64]) -> Column {
+        // −0 and 0 are one level (adding 0 turns −0 into 0).
+        let normalised: Vec<f64>;
+        let values = if values.iter().any(|v| v.to_bits() == (-0.0f64).to_bits()) {
+            normalised = values.iter().map(|v| v + 0.0).collect();
+            &normalised[..]
+        } else {
+            values
+        };
         // The sorted levels, gathered by insertion while they are few (category
         // codes), by sorting every value when there turn out to be many.
         let mut distinct: Vec<f64> = Vec::new();
@@ -366,6 +374,11 @@ mod tests {
             assert!(numeric.windows(2).all(|w| w[0] < w[1]));
             assert!(codes.iter().zip(&values).all(|(&c, &v)| numeric[c as usize] == v));
         }
+        // −0 and 0 are one level.
+        let Column::Discrete { codes, levels, .. } = Column::discrete_from_values("z", &[0.0, -0.0, 1.0]) else {
+            panic!("not a discrete column");
+        };
+        assert_eq!((codes, levels), (vec![0, 0, 1], vec!["0".to_string(), "1".to_string()]));
     }
 
     #[test]

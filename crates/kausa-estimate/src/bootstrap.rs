@@ -33,6 +33,30 @@ impl Bootstrap {
         Ok(Bootstrap { estimates: estimates.into_iter().collect::<Result<Vec<f64>>>()? })
     }
 
+    /// Runs `f` on `reps` Bayesian-bootstrap replicates of `n` rows (Rubin 1981):
+    /// each row weighted by an independent standard exponential draw, so that every
+    /// row keeps a positive weight and no stratum of the data empties — what a
+    /// plug-in of relative frequencies needs, where a resample that loses a
+    /// stratum's only row leaves its conditional undefined.
+    pub fn run_bayesian(
+        n: usize,
+        reps: usize,
+        seed: u64,
+        par: Par,
+        f: impl Fn(&[f64]) -> Result<f64> + Sync,
+    ) -> Result<Bootstrap> {
+        if reps == 0 {
+            return Err(EstimateError::Data("the bootstrap needs at least one resample".into()));
+        }
+        let one = |b: usize| -> Result<f64> {
+            let mut rng = Rng::stream(seed, b as u64);
+            let w: Vec<f64> = (0..n).map(|_| -(1.0 - rng.uniform()).ln()).collect();
+            f(&w)
+        };
+        let estimates = par.map(reps, one).map_err(EstimateError::Data)?;
+        Ok(Bootstrap { estimates: estimates.into_iter().collect::<Result<Vec<f64>>>()? })
+    }
+
     /// The standard deviation of the replicates.
     pub fn se(&self) -> f64 {
         let n = self.estimates.len() as f64;

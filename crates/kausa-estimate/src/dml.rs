@@ -70,16 +70,25 @@ impl CrossFit<'_> {
         if given.len() != n {
             return Err(EstimateError::Data(format!("{} fold labels for {n} rows", given.len())));
         }
-        let k = given.iter().max().map_or(0, |m| m + 1);
-        let mut size = vec![0usize; k];
-        given.iter().for_each(|&f| size[f] += 1);
+        // The labels present, numbered in order: a subset of the rows (a refuter's, a
+        // resample's) may lack some folds of the split.
+        let mut present = vec![false; given.iter().max().map_or(0, |m| m + 1)];
+        given.iter().for_each(|&f| present[f] = true);
+        let mut number = vec![0usize; present.len()];
+        let mut k = 0;
+        for (f, &p) in present.iter().enumerate() {
+            number[f] = k;
+            k += usize::from(p);
+        }
         if k < 2 {
-            return Err(EstimateError::Data("cross-fitting needs at least 2 folds; the given split has 1".into()));
+            return Err(EstimateError::Data(format!("cross-fitting needs at least 2 folds; the given split has {k}")));
         }
-        if let Some(empty) = size.iter().position(|&c| c == 0) {
-            return Err(EstimateError::Data(format!("fold {empty} of the given split has no rows")));
+        if k > n / 2 {
+            return Err(EstimateError::Data(format!(
+                "the given split has {k} folds for {n} rows, a fold per row or two (an identifier column?)"
+            )));
         }
-        Ok((given.to_vec(), k, format!("{k} folds as given")))
+        Ok((given.iter().map(|&f| number[f]).collect(), k, format!("{k} folds as given")))
     }
 }
 
@@ -261,11 +270,15 @@ pub fn boosted_adjustment(y: &[f64], t: &[f64], x: &[&[f64]], params: GbdtParams
         let ya: Vec<f64> = rows.iter().map(|&i| y[i]).collect();
         // Trees are boosted on the residuals of the arm's least-squares fit, whose
         // line carries trends past the arm's rows (trees are flat there), where the
-        // other arm's rows lie when overlap is weak. A singular fit (a column constant
+        // other arm's rows lie when overlap is weak. A singular fit (columns collinear
         // within the arm) leaves the trees on their own.
-        let line = ols_fit(&refs, &ya, true).ok();
+        // Columns constant within the arm (an indicator of a level the arm lacks) stay out of its line.
+        let varying: Vec<usize> = (0..refs.len()).filter(|&j| refs[j].iter().any(|&v| v != refs[j][0])).collect();
+        let line_cols: Vec<&[f64]> = varying.iter().map(|&j| refs[j]).collect();
+        let line = ols_fit(&line_cols, &ya, true).ok();
         let linear = |cols: &[&[f64]], i: usize| {
-            line.as_ref().map_or(0.0, |f| f.intercept + f.coef.iter().zip(cols).map(|(b, c)| b * c[i]).sum::<f64>())
+            line.as_ref()
+                .map_or(0.0, |f| f.intercept + f.coef.iter().zip(&varying).map(|(b, &j)| b * cols[j][i]).sum::<f64>())
         };
         let resid: Vec<f64> = (0..rows.len()).map(|i| ya[i] - linear(&refs, i)).collect();
         let trees = Gbdt::fit(&refs, &resid, Loss::Squared, params)?.predict(x);

@@ -230,8 +230,9 @@ pub struct PluginParams {
 }
 
 /// The plug-in effect of the treatment's highest level against its lowest, with a
-/// bootstrap percentile interval (resamples as row weights), and `E[Y | do(X = a)]`
-/// for every level `a` (see [`plugin_means`]).
+/// percentile interval from the Bayesian bootstrap (exponential row weights: every
+/// stratum of the data keeps its rows, so a replicate is defined wherever the
+/// estimate is), and `E[Y | do(X = a)]` for every level `a` (see [`plugin_means`]).
 pub fn plugin_effect(
     expr: &Expr,
     data: &DiscreteColumns,
@@ -250,7 +251,7 @@ pub fn plugin_effect(
     };
     let (effect, means) = contrast(None)?;
     let n = data.codes.iter().flatten().map(|c| c.len()).next().unwrap_or(0);
-    let b = Bootstrap::run(n, params.reps, params.seed, params.par, |w| Ok(contrast(Some(w))?.0))?;
+    let b = Bootstrap::run_bayesian(n, params.reps, params.seed, params.par, |w| Ok(contrast(Some(w))?.0))?;
     let estimate = Estimate {
         method: "plug-in of the ID estimand (relative frequencies of discrete data)",
         effect,
@@ -259,7 +260,7 @@ pub fn plugin_effect(
         level: params.level,
         n,
         df: f64::INFINITY,
-        notes: vec![format!("interval: bootstrap, {} resamples, seed {}", params.reps, params.seed)],
+        notes: vec![format!("interval: Bayesian bootstrap, {} replicates, seed {}", params.reps, params.seed)],
     };
     Ok((estimate, means))
 }

@@ -173,6 +173,16 @@ impl Refuter {
     /// All four.
     pub const ALL: [Refuter; 4] =
         [Refuter::PlaceboTreatment, Refuter::DummyOutcome, Refuter::RandomCommonCause, Refuter::DataSubset];
+
+    /// The refuter's name in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Refuter::PlaceboTreatment => "placebo treatment",
+            Refuter::DummyOutcome => "dummy outcome",
+            Refuter::RandomCommonCause => "random common cause",
+            Refuter::DataSubset => "data subset",
+        }
+    }
 }
 
 /// Which refuters to run, how often, from which seed, on how many threads.
@@ -292,19 +302,29 @@ fn run_refuters(
         one(r, &mut Rng::stream(seed ^ (r as u64) << 56, s as u64))
     };
     let results = par.map(jobs.len(), run).map_err(EstimateError::Data)?;
-    let values: Vec<f64> = results.into_iter().collect::<Result<_>>()?;
     Ok(refuters
         .iter()
         .enumerate()
         .map(|(j, r)| {
-            let v = &values[j * sims..(j + 1) * sims];
+            let runs = &results[j * sims..(j + 1) * sims];
+            // A refuter whose re-estimates fail (a subset without treated rows, say)
+            // is reported as not run, with the first reason, rather than failing the estimate.
+            if let Some(e) = runs.iter().find_map(|r| r.as_ref().err()) {
+                let failed = runs.iter().filter(|r| r.is_err()).count();
+                return Refutation {
+                    name: r.name(),
+                    new_effect: f64::NAN,
+                    passed: false,
+                    detail: format!("not run: {failed} of {sims} re-estimates failed, the first with: {e}"),
+                };
+            }
+            let v: Vec<f64> = runs.iter().map(|r| *r.as_ref().expect("checked above")).collect();
+            let v = &v[..];
             match r {
-                Refuter::PlaceboTreatment => vanish("placebo treatment", "treatment permuted", v),
-                Refuter::DummyOutcome => vanish("dummy outcome", "outcome replaced by independent noise", v),
-                Refuter::RandomCommonCause => {
-                    stable("random common cause", "an independent random covariate added", v, effect, se)
-                }
-                Refuter::DataSubset => stable("data subset", "random 80% subsets", v, effect, se),
+                Refuter::PlaceboTreatment => vanish(r.name(), "treatment permuted", v),
+                Refuter::DummyOutcome => vanish(r.name(), "outcome replaced by independent noise", v),
+                Refuter::RandomCommonCause => stable(r.name(), "an independent random covariate added", v, effect, se),
+                Refuter::DataSubset => stable(r.name(), "random 80% subsets", v, effect, se),
             }
         })
         .collect())
@@ -397,6 +417,14 @@ mod tests {
             assert_eq!((f.name, f.passed), (s.name, s.passed));
             assert!((f.new_effect - s.new_effect).abs() < 1e-9, "{}: {} vs {}", f.name, f.new_effect, s.new_effect);
         }
+        // A refuter whose re-estimates fail is reported as not run; the others still run.
+        let picky = |alt: &Altered| {
+            if alt.rows.is_some() { Err(EstimateError::Data("too few treated rows".into())) } else { refit(alt) }
+        };
+        let some = refute_with(&t, e.effect, e.se, params, picky).unwrap();
+        assert_eq!(some[..3], slow[..3]);
+        assert!(!some[3].passed && some[3].new_effect.is_nan(), "{:?}", some[3]);
+        assert!(some[3].detail.starts_with("not run: 6 of 6") && some[3].detail.contains("too few treated rows"));
     }
 
     #[test]

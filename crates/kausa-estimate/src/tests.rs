@@ -135,8 +135,17 @@ fn given_folds_are_used_as_given_and_checked() {
         dml_partially_linear(&s.y, &s.t, &[&s.w], cf).unwrap_err().to_string()
     };
     assert!(fails(&vec![0; 400]).contains("at least 2 folds"));
-    assert!(fails(&(0..400).map(|i| if i % 2 == 0 { 0 } else { 2 }).collect::<Vec<_>>()).contains("fold 1"));
+    assert!(fails(&(0..400).collect::<Vec<_>>()).contains("an identifier column?"));
     assert!(fails(&[0, 1]).contains("2 fold labels for 400 rows"));
+    // Labels need not be contiguous (a subset of the rows may lack some folds):
+    // 0 and 2 are two folds, the same split as 0 and 1.
+    let gap: Vec<usize> = (0..400).map(|i| if i % 2 == 0 { 0 } else { 2 }).collect();
+    let packed: Vec<usize> = gap.iter().map(|&f| f / 2).collect();
+    let with = |fold: &[usize]| {
+        let cf = CrossFit { given: Some(fold), ..CrossFit::default() };
+        dml_partially_linear(&s.y, &s.t, &[&s.w], cf).unwrap().effect
+    };
+    assert_eq!(with(&gap), with(&packed));
 }
 
 #[test]
@@ -319,6 +328,30 @@ fn plug_in_of_the_napkin_estimand_recovers_the_effect() {
     let keep: Vec<f64> = (0..n).map(|i| f64::from(cols[x][i] == 0)).collect();
     let e = plugin_means(&expr, &data, x, y, &[0.0, 1.0], Some(&keep)).unwrap_err();
     assert!(e.to_string().contains("positivity"), "{e}");
+}
+
+#[test]
+fn plug_in_interval_survives_a_stratum_of_one_row() {
+    // The adjustment estimand Σ_z P(y | x, z) P(z) with one row of X = 1, Z = 0:
+    // an ordinary resample loses it a third of the time, leaving P(y | X = 1, Z = 0)
+    // undefined where P(Z = 0) is not 0; the Bayesian bootstrap's weights keep every row.
+    use kausa_identify::{Adjustment, NodeSet};
+    let (z, x, y) = (0, 1, 2);
+    let expr = Adjustment::estimand(3, &NodeSet::of(3, [x]), &NodeSet::of(3, [y]), &NodeSet::of(3, [z]));
+    let mut rng = Rng::seed_from_u64(4);
+    let mut cols: Vec<Vec<u32>> = vec![Vec::new(); 3];
+    for i in 0..2000 {
+        let zv = u32::from(rng.uniform() < 0.5);
+        let xv = if zv == 0 { u32::from(i == 0) } else { u32::from(rng.uniform() < 0.5) };
+        let yv = u32::from(rng.uniform() < 0.2 + 0.3 * xv as f64 + 0.3 * zv as f64);
+        for (c, v) in cols.iter_mut().zip([zv, xv, yv]) {
+            c.push(v);
+        }
+    }
+    let data = DiscreteColumns { codes: cols.iter().map(|c| Some(c.as_slice())).collect(), levels: vec![2; 3] };
+    let params = PluginParams { reps: 200, seed: 1, level: 0.95, par: Par::Seq };
+    let (e, _) = plugin_effect(&expr, &data, x, y, &[0.0, 1.0], params).unwrap();
+    assert!(e.interval.0 <= e.effect && e.effect <= e.interval.1, "{e:?}");
 }
 
 #[test]

@@ -1,4 +1,5 @@
 use std::collections::HashMap;
+use std::sync::OnceLock;
 
 use kausa_core::{Column, Dataset};
 
@@ -11,8 +12,9 @@ pub struct DiscreteData {
     n: usize,
     cards: Vec<usize>,
     codes: Vec<Vec<u32>>,
-    /// The same codes as bitsets, for counting small tables; `None` when too large.
-    bits: Option<LevelBits>,
+    /// The same codes as bitsets, for counting small tables: built on first use,
+    /// `None` when too large.
+    bits: OnceLock<Option<LevelBits>>,
 }
 
 impl DiscreteData {
@@ -39,8 +41,12 @@ impl DiscreteData {
     }
 
     fn new(n: usize, cards: Vec<usize>, codes: Vec<Vec<u32>>) -> DiscreteData {
-        let bits = LevelBits::new(n, &cards, &codes);
-        DiscreteData { n, cards, codes, bits }
+        DiscreteData { n, cards, codes, bits: OnceLock::new() }
+    }
+
+    /// The bitsets, built on first use (the score-based searches never ask).
+    fn bits(&self) -> Option<&LevelBits> {
+        self.bits.get_or_init(|| LevelBits::new(self.n, &self.cards, &self.codes)).as_ref()
     }
 
     /// Discrete data from codes: `codes[j][i] < cards[j]` for every column `j`, all columns of one length.
@@ -92,13 +98,12 @@ impl ContingencyTable {
     /// Small tables are counted on bitsets (one AND and popcount per 64 rows and
     /// cell), larger ones in one pass over the rows; both give the same table.
     pub fn count(data: &DiscreteData, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> ContingencyTable {
-        if let Some(bits) = &data.bits {
-            let cells = s
-                .iter()
-                .try_fold((1 + data.cards[x] * data.cards[y]) as u64, |r, &v| r.checked_mul(data.cards[v] as u64));
-            if cells.is_some_and(|c| c <= BITSET_CELLS) {
-                return ContingencyTable::count_bits(data, bits, x, y, s, &mut scratch.bits);
-            }
+        let cells =
+            s.iter().try_fold((1 + data.cards[x] * data.cards[y]) as u64, |r, &v| r.checked_mul(data.cards[v] as u64));
+        if cells.is_some_and(|c| c <= BITSET_CELLS)
+            && let Some(bits) = data.bits()
+        {
+            return ContingencyTable::count_bits(data, bits, x, y, s, &mut scratch.bits);
         }
         ContingencyTable::count_rows(data, x, y, s, scratch)
     }
@@ -326,6 +331,10 @@ const BITSET_CELLS: u64 = 512;
 /// Bitsets of more words than this (2 GiB) are not built.
 const BITSET_WORDS: usize = 1 << 28;
 
+/// Columns of more levels than this never take the bitset count (a table of
+/// theirs has more than [`BITSET_CELLS`] cells), so they get no bitsets.
+const BITSET_LEVELS: usize = BITSET_CELLS as usize / 2;
+
 /// The rows of every level of every column as bitsets: bit `i` of level `l` of
 /// column `j` is set when row `i` has code `l` in column `j`. Bits past the last
 /// row are zero.
@@ -333,7 +342,8 @@ const BITSET_WORDS: usize = 1 << 28;
 struct LevelBits {
     /// Words per bitset, `⌈n/64⌉`.
     words: usize,
-    /// Index of each column's first level among the bitsets.
+    /// Index of each column's first level among the bitsets (unused for columns
+    /// of more than [`BITSET_LEVELS`] levels, which have none).
     first: Vec<usize>,
     bits: Vec<u64>,
 }
@@ -341,12 +351,16 @@ struct LevelBits {
 impl LevelBits {
     fn new(n: usize, cards: &[usize], codes: &[Vec<u32>]) -> Option<LevelBits> {
         let words = n.div_ceil(64);
-        let total = cards.iter().sum::<usize>().checked_mul(words).filter(|&t| t <= BITSET_WORDS)?;
+        let levels = cards.iter().filter(|&&c| c <= BITSET_LEVELS).sum::<usize>();
+        let total = levels.checked_mul(words).filter(|&t| t <= BITSET_WORDS)?;
         let mut bits = vec![0u64; total];
         let mut first = Vec::with_capacity(cards.len());
         let mut at = 0;
         for (col, &card) in codes.iter().zip(cards) {
             first.push(at);
+            if card > BITSET_LEVELS {
+                continue;
+            }
             for (i, &c) in col.iter().enumerate() {
                 bits[(at + c as usize) * words + i / 64] |= 1 << (i % 64);
             }
@@ -554,7 +568,7 @@ mod tests {
             cols[4][i] = if rng.uniform() < 0.9 { cols[0][i] } else { 3 };
         }
         let d = data(cols, cards);
-        let bits = d.bits.as_ref().unwrap();
+        let bits = d.bits().unwrap();
         let mut sc = Scratch::default();
         // The row count's three ways: cells indexed straight (up to 2n cells), a
         // dense stratum buffer ([2, 4, 6, 7]: 840 strata), hashed strata
@@ -611,7 +625,6 @@ mod tests {
         }
         // Hash path (huge radix) and dense path give the same strata counts.
         let big = DiscreteData::new(n, vec![2, 2, 1 << 40], d.codes.clone());
-        assert!(big.bits.is_none());
         let a = ContingencyTable::count(&d, 0, 1, &[2], &mut sc);
         let b = ContingencyTable::count(&big, 0, 1, &[2], &mut sc);
         assert_eq!(a.statistic(DiscreteTestKind::GSquare), b.statistic(DiscreteTestKind::GSquare));
