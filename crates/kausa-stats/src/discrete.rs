@@ -79,6 +79,76 @@ impl DiscreteData {
     }
 }
 
+/// The rows a count runs over: the data's, or a view's distinct rows with their
+/// multiplicities.
+#[derive(Clone, Copy)]
+struct Rows<'a> {
+    /// Codes indexed by variable (a view holds only its own variables').
+    codes: &'a [Vec<u32>],
+    n: usize,
+    weights: Option<&'a [u32]>,
+    /// 0 for the data; a view's number otherwise (keys the prefix cache).
+    generation: u64,
+}
+
+impl DiscreteData {
+    fn rows(&self) -> Rows<'_> {
+        Rows { codes: &self.codes, n: self.n, weights: None, generation: 0 }
+    }
+
+    /// The distinct rows of the data on the variables `vars` (ascending), with
+    /// how often each occurs; `None` when they are more than half the rows (no gain).
+    fn view(&self, vars: &[usize], generation: u64) -> Option<RowView> {
+        // Mixed-radix keys of the rows on vars; past 128 bits the view is not made.
+        vars.iter().try_fold(1u128, |r, &v| r.checked_mul(self.cards[v] as u128))?;
+        let mut keys = vec![0u128; self.n];
+        for &v in vars {
+            let card = self.cards[v] as u128;
+            for (k, &c) in keys.iter_mut().zip(&self.codes[v]) {
+                *k = *k * card + c as u128;
+            }
+        }
+        let mut index: HashMap<u128, u32> = HashMap::new();
+        let (mut first, mut weights) = (Vec::new(), Vec::new());
+        for (i, k) in keys.iter().enumerate() {
+            let j = *index.entry(*k).or_insert_with(|| {
+                first.push(i);
+                weights.push(0);
+                weights.len() as u32 - 1
+            });
+            weights[j as usize] += 1;
+            if 2 * weights.len() > self.n {
+                return None;
+            }
+        }
+        let mut codes = vec![Vec::new(); self.codes.len()];
+        for &v in vars {
+            codes[v] = first.iter().map(|&i| self.codes[v][i]).collect();
+        }
+        Some(RowView { vars: vars.to_vec(), codes, weights, generation })
+    }
+}
+
+/// The distinct rows of the data on a set of variables, with their multiplicities:
+/// a count over it gives the data's table with fewer rows to visit.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RowView {
+    vars: Vec<usize>,
+    codes: Vec<Vec<u32>>,
+    weights: Vec<u32>,
+    generation: u64,
+}
+
+impl RowView {
+    fn covers(&self, x: usize, y: usize, s: &[usize]) -> bool {
+        [x, y].iter().chain(s).all(|v| self.vars.binary_search(v).is_ok())
+    }
+
+    fn rows(&self) -> Rows<'_> {
+        Rows { codes: &self.codes, n: self.weights.len(), weights: Some(&self.weights), generation: self.generation }
+    }
+}
+
 /// Counts `n_{s,x,y}` of the observed strata `s` of a conditioning set.
 ///
 /// Strata with no observation are not stored.
@@ -100,12 +170,23 @@ impl ContingencyTable {
     pub fn count(data: &DiscreteData, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> ContingencyTable {
         let cells =
             s.iter().try_fold((1 + data.cards[x] * data.cards[y]) as u64, |r, &v| r.checked_mul(data.cards[v] as u64));
+        // A view of the distinct rows on a superset of the test's variables (see
+        // DiscreteTest's focus) serves unless the bitsets cost less.
+        if let Some(view) = scratch.view.take() {
+            let bitset_words = cells.filter(|&c| c <= BITSET_CELLS).map(|c| c as usize * data.n.div_ceil(64));
+            let table = (view.covers(x, y, s) && bitset_words.is_none_or(|w| view.weights.len() < w))
+                .then(|| ContingencyTable::count_rows(&data.cards, view.rows(), x, y, s, scratch));
+            scratch.view = Some(view);
+            if let Some(table) = table {
+                return table;
+            }
+        }
         if cells.is_some_and(|c| c <= BITSET_CELLS)
             && let Some(bits) = data.bits()
         {
             return ContingencyTable::count_bits(data, bits, x, y, s, &mut scratch.bits);
         }
-        ContingencyTable::count_rows(data, x, y, s, scratch)
+        ContingencyTable::count_rows(&data.cards, data.rows(), x, y, s, scratch)
     }
 
     /// The bitset count: the rows of each stratum of `s` as the AND of its levels'
@@ -126,42 +207,70 @@ impl ContingencyTable {
         ContingencyTable { cx, cy, counts }
     }
 
-    /// Counts the table of `x`, `y` given `s` in one pass over the rows.
-    fn count_rows(data: &DiscreteData, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> ContingencyTable {
-        let (cx, cy) = (data.cards[x], data.cards[y]);
+    /// Counts the table of `x`, `y` given `s` in one pass over the rows (each
+    /// counting `weight` times).
+    fn count_rows(
+        cards: &[usize],
+        rows: Rows<'_>,
+        x: usize,
+        y: usize,
+        s: &[usize],
+        scratch: &mut Scratch,
+    ) -> ContingencyTable {
+        match rows.weights {
+            None => ContingencyTable::count_rows_with(cards, rows, x, y, s, scratch, |_| 1),
+            Some(w) => ContingencyTable::count_rows_with(cards, rows, x, y, s, scratch, |i| w[i]),
+        }
+    }
+
+    fn count_rows_with(
+        cards: &[usize],
+        rows: Rows<'_>,
+        x: usize,
+        y: usize,
+        s: &[usize],
+        scratch: &mut Scratch,
+        weight: impl Fn(usize) -> u32 + Copy,
+    ) -> ContingencyTable {
+        let (cx, cy) = (cards[x], cards[y]);
         let cell = cx * cy;
-        let n = data.n;
-        let (xs, ys) = (&data.codes[x], &data.codes[y]);
+        let (n, codes) = (rows.n, rows.codes);
+        let (xs, ys) = (&codes[x][..n], &codes[y][..n]);
         if s.is_empty() {
             let mut counts = vec![0u32; cell];
             for i in 0..n {
-                counts[xs[i] as usize * cy + ys[i] as usize] += 1;
+                counts[xs[i] as usize * cy + ys[i] as usize] += weight(i);
             }
             return ContingencyTable { cx, cy, counts };
         }
         // Mixed-radix stratum key of every row, by Horner's rule over s (the last
         // variable varies fastest). Subsets come in lexicographic order, so the key
-        // of s minus its last variable is kept in the scratch and reused.
-        let radix: Option<u64> = s.iter().try_fold(1u64, |r, &v| r.checked_mul(data.cards[v] as u64));
+        // of s minus its last variable is kept in the scratch and reused (for the
+        // same rows: the full data, or one view of it).
+        let radix: Option<u64> = s.iter().try_fold(1u64, |r, &v| r.checked_mul(cards[v] as u64));
         let (head, last) = s.split_at(s.len() - 1);
-        if scratch.prefix_set.as_slice() != head || scratch.prefix_keys.len() != n {
+        if scratch.prefix_set.as_slice() != head
+            || scratch.prefix_keys.len() != n
+            || scratch.prefix_rows != rows.generation
+        {
             let pk = &mut scratch.prefix_keys;
             pk.clear();
             pk.resize(n, 0);
             for &v in head {
-                pulp::Arch::new().dispatch(Horner { keys: pk, card: data.cards[v] as u64, codes: &data.codes[v] });
+                pulp::Arch::new().dispatch(Horner { keys: pk, card: cards[v] as u64, codes: &codes[v][..n] });
             }
             scratch.prefix_set.clear();
             scratch.prefix_set.extend_from_slice(head);
+            scratch.prefix_rows = rows.generation;
         }
-        let (card, codes) = (data.cards[last[0]] as u64, &data.codes[last[0]]);
+        let (card, lc) = (cards[last[0]] as u64, &codes[last[0]][..n]);
         if let Some(size) = radix.and_then(|r| r.checked_mul(cell as u64)).filter(|&z| z <= (2 * n).max(1 << 12) as u64)
         {
-            return ContingencyTable::count_small(scratch, cx, cy, size as usize, card, codes, xs, ys);
+            return ContingencyTable::count_small(scratch, cx, cy, size as usize, card, lc, xs, ys, weight);
         }
         let keys = &mut scratch.u;
         keys.clear();
-        keys.extend(scratch.prefix_keys.iter().zip(codes).map(|(k, &c)| k.wrapping_mul(card).wrapping_add(c as u64)));
+        keys.extend(scratch.prefix_keys.iter().zip(lc).map(|(k, &c)| k.wrapping_mul(card).wrapping_add(c as u64)));
         let dense_limit = (4 * n).max(1 << 12) as u64;
         match radix {
             Some(strata) if strata <= dense_limit => {
@@ -179,7 +288,7 @@ impl ContingencyTable {
                 for i in 0..n {
                     let k = keys[i] as usize;
                     seen[k] = true;
-                    counts[k * cell + xs[i] as usize * cy + ys[i] as usize] += 1;
+                    counts[k * cell + xs[i] as usize * cy + ys[i] as usize] += weight(i);
                 }
                 // Strata seen, found by a scan of the flags (cheaper than a branch per row).
                 touched.extend((0..strata).filter(|&k| seen[k]));
@@ -202,7 +311,7 @@ impl ContingencyTable {
                     let index: HashMap<u64, usize> = distinct.iter().enumerate().map(|(i, &k)| (k, i)).collect();
                     keys.iter().map(|k| index[k]).collect()
                 } else {
-                    let rows: Vec<Vec<u32>> = (0..n).map(|i| s.iter().map(|&v| data.codes[v][i]).collect()).collect();
+                    let rows: Vec<Vec<u32>> = (0..n).map(|i| s.iter().map(|&v| codes[v][i]).collect()).collect();
                     let mut distinct = rows.clone();
                     distinct.sort_unstable();
                     distinct.dedup();
@@ -213,7 +322,7 @@ impl ContingencyTable {
                 let strata = order.iter().max().map_or(0, |m| m + 1);
                 let mut counts = vec![0u32; strata * cell];
                 for i in 0..n {
-                    counts[order[i] * cell + xs[i] as usize * cy + ys[i] as usize] += 1;
+                    counts[order[i] * cell + xs[i] as usize * cy + ys[i] as usize] += weight(i);
                 }
                 ContingencyTable { cx, cy, counts }
             }
@@ -235,6 +344,7 @@ impl ContingencyTable {
         last: &[u32],
         xs: &[u32],
         ys: &[u32],
+        weight: impl Fn(usize) -> u32,
     ) -> ContingencyTable {
         let cell = cx * cy;
         let Scratch { counts, prefix_keys, .. } = scratch;
@@ -242,17 +352,17 @@ impl ContingencyTable {
             counts.resize(2 * size, 0);
         }
         let (even, odd) = counts[..2 * size].split_at_mut(size);
-        let index =
-            |k: u64, l: u32, a: u32, b: u32| (k * card + l as u64) as usize * cell + a as usize * cy + b as usize;
-        let rows =
-            prefix_keys.chunks_exact(2).zip(last.chunks_exact(2)).zip(xs.chunks_exact(2)).zip(ys.chunks_exact(2));
-        for (((k, l), a), b) in rows {
-            even[index(k[0], l[0], a[0], b[0])] += 1;
-            odd[index(k[1], l[1], a[1], b[1])] += 1;
-        }
         let n = xs.len();
-        if n % 2 == 1 {
-            even[index(prefix_keys[n - 1], last[n - 1], xs[n - 1], ys[n - 1])] += 1;
+        let (keys, last, ys) = (&prefix_keys[..n], &last[..n], &ys[..n]);
+        let index = |i: usize| (keys[i] * card + last[i] as u64) as usize * cell + xs[i] as usize * cy + ys[i] as usize;
+        let mut i = 0;
+        while i + 1 < n {
+            even[index(i)] += weight(i);
+            odd[index(i + 1)] += weight(i + 1);
+            i += 2;
+        }
+        if i < n {
+            even[index(i)] += weight(i);
         }
         let mut out = Vec::new();
         for (e, o) in even.chunks_exact_mut(cell).zip(odd.chunks_exact_mut(cell)) {
@@ -282,6 +392,7 @@ impl ContingencyTable {
         let mut reduced_df = 0.0f64;
         let mut row = vec![0u64; cx];
         let mut col = vec![0u64; cy];
+        let mut inv_col = vec![0.0f64; cy];
         for t in self.counts.chunks_exact(cell) {
             row.fill(0);
             col.fill(0);
@@ -296,21 +407,29 @@ impl ContingencyTable {
                 continue;
             }
             let tf = total as f64;
-            // An empty row or column adds nothing to either statistic (no count,
-            // no expectation), so only the others are visited.
-            for (&r, line) in row.iter().zip(t.chunks_exact(cy)).filter(|(r, _)| **r > 0) {
-                let r = r as f64;
-                for (&cb, &v) in col.iter().zip(line).filter(|(c, _)| **c > 0) {
-                    let c = v as f64;
-                    let e = r * cb as f64 / tf;
-                    match kind {
-                        DiscreteTestKind::GSquare => {
-                            if c > 0.0 {
-                                stat += c * (c / e).ln();
-                            }
-                        }
-                        DiscreteTestKind::ChiSquare => stat += (c - e) * (c - e) / e,
+            // Both statistics in forms without a division or logarithm per cell,
+            // summed over the cells of non-empty rows and columns (the others add nothing):
+            // Σ (n − E)²/E = N·Σ n²/(r·k) − N and Σ n ln(n/E) = Σ n ln n − Σ r ln r − Σ k ln k + N ln N.
+            match kind {
+                DiscreteTestKind::ChiSquare => {
+                    for (i, &k) in inv_col.iter_mut().zip(&col) {
+                        *i = if k > 0 { 1.0 / k as f64 } else { 0.0 };
                     }
+                    let mut sum = 0.0;
+                    for (&r, line) in row.iter().zip(t.chunks_exact(cy)).filter(|(r, _)| **r > 0) {
+                        let mut part = 0.0;
+                        for (&v, &ik) in line.iter().zip(&inv_col) {
+                            let c = v as f64;
+                            part += c * c * ik;
+                        }
+                        sum += part / r as f64;
+                    }
+                    stat += tf * sum - tf;
+                }
+                DiscreteTestKind::GSquare => {
+                    let cells: f64 = t.iter().map(|&v| x_ln_x(v as u64)).sum();
+                    let margins: f64 = row.iter().chain(&col).map(|&v| x_ln_x(v)).sum();
+                    stat += cells - margins + x_ln_x(total);
                 }
             }
             let zr = row.iter().filter(|&&v| v == 0).count();
@@ -320,7 +439,19 @@ impl ContingencyTable {
         if kind == DiscreteTestKind::GSquare {
             stat *= 2.0;
         }
-        (stat, reduced_df)
+        // The rearranged sums can come out a rounding error below zero.
+        (stat.max(0.0), reduced_df)
+    }
+}
+
+/// `k ln k` (0 for 0), from a table for counts below 2^16.
+fn x_ln_x(k: u64) -> f64 {
+    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
+    let table =
+        TABLE.get_or_init(|| (0..1u64 << 16).map(|k| if k == 0 { 0.0 } else { k as f64 * (k as f64).ln() }).collect());
+    match table.get(k as usize) {
+        Some(&v) => v,
+        None => k as f64 * (k as f64).ln(),
     }
 }
 
@@ -514,6 +645,14 @@ impl CiTest for DiscreteTest {
         self.data.cards.len()
     }
 
+    fn focus(&self, vars: &[usize], scratch: &mut Scratch) {
+        scratch.view = None;
+        if !vars.is_empty() {
+            scratch.views_made += 1;
+            scratch.view = self.data.view(vars, scratch.views_made);
+        }
+    }
+
     fn n_obs(&self) -> usize {
         self.data.n
     }
@@ -577,11 +716,60 @@ mod tests {
             [&[], &[2], &[4], &[2, 3], &[0, 4, 5], &[2, 4, 5], &[0, 2, 3, 4, 5], &[2, 4, 6, 7], &[2, 3, 4, 5, 6, 7]];
         for (x, y) in [(0, 1), (1, 0), (2, 5), (3, 1)] {
             for s in sets.iter().filter(|s| !s.contains(&x) && !s.contains(&y)) {
-                let rows = ContingencyTable::count_rows(&d, x, y, s, &mut sc);
+                let rows = ContingencyTable::count_rows(&d.cards, d.rows(), x, y, s, &mut sc);
                 let bitset = ContingencyTable::count_bits(&d, bits, x, y, s, &mut sc.bits);
                 assert_eq!(rows, bitset, "x {x}, y {y}, s {s:?}");
                 assert_eq!(rows.counts.iter().sum::<u32>() as usize, n);
+                // The distinct rows on the test's variables and one more, with their
+                // multiplicities: the same table again, through a focused test too.
+                let mut vars: Vec<usize> = [x, y].iter().chain(s.iter()).copied().collect();
+                vars.push(if vars.contains(&6) { 1 - x.min(1) } else { 6 });
+                vars.sort_unstable();
+                vars.dedup();
+                if let Some(view) = d.view(&vars, 7) {
+                    assert!(view.covers(x, y, s) && view.weights.len() < n);
+                    assert_eq!(ContingencyTable::count_rows(&d.cards, view.rows(), x, y, s, &mut sc), rows);
+                }
+                let test = DiscreteTest::new(d.clone(), DiscreteTestKind::GSquare, Semantics::CausalLearn);
+                let plain = test.p_value(x, y, s, &mut Scratch::default()).unwrap();
+                let mut focused = Scratch::default();
+                test.focus(&vars, &mut focused);
+                assert_eq!(test.p_value(x, y, s, &mut focused).unwrap(), plain);
             }
+        }
+    }
+
+    #[test]
+    fn rearranged_statistics_equal_the_direct_sums() {
+        // Σ (n − E)²/E and 2 Σ n ln(n/E) cell by cell, on random tables with empty
+        // cells, rows, columns and strata.
+        let mut rng = Rng::seed_from_u64(12);
+        for _ in 0..200 {
+            let (cx, cy, strata) = (2 + rng.below(4) as usize, 2 + rng.below(4) as usize, 1 + rng.below(6) as usize);
+            let counts: Vec<u32> =
+                (0..cx * cy * strata).map(|_| if rng.uniform() < 0.3 { 0 } else { rng.below(400) as u32 }).collect();
+            let t = ContingencyTable { cx, cy, counts };
+            let (mut chi, mut g) = (0.0, 0.0);
+            for s in t.counts.chunks(cx * cy) {
+                let row = |a: usize| (0..cy).map(|b| s[a * cy + b] as f64).sum::<f64>();
+                let col = |b: usize| (0..cx).map(|a| s[a * cy + b] as f64).sum::<f64>();
+                let total: f64 = s.iter().map(|&v| v as f64).sum();
+                for a in 0..cx {
+                    for b in 0..cy {
+                        let (n, e) = (s[a * cy + b] as f64, row(a) * col(b) / total);
+                        if e > 0.0 {
+                            chi += (n - e) * (n - e) / e;
+                        }
+                        if n > 0.0 {
+                            g += 2.0 * n * (n / e).ln();
+                        }
+                    }
+                }
+            }
+            let (c, _) = t.statistic(DiscreteTestKind::ChiSquare);
+            let (h, _) = t.statistic(DiscreteTestKind::GSquare);
+            assert!((c - chi).abs() <= 1e-9 * chi.max(1.0), "{c} vs {chi}");
+            assert!((h - g).abs() <= 1e-9 * g.max(1.0), "{h} vs {g}");
         }
     }
 

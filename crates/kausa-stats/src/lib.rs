@@ -62,6 +62,12 @@ pub struct Scratch {
     pub(crate) prefix_keys: Vec<u64>,
     /// Stratum bitsets of the bitset count.
     pub(crate) bits: Vec<u64>,
+    /// Which rows `prefix_keys` are of: 0 the data's, else a view's number.
+    pub(crate) prefix_rows: u64,
+    /// The rows of the focused variables (see [`CiTest::focus`]).
+    pub(crate) view: Option<discrete::RowView>,
+    /// Views made so far (numbers them).
+    pub(crate) views_made: u64,
 }
 
 /// A conditional-independence test on variables `0..n_vars()`.
@@ -90,4 +96,8 @@ pub trait CiTest: Sync {
     }
     /// A short name (`fisherz`, `gsq`, `chisq`).
     fn name(&self) -> &'static str;
+    /// A hint that the coming tests on this scratch involve only the variables
+    /// `vars` (ascending; empty: no hint): a test may prepare a smaller view of the
+    /// data for them. Answers never depend on it.
+    fn focus(&self, _vars: &[usize], _scratch: &mut Scratch) {}
 }

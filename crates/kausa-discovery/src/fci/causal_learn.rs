@@ -170,6 +170,10 @@ fn aliased_subsets(n: usize) -> Vec<Vec<usize>> {
     out
 }
 
+/// Possible-D-Sep sets of at least this many nodes get a focused test (see
+/// [`CiTest::focus`]): below, too few tests repay the view.
+const FOCUS_FROM: usize = 6;
+
 impl<'a> ClFci<'a> {
     pub(super) fn new(
         test: &'a dyn CiTest,
@@ -339,10 +343,20 @@ impl<'a> ClFci<'a> {
                     break;
                 }
                 let pds = self.possible_dsep(g, from, to);
+                // Every test of this edge stays within a, b and its Possible-D-Sep:
+                // where they are many (some 2^|pds|), the test is focused on those
+                // variables before the first.
+                let mut focused = pds.len() < FOCUS_FROM;
                 for choice in aliased_subsets(pds.len()) {
                     let s: Vec<usize> = choice.iter().map(|&k| pds[k]).collect();
                     if s.iter().all(|&v| g.adjacent(a, v)) || s.iter().all(|&v| g.adjacent(b, v)) {
                         continue;
+                    }
+                    if !focused {
+                        let mut vars: Vec<usize> = pds.iter().copied().chain([a, b]).collect();
+                        vars.sort_unstable();
+                        self.test.focus(&vars, &mut self.scratch);
+                        focused = true;
                     }
                     if self.independent(a, b, &s)? {
                         g.remove_edge(a, b);
@@ -351,6 +365,7 @@ impl<'a> ClFci<'a> {
                         break;
                     }
                 }
+                self.test.focus(&[], &mut self.scratch);
             }
         }
         Ok(removed)
