@@ -170,10 +170,6 @@ fn aliased_subsets(n: usize) -> Vec<Vec<usize>> {
     out
 }
 
-/// Possible-D-Sep sets of at least this many nodes get a focused test (see
-/// [`CiTest::focus`]): below, too few tests repay the view.
-const FOCUS_FROM: usize = 6;
-
 impl<'a> ClFci<'a> {
     pub(super) fn new(
         test: &'a dyn CiTest,
@@ -346,7 +342,7 @@ impl<'a> ClFci<'a> {
                 // Every test of this edge stays within a, b and its Possible-D-Sep:
                 // where they are many (some 2^|pds|), the test is focused on those
                 // variables before the first.
-                let mut focused = pds.len() < FOCUS_FROM;
+                let mut focused = pds.len() < super::FOCUS_FROM;
                 for choice in aliased_subsets(pds.len()) {
                     let s: Vec<usize> = choice.iter().map(|&k| pds[k]).collect();
                     if s.iter().all(|&v| g.adjacent(a, v)) || s.iter().all(|&v| g.adjacent(b, v)) {

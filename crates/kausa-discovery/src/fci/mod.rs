@@ -181,6 +181,11 @@ fn apply_knowledge(g: &mut Graph, knowledge: Option<&Knowledge>) {
     }
 }
 
+/// Possible-D-SEP sets of at least this many candidates get a focused test (see
+/// [`CiTest::focus`]): the tests of one edge then count over the distinct rows of
+/// its variables. Below, too few tests repay making that view.
+const FOCUS_FROM: usize = 6;
+
 /// Possible-D-SEP of every node on the R0-oriented graph: `v` is in it when a path
 /// from `x` to `v` has every inner node a collider or in a triangle with its neighbours.
 fn possible_dsep_sets(g: &Graph) -> Vec<Vec<usize>> {
@@ -248,11 +253,19 @@ fn possible_dsep_removals(
             let cands: Vec<usize> = pds[x].iter().copied().filter(|&v| v != y).collect();
             let max_k = params.max_depth.map_or(cands.len(), |m| m.min(cands.len()));
             let mut found: Option<Vec<usize>> = None;
+            // Many tests within x, y and the candidates: focus the test on them before the first.
+            let mut focused = cands.len() < FOCUS_FROM;
             'sizes: for k in 1..=max_k {
                 for idx in combinations(cands.len(), k) {
                     let s: Vec<usize> = idx.iter().map(|&i| cands[i]).collect();
                     // Subsets of adj(x) were tested by the skeleton search.
                     if !s.iter().all(|&v| g.adjacent(x, v)) {
+                        if !focused {
+                            let mut vars: Vec<usize> = cands.iter().copied().chain([x, y]).collect();
+                            vars.sort_unstable();
+                            test.focus(&vars, &mut scratch);
+                            focused = true;
+                        }
                         *n_tests += 1;
                         if independent(test.p_value(x, y, &s, &mut scratch)?) {
                             found = Some(s);
@@ -261,6 +274,7 @@ fn possible_dsep_removals(
                     }
                 }
             }
+            test.focus(&[], &mut scratch);
             if let Some(mut s) = found {
                 s.sort_unstable();
                 g.remove_edge(x, y);

@@ -117,3 +117,57 @@ fn oracle_fci_with_tiers_from_the_true_order() {
         }
     }
 }
+
+/// A discrete test that ignores focus hints, counting how many it was given.
+struct Unfocused<'a>(&'a kausa_stats::DiscreteTest, std::sync::atomic::AtomicUsize);
+
+impl CiTest for Unfocused<'_> {
+    fn n_vars(&self) -> usize {
+        self.0.n_vars()
+    }
+    fn n_obs(&self) -> usize {
+        self.0.n_obs()
+    }
+    fn p_value(&self, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> kausa_stats::Result<f64> {
+        self.0.p_value(x, y, s, scratch)
+    }
+    fn name(&self) -> &'static str {
+        self.0.name()
+    }
+    fn focus(&self, vars: &[usize], _: &mut Scratch) {
+        if !vars.is_empty() {
+            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+}
+
+#[test]
+fn focused_tests_change_no_answer() {
+    // Discrete data from a dense random DAG (each node a noisy function of its
+    // parents' codes), so that Possible-D-Sep sets are large and tests get focused.
+    use kausa_stats::{DiscreteData, DiscreteTest, DiscreteTestKind, Semantics};
+    let mut rng = Rng::seed_from_u64(31);
+    let (p, n) = (14, 4000);
+    let dag = random_dag(p, 4.0, &mut rng);
+    let cards: Vec<usize> = (0..p).map(|_| 2 + rng.below(3) as usize).collect();
+    let mut codes: Vec<Vec<u32>> = vec![vec![0; n]; p];
+    for &v in dag.topological_order() {
+        for i in 0..n {
+            let from_parents: u32 = dag.parents(v).iter().map(|&u| codes[u][i]).sum();
+            codes[v][i] =
+                if rng.uniform() < 0.7 { from_parents % cards[v] as u32 } else { rng.below(cards[v] as u64) as u32 };
+        }
+    }
+    let data = DiscreteData::from_codes(codes, cards).unwrap();
+    for compat in [Compat::Pcalg, Compat::CausalLearn] {
+        let semantics = if compat == Compat::Pcalg { Semantics::Pcalg } else { Semantics::CausalLearn };
+        let test = DiscreteTest::new(data.clone(), DiscreteTestKind::ChiSquare, semantics);
+        let params = FciParams { alpha: 0.2, compat, ..FciParams::default() };
+        let focused = fci(&test, &params, None, Par::Seq).unwrap();
+        let plain_test = Unfocused(&test, Default::default());
+        let plain = fci(&plain_test, &params, None, Par::Seq).unwrap();
+        assert!(plain_test.1.into_inner() > 0, "{compat:?}: no test was focused");
+        assert_eq!(focused.graph.edges(), plain.graph.edges(), "{compat:?}");
+        assert_eq!(focused.n_tests, plain.n_tests, "{compat:?}");
+    }
+}
