@@ -1,5 +1,6 @@
 use std::collections::HashMap;
 use std::sync::OnceLock;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use kausa_core::{Column, Dataset};
 
@@ -15,6 +16,9 @@ pub struct DiscreteData {
     /// The same codes as bitsets, for counting small tables: built on first use,
     /// `None` when too large.
     bits: OnceLock<Option<LevelBits>>,
+    /// Tells this data from other data in a caller's scratch (its cached keys and
+    /// view); a clone, being the same data, keeps it.
+    id: u64,
 }
 
 impl DiscreteData {
@@ -41,7 +45,9 @@ impl DiscreteData {
     }
 
     fn new(n: usize, cards: Vec<usize>, codes: Vec<Vec<u32>>) -> DiscreteData {
-        DiscreteData { n, cards, codes, bits: OnceLock::new() }
+        static NEXT: AtomicU64 = AtomicU64::new(1);
+        let id = NEXT.fetch_add(1, Ordering::Relaxed);
+        DiscreteData { n, cards, codes, bits: OnceLock::new(), id }
     }
 
     /// The bitsets, built on first use (the score-based searches never ask).
@@ -87,13 +93,14 @@ struct Rows<'a> {
     codes: &'a [Vec<u32>],
     n: usize,
     weights: Option<&'a [u32]>,
-    /// 0 for the data; a view's number otherwise (keys the prefix cache).
-    generation: u64,
+    /// Whose rows: the data's id, and 0 for all its rows or a view's number
+    /// (together they key the prefix cache).
+    source: (u64, u64),
 }
 
 impl DiscreteData {
     fn rows(&self) -> Rows<'_> {
-        Rows { codes: &self.codes, n: self.n, weights: None, generation: 0 }
+        Rows { codes: &self.codes, n: self.n, weights: None, source: (self.id, 0) }
     }
 
     /// The distinct rows of the data on the variables `vars` (ascending), with
@@ -125,7 +132,7 @@ impl DiscreteData {
         for &v in vars {
             codes[v] = first.iter().map(|&i| self.codes[v][i]).collect();
         }
-        Some(RowView { vars: vars.to_vec(), codes, weights, generation })
+        Some(RowView { vars: vars.to_vec(), codes, weights, source: (self.id, generation) })
     }
 }
 
@@ -136,16 +143,18 @@ pub(crate) struct RowView {
     vars: Vec<usize>,
     codes: Vec<Vec<u32>>,
     weights: Vec<u32>,
-    generation: u64,
+    /// The data's id and the view's number.
+    source: (u64, u64),
 }
 
 impl RowView {
-    fn covers(&self, x: usize, y: usize, s: &[usize]) -> bool {
-        [x, y].iter().chain(s).all(|v| self.vars.binary_search(v).is_ok())
+    /// Whether the view is of `data` and holds every variable of the test.
+    fn covers(&self, data: &DiscreteData, x: usize, y: usize, s: &[usize]) -> bool {
+        self.source.0 == data.id && [x, y].iter().chain(s).all(|v| self.vars.binary_search(v).is_ok())
     }
 
     fn rows(&self) -> Rows<'_> {
-        Rows { codes: &self.codes, n: self.weights.len(), weights: Some(&self.weights), generation: self.generation }
+        Rows { codes: &self.codes, n: self.weights.len(), weights: Some(&self.weights), source: self.source }
     }
 }
 
@@ -174,7 +183,7 @@ impl ContingencyTable {
         // DiscreteTest's focus) serves unless the bitsets cost less.
         if let Some(view) = scratch.view.take() {
             let bitset_words = cells.filter(|&c| c <= BITSET_CELLS).map(|c| c as usize * data.n.div_ceil(64));
-            let table = (view.covers(x, y, s) && bitset_words.is_none_or(|w| view.weights.len() < w))
+            let table = (view.covers(data, x, y, s) && bitset_words.is_none_or(|w| view.weights.len() < w))
                 .then(|| ContingencyTable::count_rows(&data.cards, view.rows(), x, y, s, scratch));
             scratch.view = Some(view);
             if let Some(table) = table {
@@ -249,9 +258,7 @@ impl ContingencyTable {
         // same rows: the full data, or one view of it).
         let radix: Option<u64> = s.iter().try_fold(1u64, |r, &v| r.checked_mul(cards[v] as u64));
         let (head, last) = s.split_at(s.len() - 1);
-        if scratch.prefix_set.as_slice() != head
-            || scratch.prefix_keys.len() != n
-            || scratch.prefix_rows != rows.generation
+        if scratch.prefix_set.as_slice() != head || scratch.prefix_keys.len() != n || scratch.prefix_rows != rows.source
         {
             let pk = &mut scratch.prefix_keys;
             pk.clear();
@@ -261,7 +268,7 @@ impl ContingencyTable {
             }
             scratch.prefix_set.clear();
             scratch.prefix_set.extend_from_slice(head);
-            scratch.prefix_rows = rows.generation;
+            scratch.prefix_rows = rows.source;
         }
         let (card, lc) = (cards[last[0]] as u64, &codes[last[0]][..n]);
         if let Some(size) = radix.and_then(|r| r.checked_mul(cell as u64)).filter(|&z| z <= (2 * n).max(1 << 12) as u64)
@@ -406,6 +413,13 @@ impl ContingencyTable {
             if total == 0 {
                 continue;
             }
+            let zr = row.iter().filter(|&&v| v == 0).count();
+            let zc = col.iter().filter(|&&v| v == 0).count();
+            if zr + 1 >= cx || zc + 1 >= cy {
+                // One non-empty row or column: observed equals expected, exactly 0 to
+                // both statistics and to the degrees of freedom.
+                continue;
+            }
             let tf = total as f64;
             // Both statistics in forms without a division or logarithm per cell,
             // summed over the cells of non-empty rows and columns (the others add nothing):
@@ -432,8 +446,6 @@ impl ContingencyTable {
                     stat += cells - margins + x_ln_x(total);
                 }
             }
-            let zr = row.iter().filter(|&&v| v == 0).count();
-            let zc = col.iter().filter(|&&v| v == 0).count();
             reduced_df += ((cx - 1 - zr) * (cy - 1 - zc)) as f64;
         }
         if kind == DiscreteTestKind::GSquare {
@@ -727,7 +739,7 @@ mod tests {
                 vars.sort_unstable();
                 vars.dedup();
                 if let Some(view) = d.view(&vars, 7) {
-                    assert!(view.covers(x, y, s) && view.weights.len() < n);
+                    assert!(view.covers(&d, x, y, s) && view.weights.len() < n);
                     assert_eq!(ContingencyTable::count_rows(&d.cards, view.rows(), x, y, s, &mut sc), rows);
                 }
                 let test = DiscreteTest::new(d.clone(), DiscreteTestKind::GSquare, Semantics::CausalLearn);
@@ -737,6 +749,35 @@ mod tests {
                 assert_eq!(test.p_value(x, y, s, &mut focused).unwrap(), plain);
             }
         }
+    }
+
+    #[test]
+    fn weighted_counts_over_a_view_take_every_way() {
+        // Skewed columns of 10 levels: few distinct rows, so views exist, and wide
+        // strata keys, so the weighted count runs its straight, dense and hashed ways.
+        let mut rng = Rng::seed_from_u64(17);
+        let n = 2000;
+        let cols: Vec<Vec<u32>> = (0..6)
+            .map(|_| (0..n).map(|_| if rng.uniform() < 0.92 { 0 } else { 1 + rng.below(9) as u32 }).collect())
+            .collect();
+        let d = data(cols, vec![10; 6]);
+        let view = d.view(&[0, 1, 2, 3, 4, 5], 1).expect("few distinct rows");
+        assert!(view.weights.len() < n / 2 && view.weights.iter().sum::<u32>() as usize == n);
+        let mut sc = Scratch::default();
+        for s in [&[2][..], &[2, 3], &[2, 3, 4], &[2, 3, 4, 5]] {
+            let full = ContingencyTable::count_rows(&d.cards, d.rows(), 0, 1, s, &mut sc);
+            assert_eq!(ContingencyTable::count_rows(&d.cards, view.rows(), 0, 1, s, &mut sc), full, "{s:?}");
+        }
+        // A view of other data is never used, even over the same variables.
+        let other = data(
+            vec![vec![0; n]; 6]
+                .into_iter()
+                .enumerate()
+                .map(|(j, c)| c.iter().map(|_| (j % 2) as u32).collect())
+                .collect(),
+            vec![10; 6],
+        );
+        assert!(!view.covers(&other, 0, 1, &[2]) && view.covers(&d, 0, 1, &[2]));
     }
 
     #[test]

@@ -62,8 +62,8 @@ pub struct Scratch {
     pub(crate) prefix_keys: Vec<u64>,
     /// Stratum bitsets of the bitset count.
     pub(crate) bits: Vec<u64>,
-    /// Which rows `prefix_keys` are of: 0 the data's, else a view's number.
-    pub(crate) prefix_rows: u64,
+    /// Whose rows `prefix_keys` are of: the data's id, and 0 or a view's number.
+    pub(crate) prefix_rows: (u64, u64),
     /// The rows of the focused variables (see [`CiTest::focus`]).
     pub(crate) view: Option<discrete::RowView>,
     /// Views made so far (numbers them).

@@ -354,7 +354,11 @@ impl<'a> ClFci<'a> {
                         self.test.focus(&vars, &mut self.scratch);
                         focused = true;
                     }
-                    if self.independent(a, b, &s)? {
+                    let independent = self.independent(a, b, &s);
+                    if independent.is_err() {
+                        self.test.focus(&[], &mut self.scratch);
+                    }
+                    if independent? {
                         g.remove_edge(a, b);
                         self.seps.insert((a, b), s);
                         removed += 1;
