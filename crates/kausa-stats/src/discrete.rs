@@ -107,7 +107,7 @@ impl DiscreteData {
     /// how often each occurs; `None` when they are more than half the rows (no gain).
     fn view(&self, vars: &[usize], generation: u64) -> Option<RowView> {
         // Mixed-radix keys of the rows on vars; past 128 bits the view is not made.
-        vars.iter().try_fold(1u128, |r, &v| r.checked_mul(self.cards[v] as u128))?;
+        let radix = vars.iter().try_fold(1u128, |r, &v| r.checked_mul(self.cards[v] as u128))?;
         let mut keys = vec![0u128; self.n];
         for &v in vars {
             let card = self.cards[v] as u128;
@@ -115,18 +115,29 @@ impl DiscreteData {
                 *k = *k * card + c as u128;
             }
         }
-        let mut index: HashMap<u128, u32> = HashMap::new();
-        let (mut first, mut weights) = (Vec::new(), Vec::new());
-        for (i, k) in keys.iter().enumerate() {
-            let j = *index.entry(*k).or_insert_with(|| {
+        let (mut first, mut weights) = (Vec::new(), Vec::<u32>::new());
+        let mut slot = |i: usize, j: &mut u32| {
+            if *j == u32::MAX {
+                *j = weights.len() as u32;
                 first.push(i);
                 weights.push(0);
-                weights.len() as u32 - 1
-            });
-            weights[j as usize] += 1;
-            if 2 * weights.len() > self.n {
-                return None;
             }
+            weights[*j as usize] += 1;
+        };
+        if radix <= VIEW_DENSE_KEYS {
+            // Few possible keys: a slot per key, no hashing.
+            let mut index = vec![u32::MAX; radix as usize];
+            for (i, &k) in keys.iter().enumerate() {
+                slot(i, &mut index[k as usize]);
+            }
+        } else {
+            let mut index: HashMap<u128, u32> = HashMap::new();
+            for (i, &k) in keys.iter().enumerate() {
+                slot(i, index.entry(k).or_insert(u32::MAX));
+            }
+        }
+        if 2 * weights.len() > self.n {
+            return None;
         }
         let mut codes = vec![Vec::new(); self.codes.len()];
         for &v in vars {
@@ -135,6 +146,9 @@ impl DiscreteData {
         Some(RowView { vars: vars.to_vec(), codes, weights, source: (self.id, generation) })
     }
 }
+
+/// Views over at most this many possible value combinations index them directly.
+const VIEW_DENSE_KEYS: u128 = 1 << 16;
 
 /// The distinct rows of the data on a set of variables, with their multiplicities:
 /// a count over it gives the data's table with fewer rows to visit.
@@ -183,7 +197,8 @@ impl ContingencyTable {
         // DiscreteTest's focus) serves unless the bitsets cost less.
         if let Some(view) = scratch.view.take() {
             let bitset_words = cells.filter(|&c| c <= BITSET_CELLS).map(|c| c as usize * data.n.div_ceil(64));
-            let table = (view.covers(data, x, y, s) && bitset_words.is_none_or(|w| view.weights.len() < w))
+            // A row of the view costs about as much as eight words of bitsets.
+            let table = (view.covers(data, x, y, s) && bitset_words.is_none_or(|w| 8 * view.weights.len() < w))
                 .then(|| ContingencyTable::count_rows(&data.cards, view.rows(), x, y, s, scratch));
             scratch.view = Some(view);
             if let Some(table) = table {
