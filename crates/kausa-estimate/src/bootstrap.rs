@@ -25,12 +25,7 @@ impl Bootstrap {
         par: Par,
         f: impl Fn(&[f64]) -> Result<f64> + Sync,
     ) -> Result<Bootstrap> {
-        if reps == 0 {
-            return Err(EstimateError::Data("the bootstrap needs at least one resample".into()));
-        }
-        let one = |b: usize| -> Result<f64> { f(&resample_counts(n, seed, b)) };
-        let estimates = par.map(reps, one).map_err(EstimateError::Data)?;
-        Ok(Bootstrap { estimates: estimates.into_iter().collect::<Result<Vec<f64>>>()? })
+        Bootstrap::replicates(reps, par, |b| f(&resample_counts(n, seed, b)))
     }
 
     /// Runs `f` on `reps` Bayesian-bootstrap replicates of `n` rows (Rubin 1981):
@@ -45,14 +40,18 @@ impl Bootstrap {
         par: Par,
         f: impl Fn(&[f64]) -> Result<f64> + Sync,
     ) -> Result<Bootstrap> {
-        if reps == 0 {
-            return Err(EstimateError::Data("the bootstrap needs at least one resample".into()));
-        }
-        let one = |b: usize| -> Result<f64> {
+        Bootstrap::replicates(reps, par, |b| {
             let mut rng = Rng::stream(seed, b as u64);
             let w: Vec<f64> = (0..n).map(|_| -(1.0 - rng.uniform()).ln()).collect();
             f(&w)
-        };
+        })
+    }
+
+    /// Replicates `0..reps` of `one`, in parallel when `par` allows, in replicate order.
+    fn replicates(reps: usize, par: Par, one: impl Fn(usize) -> Result<f64> + Sync) -> Result<Bootstrap> {
+        if reps == 0 {
+            return Err(EstimateError::Data("the bootstrap needs at least one resample".into()));
+        }
         let estimates = par.map(reps, one).map_err(EstimateError::Data)?;
         Ok(Bootstrap { estimates: estimates.into_iter().collect::<Result<Vec<f64>>>()? })
     }
