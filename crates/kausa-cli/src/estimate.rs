@@ -215,15 +215,31 @@ fn fold_labels(data: &Dataset, file: &std::path::Path, name: &str) -> Result<Vec
     let j = data.index_of(name).ok_or_else(|| {
         anyhow!("{}: no column {name:?} (--fold-column); the data has {}", file.display(), data.names().join(", "))
     })?;
-    Ok(match data.column(j) {
-        kausa_core::Column::Discrete { codes, .. } => codes.iter().map(|&c| c as usize).collect(),
-        kausa_core::Column::Continuous { values, .. } => {
-            let mut distinct = values.clone();
-            distinct.sort_by(f64::total_cmp);
-            distinct.dedup_by(|a, b| a.total_cmp(b).is_eq());
-            values.iter().map(|v| distinct.partition_point(|d| d.total_cmp(v).is_lt())).collect()
-        }
-    })
+    let codes = match data.column(j) {
+        kausa_core::Column::Discrete { codes, .. } => codes.clone(),
+        kausa_core::Column::Continuous { values, .. } => match kausa_core::Column::discrete_from_values(name, values) {
+            kausa_core::Column::Discrete { codes, .. } => codes,
+            kausa_core::Column::Continuous { .. } => unreachable!("discrete_from_values makes a discrete column"),
+        },
+    };
+    Ok(codes.iter().map(|&c| c as usize).collect())
+}
+
+/// The ID plug-in's variables, by graph node: category codes, and the number each
+/// level stands for (nodes outside the estimand: none, and no levels).
+struct IdColumns {
+    codes: Vec<Option<Vec<u32>>>,
+    values: Vec<Vec<f64>>,
+}
+
+fn id_columns(data: &Dataset, file: &std::path::Path, names: &[String], used: &NodeSet) -> Result<IdColumns> {
+    let mut out = IdColumns { codes: vec![None; names.len()], values: vec![Vec::new(); names.len()] };
+    for v in used.iter() {
+        let (c, l) = discrete_codes(data, file, &names[v])?;
+        out.codes[v] = Some(c);
+        out.values[v] = l;
+    }
+    Ok(out)
 }
 
 /// A variable of the ID plug-in as category codes, with the number each level
@@ -304,10 +320,11 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let adj = adjustment(&g, &xs, &ys);
     let ivs = instruments(&g, &xs, &ys);
     let fd = front_door(&g, &xs, &ys);
+    let id = identify_id(&g, &xs, &ys).ok();
     let method = match args.method {
         Method::Auto if adj.is_some() => Method::Linear,
         Method::Auto if fd.is_some() => Method::Frontdoor,
-        Method::Auto if !ivs.is_empty() || identify_id(&g, &xs, &ys).is_ok() => Method::Auto,
+        Method::Auto if !ivs.is_empty() || id.is_some() => Method::Auto,
         Method::Auto => bail!(
             "the effect of {} on {} is not identifiable from this graph (see kausa identify for the hedge)",
             args.treatment,
@@ -318,18 +335,18 @@ pub(crate) fn run(args: Args) -> Result<()> {
     let read_opts = args.data_args.options(par)?;
     let table = read_table(&args.data, &read_opts)?;
     let data = &table.data;
+    // The ID plug-in's columns, where the ID estimand and the method may use them.
+    let mut id_cols = match (&id, method) {
+        (Some(e), Method::Auto | Method::Id) => {
+            Some(id_columns(data, &args.data, &names, &e.variables(p).union(&xs).union(&ys)))
+        }
+        _ => None,
+    };
     // Neither door is open: the ID estimand's plug-in when its variables are
     // discrete (or no instrument exists), else the instruments.
     let method = match method {
-        Method::Auto => match identify_id(&g, &xs, &ys) {
-            Ok(e)
-                if ivs.is_empty()
-                    || e.variables(p).iter().all(|v| discrete_codes(data, &args.data, &names[v]).is_ok()) =>
-            {
-                Method::Id
-            }
-            _ => Method::Iv,
-        },
+        Method::Auto if id_cols.as_ref().is_some_and(|c| c.is_ok() || ivs.is_empty()) => Method::Id,
+        Method::Auto => Method::Iv,
         m => m,
     };
     let col = |v: usize, role: &str| column(data, &args.data, &names[v], role);
@@ -573,27 +590,20 @@ pub(crate) fn run(args: Args) -> Result<()> {
             e
         }
         Method::Id => {
-            let expr = identify_id(&g, &xs, &ys).map_err(|_| {
+            let expr = id.as_ref().ok_or_else(|| {
                 anyhow!(
                     "the effect of {} on {} is not identifiable from this graph (see kausa identify for the hedge)",
                     args.treatment,
                     args.outcome
                 )
             })?;
-            let used = expr.variables(p).union(&xs).union(&ys);
-            let mut codes: Vec<Option<Vec<u32>>> = vec![None; p];
-            let mut levels = vec![0usize; p];
-            for v in used.iter() {
-                let (c, l) = discrete_codes(data, &args.data, &names[v])?;
-                codes[v] = Some(c);
-                levels[v] = l.len();
-            }
-            let y_values = discrete_codes(data, &args.data, &names[y])?.1;
-            let x_levels = discrete_codes(data, &args.data, &names[x])?.1;
+            let IdColumns { codes, values } = id_cols.take().expect("made for an identified effect")?;
+            let (x_levels, y_values) = (&values[x], &values[y]);
+            let levels = values.iter().map(Vec::len).collect();
             let cols = DiscreteColumns { codes: codes.iter().map(|c| c.as_deref()).collect(), levels };
             resamples = if args.bootstrap == 0 { 200 } else { args.bootstrap };
             let params = PluginParams { reps: resamples, seed: args.seed, level: args.level, par };
-            let (mut e, means) = plugin_effect(&expr, &cols, x, y, &y_values, params)
+            let (mut e, means) = plugin_effect(expr, &cols, x, y, y_values, params)
                 .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
             bootstrap = Some((e.se, e.interval));
             let mut notes = vec![format!("estimand: {}", expr.to_formula(&names, &xs))];
