@@ -118,8 +118,8 @@ fn oracle_fci_with_tiers_from_the_true_order() {
     }
 }
 
-/// A discrete test that ignores focus hints, counting how many it was given.
-struct Unfocused<'a>(&'a kausa_stats::DiscreteTest, std::sync::atomic::AtomicUsize);
+/// A discrete test that ignores focus hints, keeping the variable sets it was given.
+struct Unfocused<'a>(&'a kausa_stats::DiscreteTest, std::sync::Mutex<Vec<Vec<usize>>>);
 
 impl CiTest for Unfocused<'_> {
     fn n_vars(&self) -> usize {
@@ -136,7 +136,7 @@ impl CiTest for Unfocused<'_> {
     }
     fn focus(&self, vars: &[usize], _: &mut Scratch) {
         if !vars.is_empty() {
-            self.1.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            self.1.lock().unwrap().push(vars.to_vec());
         }
     }
 }
@@ -145,6 +145,8 @@ impl CiTest for Unfocused<'_> {
 fn focused_tests_change_no_answer() {
     // Discrete data from a dense random DAG (each node a noisy function of its
     // parents' codes), so that Possible-D-Sep sets are large and tests get focused.
+    use std::collections::HashSet;
+
     use kausa_stats::{DiscreteData, DiscreteTest, DiscreteTestKind, Semantics};
     let mut rng = Rng::seed_from_u64(31);
     let (p, n) = (14, 4000);
@@ -158,7 +160,7 @@ fn focused_tests_change_no_answer() {
                 if rng.uniform() < 0.7 { from_parents % cards[v] as u32 } else { rng.below(cards[v] as u64) as u32 };
         }
     }
-    let data = DiscreteData::from_codes(codes, cards).unwrap();
+    let data = DiscreteData::from_codes(codes.clone(), cards).unwrap();
     for compat in [Compat::Pcalg, Compat::CausalLearn] {
         let semantics = if compat == Compat::Pcalg { Semantics::Pcalg } else { Semantics::CausalLearn };
         let test = DiscreteTest::new(data.clone(), DiscreteTestKind::ChiSquare, semantics);
@@ -166,7 +168,16 @@ fn focused_tests_change_no_answer() {
         let focused = fci(&test, &params, None, Par::Seq).unwrap();
         let plain_test = Unfocused(&test, Default::default());
         let plain = fci(&plain_test, &params, None, Par::Seq).unwrap();
-        assert!(plain_test.1.into_inner() > 0, "{compat:?}: no test was focused");
+        // Some focused set has at most n/2 distinct rows: a view was made and served tests.
+        let sets = plain_test.1.into_inner().unwrap();
+        let distinct = |vars: &Vec<usize>| {
+            (0..n).map(|i| vars.iter().map(|&v| codes[v][i]).collect::<Vec<u32>>()).collect::<HashSet<_>>().len()
+        };
+        assert!(
+            sets.iter().any(|v| 2 * distinct(v) <= n),
+            "{compat:?}: no view would have been made ({} sets)",
+            sets.len()
+        );
         assert_eq!(focused.graph.edges(), plain.graph.edges(), "{compat:?}");
         assert_eq!(focused.n_tests, plain.n_tests, "{compat:?}");
     }
