@@ -29,6 +29,7 @@ mod knowledge;
 mod lingam;
 mod oracle;
 mod pc;
+mod speculate;
 mod subsets;
 
 pub use bootstrap::{Bootstrap, PairFrequencies, bootstrap};

@@ -15,6 +15,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use kausa_graph::{EdgeType, Graph, Mark};
 use kausa_stats::{CiTest, Scratch};
 
+use super::TestKey;
 use crate::subsets::combinations;
 use crate::{Knowledge, Result};
 
@@ -41,8 +42,26 @@ pub(super) struct ClFci<'a> {
     pub(super) n_tests: u64,
     scratch: Scratch,
     /// p-values already computed, keyed by the pair and the sorted conditioning set
-    /// (causal-learn caches its tests the same way; the subset loop repeats some).
-    cache: HashMap<(usize, usize, Vec<usize>), f64>,
+    /// (causal-learn caches its tests the same way; the subset loop repeats some),
+    /// including those of speculative trials that were tried again.
+    cache: HashMap<TestKey, f64>,
+    /// The tests a sequential run has made: `n_tests` counts each once.
+    counted: HashSet<TestKey>,
+}
+
+/// A test's key as causal-learn caches it: the pair smaller first, the set sorted.
+fn test_key(x: usize, y: usize, s: &[usize]) -> TestKey {
+    let mut set = s.to_vec();
+    set.sort_unstable();
+    (x.min(y), x.max(y), set)
+}
+
+/// What testing one edge in the Possible-D-Sep step found.
+struct EdgeTrial {
+    /// The tests consulted, in order, with their p-values.
+    tests: Vec<(TestKey, f64)>,
+    /// The separating set that removes the edge, if one was found.
+    outcome: Result<Option<Vec<usize>>>,
 }
 
 fn end(g: &Graph, a: usize, b: usize) -> Option<Mark> {
@@ -189,22 +208,23 @@ impl<'a> ClFci<'a> {
             n_tests: 0,
             scratch: Scratch::default(),
             cache: HashMap::new(),
+            counted: HashSet::new(),
         }
     }
 
     fn independent(&mut self, x: usize, y: usize, s: &[usize]) -> Result<bool> {
-        let mut set = s.to_vec();
-        set.sort_unstable();
-        let key = (x.min(y), x.max(y), set);
+        let key = test_key(x, y, s);
         let p = match self.cache.get(&key) {
             Some(&p) => p,
             None => {
-                self.n_tests += 1;
                 let p = self.test.p_value(x, y, s, &mut self.scratch)?;
-                self.cache.insert(key, p);
+                self.cache.insert(key.clone(), p);
                 p
             }
         };
+        if self.counted.insert(key) {
+            self.n_tests += 1;
+        }
         Ok(p > self.alpha)
     }
 
@@ -315,8 +335,10 @@ impl<'a> ClFci<'a> {
         out
     }
 
-    /// causal-learn's `removeByPossibleDsep`.
-    pub(super) fn remove_by_possible_dsep(&mut self, g: &mut Graph) -> Result<usize> {
+    /// causal-learn's `removeByPossibleDsep`: its edges in order, each tested
+    /// against the graph the removals before it left (in parallel by speculation
+    /// on a pool; see [`crate::speculate`]).
+    pub(super) fn remove_by_possible_dsep(&mut self, g: &mut Graph, pool: Option<&rayon::ThreadPool>) -> Result<usize> {
         // The edge list of get_graph_edges: pairs i < j, flipped when the edge reads i <-o j or i <-- j.
         let mut edges = Vec::new();
         for i in 0..g.n_nodes() {
@@ -333,42 +355,90 @@ impl<'a> ClFci<'a> {
             }
         }
         let mut removed = 0;
-        for (a, b) in edges {
-            for (from, to) in [(a, b), (b, a)] {
-                if !g.adjacent(a, b) {
-                    break;
+        let mut state = (self, g);
+        crate::speculate::in_order(
+            pool,
+            &mut state,
+            edges.len(),
+            |(cl, g), i, scratch| cl.edge_trial(g, edges[i], scratch),
+            |(cl, g), i, trial| {
+                let (a, b) = edges[i];
+                cl.absorb(&trial.tests, true);
+                let set = trial.outcome?;
+                if let Some(s) = set {
+                    g.remove_edge(a, b);
+                    cl.seps.insert((a, b), s);
+                    removed += 1;
+                    return Ok(true);
                 }
-                let pds = self.possible_dsep(g, from, to);
-                // Every test of this edge stays within a, b and its Possible-D-Sep:
-                // where they are many (some 2^|pds|), the test is focused on those
-                // variables before the first.
-                let mut focused = pds.len() < super::FOCUS_FROM;
-                for choice in aliased_subsets(pds.len()) {
-                    let s: Vec<usize> = choice.iter().map(|&k| pds[k]).collect();
-                    if s.iter().all(|&v| g.adjacent(a, v)) || s.iter().all(|&v| g.adjacent(b, v)) {
-                        continue;
-                    }
-                    if !focused {
-                        let mut vars: Vec<usize> = pds.iter().copied().chain([a, b]).collect();
-                        vars.sort_unstable();
-                        self.test.focus(&vars, &mut self.scratch);
-                        focused = true;
-                    }
-                    let independent = self.independent(a, b, &s);
-                    if independent.is_err() {
-                        self.test.focus(&[], &mut self.scratch);
-                    }
-                    if independent? {
-                        g.remove_edge(a, b);
-                        self.seps.insert((a, b), s);
-                        removed += 1;
-                        break;
-                    }
-                }
-                self.test.focus(&[], &mut self.scratch);
-            }
-        }
+                Ok(false)
+            },
+            |(cl, _), trial| cl.absorb(&trial.tests, false),
+        )?;
         Ok(removed)
+    }
+
+    /// Tests one edge `(a, b)` of the Possible-D-Sep step against `g`: from `a`,
+    /// then from `b`, the aliased subsets of its Possible-D-Sep, until one separates.
+    fn edge_trial(&self, g: &Graph, (a, b): (usize, usize), scratch: &mut Scratch) -> EdgeTrial {
+        let mut trial = EdgeTrial { tests: Vec::new(), outcome: Ok(None) };
+        let mut local: HashMap<TestKey, f64> = HashMap::new();
+        for (from, to) in [(a, b), (b, a)] {
+            if !g.adjacent(a, b) {
+                break;
+            }
+            let pds = self.possible_dsep(g, from, to);
+            // Every test of this edge stays within a, b and its Possible-D-Sep:
+            // where they are many (some 2^|pds|), the test is focused on those
+            // variables before the first.
+            let mut focused = pds.len() < super::FOCUS_FROM;
+            for choice in aliased_subsets(pds.len()) {
+                let s: Vec<usize> = choice.iter().map(|&k| pds[k]).collect();
+                if s.iter().all(|&v| g.adjacent(a, v)) || s.iter().all(|&v| g.adjacent(b, v)) {
+                    continue;
+                }
+                if !focused {
+                    let mut vars: Vec<usize> = pds.iter().copied().chain([a, b]).collect();
+                    vars.sort_unstable();
+                    self.test.focus(&vars, scratch);
+                    focused = true;
+                }
+                let key = test_key(a, b, &s);
+                let p = match self.cache.get(&key).or_else(|| local.get(&key)) {
+                    Some(&p) => p,
+                    None => match self.test.p_value(a, b, &s, scratch) {
+                        Ok(p) => {
+                            local.insert(key.clone(), p);
+                            p
+                        }
+                        Err(e) => {
+                            trial.outcome = Err(e.into());
+                            self.test.focus(&[], scratch);
+                            return trial;
+                        }
+                    },
+                };
+                trial.tests.push((key, p));
+                if p > self.alpha {
+                    trial.outcome = Ok(Some(s));
+                    self.test.focus(&[], scratch);
+                    return trial;
+                }
+            }
+            self.test.focus(&[], scratch);
+        }
+        trial
+    }
+
+    /// Keeps a trial's p-values; `counted`: the trial is one a sequential run
+    /// makes, so its tests not made before count (as causal-learn's cache counts them).
+    fn absorb(&mut self, tests: &[(TestKey, f64)], counted: bool) {
+        for (key, p) in tests {
+            if counted && self.counted.insert(key.clone()) {
+                self.n_tests += 1;
+            }
+            self.cache.entry(key.clone()).or_insert(*p);
+        }
     }
 
     /// The orientation loop of causal-learn's `fci`.

@@ -28,6 +28,8 @@ mod rules;
 
 pub use causal_learn::R9;
 
+use std::collections::HashMap;
+
 use kausa_core::{Par, Progress, Silent};
 use kausa_graph::{EdgeType, Graph, Mark};
 use kausa_stats::{CiTest, Scratch};
@@ -127,7 +129,8 @@ pub fn fci_with_progress(
         let mut cl = causal_learn::ClFci::new(test, params.alpha, &names, knowledge, params.causal_learn_r9, ordered);
         cl.rule0(&mut g);
         progress.stage("FCI possible-d-sep", None);
-        let removed_by_pds = cl.remove_by_possible_dsep(&mut g)?;
+        let pool = par.pool().map_err(crate::Error::Internal)?;
+        let removed_by_pds = cl.remove_by_possible_dsep(&mut g, pool.as_ref())?;
         cl.rule0(&mut g);
         progress.stage("FCI orientation", None);
         cl.orient(&mut g)?;
@@ -145,11 +148,11 @@ pub fn fci_with_progress(
     // R0 on the skeleton gives the colliders Possible-D-SEP follows.
     apply_knowledge(&mut g, knowledge);
     rules::r0(&mut g, &seps);
-    progress.stage("FCI possible-d-sep", Some(p as u64));
     let removed_by_pds = if params.skip_possible_dsep {
         0
     } else {
-        possible_dsep_removals(&mut g, test, params, knowledge, &mut seps, &mut n_tests, progress)?
+        let pool = par.pool().map_err(crate::Error::Internal)?;
+        possible_dsep_removals(&mut g, test, params, knowledge, &mut seps, &mut n_tests, pool.as_ref(), progress)?
     };
     // Start the orientation again from circles on the final skeleton.
     for (a, b, _) in g.edges() {
@@ -179,6 +182,19 @@ fn apply_knowledge(g: &mut Graph, knowledge: Option<&Knowledge>) {
             }
         }
     }
+}
+
+/// A test's key: the pair and the conditioning set.
+type TestKey = (usize, usize, Vec<usize>);
+
+/// What testing one pair in the Possible-D-SEP step found.
+struct PairTrial {
+    /// Tests made (a sequential run makes as many).
+    tests: u64,
+    /// p-values computed, by pair and conditioning set.
+    new: Vec<(TestKey, f64)>,
+    /// The separating set that removes the edge, if one was found.
+    found: Result<Option<Vec<usize>>>,
 }
 
 /// Possible-D-SEP sets of at least this many candidates get a focused test (see
@@ -224,8 +240,10 @@ fn possible_dsep_sets(g: &Graph) -> Vec<Vec<usize>> {
 
 /// The Possible-D-SEP step: for each `x` (ascending) and each `y` adjacent to it,
 /// subsets of `pds(x) \ {x, y}` not inside `adj(x)` are tested by size, then
-/// lexicographically; the first independence removes the edge. Returns the
-/// number of edges removed.
+/// lexicographically; the first independence removes the edge. Each pair sees the
+/// graph the removals before it left (pairs are tried in parallel by speculation
+/// on a pool; see [`crate::speculate`]). Returns the number of edges removed.
+#[allow(clippy::too_many_arguments)]
 fn possible_dsep_removals(
     g: &mut Graph,
     test: &dyn CiTest,
@@ -233,56 +251,86 @@ fn possible_dsep_removals(
     knowledge: Option<&Knowledge>,
     seps: &mut SepSets,
     n_tests: &mut u64,
+    pool: Option<&rayon::ThreadPool>,
     progress: &dyn Progress,
 ) -> Result<usize> {
     let p = g.n_nodes();
     let pds = possible_dsep_sets(g);
-    let mut scratch = Scratch::default();
-    let mut removed = 0;
+    // Removals only take edges away: the pairs adjacent now, in order, are every
+    // pair the sequential loop visits (those gone by their turn are skipped).
+    let pairs: Vec<(usize, usize)> =
+        (0..p).flat_map(|x| (0..p).map(move |y| (x, y))).filter(|&(x, y)| x != y && g.adjacent(x, y)).collect();
+    progress.stage("FCI possible-d-sep", Some(pairs.len() as u64));
     let independent = |pv: f64| match params.compat {
         Compat::Pcalg => pv >= params.alpha,
         Compat::CausalLearn => pv > params.alpha,
     };
-    for x in 0..p {
-        progress.advance(1);
-        let ys: Vec<usize> = (0..p).filter(|&y| y != x && g.adjacent(x, y)).collect();
-        for y in ys {
-            if !g.adjacent(x, y) || knowledge.is_some_and(|k| k.is_required(x, y) || k.is_required(y, x)) {
-                continue;
-            }
-            let cands: Vec<usize> = pds[x].iter().copied().filter(|&v| v != y).collect();
-            let max_k = params.max_depth.map_or(cands.len(), |m| m.min(cands.len()));
-            let mut found: Option<Vec<usize>> = None;
-            // Many tests within x, y and the candidates: focus the test on them before the first.
-            let mut focused = cands.len() < FOCUS_FROM;
-            'sizes: for k in 1..=max_k {
-                for idx in combinations(cands.len(), k) {
-                    let s: Vec<usize> = idx.iter().map(|&i| cands[i]).collect();
-                    // Subsets of adj(x) were tested by the skeleton search.
-                    if !s.iter().all(|&v| g.adjacent(x, v)) {
+    // A pair tried again after an earlier removal finds its p-values here.
+    type Known = HashMap<TestKey, f64>;
+    let trial = |g: &Graph, known: &Known, (x, y): (usize, usize), scratch: &mut Scratch| -> PairTrial {
+        let mut out = PairTrial { tests: 0, new: Vec::new(), found: Ok(None) };
+        if !g.adjacent(x, y) || knowledge.is_some_and(|k| k.is_required(x, y) || k.is_required(y, x)) {
+            return out;
+        }
+        let cands: Vec<usize> = pds[x].iter().copied().filter(|&v| v != y).collect();
+        let max_k = params.max_depth.map_or(cands.len(), |m| m.min(cands.len()));
+        // Many tests within x, y and the candidates: focus the test on them before the first.
+        let mut focused = cands.len() < FOCUS_FROM;
+        for k in 1..=max_k {
+            for idx in combinations(cands.len(), k) {
+                let s: Vec<usize> = idx.iter().map(|&i| cands[i]).collect();
+                // Subsets of adj(x) were tested by the skeleton search.
+                if s.iter().all(|&v| g.adjacent(x, v)) {
+                    continue;
+                }
+                out.tests += 1;
+                let key = (x, y, s);
+                let p = match known.get(&key) {
+                    Some(&p) => Ok(p),
+                    None => {
                         if !focused {
                             let mut vars: Vec<usize> = cands.iter().copied().chain([x, y]).collect();
                             vars.sort_unstable();
-                            test.focus(&vars, &mut scratch);
+                            test.focus(&vars, scratch);
                             focused = true;
                         }
-                        *n_tests += 1;
-                        if independent(test.p_value(x, y, &s, &mut scratch)?) {
-                            found = Some(s);
-                            break 'sizes;
-                        }
+                        test.p_value(x, y, &key.2, scratch).inspect(|&p| out.new.push((key.clone(), p)))
+                    }
+                };
+                match p {
+                    Ok(p) if !independent(p) => {}
+                    _ => {
+                        test.focus(&[], scratch);
+                        out.found = p.map(|_| Some(key.2)).map_err(Into::into);
+                        return out;
                     }
                 }
             }
-            test.focus(&[], &mut scratch);
-            if let Some(mut s) = found {
-                s.sort_unstable();
-                g.remove_edge(x, y);
-                seps.insert(x, y, s);
-                removed += 1;
-            }
         }
-    }
+        test.focus(&[], scratch);
+        out
+    };
+    let mut removed = 0;
+    let mut state = (g, seps, n_tests, Known::new());
+    crate::speculate::in_order(
+        pool,
+        &mut state,
+        pairs.len(),
+        |(g, _, _, known), i, scratch| trial(g, known, pairs[i], scratch),
+        |(g, seps, n_tests, known), i, t| {
+            **n_tests += t.tests;
+            known.extend(t.new);
+            progress.advance(1);
+            let Some(mut s) = t.found? else { return Ok(false) };
+            let (x, y) = pairs[i];
+            s.sort_unstable();
+            g.remove_edge(x, y);
+            seps.insert(x, y, s);
+            removed += 1;
+            Ok(true)
+        },
+        |(_, _, _, known), t| known.extend(t.new),
+    )?;
     Ok(removed)
 }
 

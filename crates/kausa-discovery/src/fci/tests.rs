@@ -148,18 +148,8 @@ fn focused_tests_change_no_answer() {
     use std::collections::HashSet;
 
     use kausa_stats::{DiscreteData, DiscreteTest, DiscreteTestKind, Semantics};
-    let mut rng = Rng::seed_from_u64(31);
     let (p, n) = (14, 4000);
-    let dag = random_dag(p, 4.0, &mut rng);
-    let cards: Vec<usize> = (0..p).map(|_| 2 + rng.below(3) as usize).collect();
-    let mut codes: Vec<Vec<u32>> = vec![vec![0; n]; p];
-    for &v in dag.topological_order() {
-        for i in 0..n {
-            let from_parents: u32 = dag.parents(v).iter().map(|&u| codes[u][i]).sum();
-            codes[v][i] =
-                if rng.uniform() < 0.7 { from_parents % cards[v] as u32 } else { rng.below(cards[v] as u64) as u32 };
-        }
-    }
+    let (codes, cards) = dense_discrete(31, p, n, 0);
     let data = DiscreteData::from_codes(codes.clone(), cards).unwrap();
     for compat in [Compat::Pcalg, Compat::CausalLearn] {
         let semantics = if compat == Compat::Pcalg { Semantics::Pcalg } else { Semantics::CausalLearn };
@@ -181,4 +171,52 @@ fn focused_tests_change_no_answer() {
         assert_eq!(focused.graph.edges(), plain.graph.edges(), "{compat:?}");
         assert_eq!(focused.n_tests, plain.n_tests, "{compat:?}");
     }
+}
+
+/// Discrete data from a dense random DAG, each node a noisy function of its
+/// parents' codes; the first `hidden` nodes in causal order are left out.
+fn dense_discrete(seed: u64, p: usize, n: usize, hidden: usize) -> (Vec<Vec<u32>>, Vec<usize>) {
+    let mut rng = Rng::seed_from_u64(seed);
+    let dag = random_dag(p, 4.0, &mut rng);
+    let cards: Vec<usize> = (0..p).map(|_| 2 + rng.below(3) as usize).collect();
+    let mut codes: Vec<Vec<u32>> = vec![vec![0; n]; p];
+    for &v in dag.topological_order() {
+        for i in 0..n {
+            let from_parents: u32 = dag.parents(v).iter().map(|&u| codes[u][i]).sum();
+            codes[v][i] =
+                if rng.uniform() < 0.7 { from_parents % cards[v] as u32 } else { rng.below(cards[v] as u64) as u32 };
+        }
+    }
+    let gone: Vec<usize> = dag.topological_order()[..hidden].to_vec();
+    let keep = |v: &usize| !gone.contains(v);
+    (
+        codes.into_iter().enumerate().filter(|(v, _)| keep(v)).map(|(_, c)| c).collect(),
+        cards.into_iter().enumerate().filter(|(v, _)| keep(v)).map(|(_, c)| c).collect(),
+    )
+}
+
+#[test]
+fn possible_dsep_removals_do_not_depend_on_threads() {
+    // Hidden causes and sampling noise make the Possible-D-SEP step remove edges,
+    // so speculative trials after a removal must be tried again; the answer,
+    // separating sets and test counts must be those of the sequential run, in
+    // both modes.
+    use kausa_stats::{DiscreteData, DiscreteTest, DiscreteTestKind, Semantics};
+    let mut removals = 0;
+    for seed in 0..4 {
+        let (codes, cards) = dense_discrete(100 + seed, 16, 2000, 3);
+        let data = DiscreteData::from_codes(codes, cards).unwrap();
+        for compat in [Compat::Pcalg, Compat::CausalLearn] {
+            let semantics = if compat == Compat::Pcalg { Semantics::Pcalg } else { Semantics::CausalLearn };
+            let test = DiscreteTest::new(data.clone(), DiscreteTestKind::ChiSquare, semantics);
+            let params = FciParams { alpha: 0.2, compat, ..FciParams::default() };
+            let seq = fci(&test, &params, None, Par::Seq).unwrap();
+            removals += seq.removed_by_pds;
+            for threads in [2, 3] {
+                let par = fci(&test, &params, None, Par::threads(threads)).unwrap();
+                assert_eq!(par, seq, "seed {seed}, {compat:?}, {threads} threads");
+            }
+        }
+    }
+    assert!(removals >= 10, "the step must remove edges: {removals}");
 }
