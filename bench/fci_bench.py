@@ -5,10 +5,11 @@
 
 For each data set: causal-learn `fci(X, test, 0.05)` timed once (fci() alone,
 BLAS pinned to 1 thread), and kausa `discover --method fci --compat causal-learn`
-single-threaded, median of --reps runs of its internal total (reading included),
-and of that total less reading the file (fci() is handed the array in memory).
-Prints a Markdown table with the ratio and whether the PAGs are identical
-(causal-learn as installed uses the current rule R9, so kausa runs with it too).
+on each of --threads (default 1 and 2), median of --reps runs of its internal
+total (reading included), and of that total less reading the file (fci() is
+handed the array in memory). Prints a Markdown table with the ratios and whether
+the PAGs are identical (every thread count; causal-learn as installed uses the
+current rule R9, so kausa runs with it too).
 """
 import argparse
 import gzip
@@ -46,6 +47,7 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data"))
     ap.add_argument("--reps", type=int, default=3)
+    ap.add_argument("--threads", default="1,2", help="kausa thread counts, comma-separated")
     ap.add_argument("--kausa", default=os.path.join(ROOT, "target", "release", "kausa"))
     ap.add_argument("--ant-python", default=None, help="a Python with antecedent and pandas (Fisher-z cases only)")
     ap.add_argument("--ant-timeout", type=float, default=300)
@@ -55,9 +57,10 @@ def main():
     for net in ["asia", "sachs", "child", "insurance", "alarm", "hailfinder", "win95pts"]:
         f = os.path.join(td, "bnlearn_discrete_10000", "data", net + ".txt")
         cases.append((net, f if os.path.exists(f) else f + ".gz", "chisq"))
-    print("| data | p | n | test | causal-learn fci() s | kausa s | ratio | kausa after reading s | ratio | identical "
-          "| antecedent s | antecedent pairs differing |")
-    print("|---|---:|---:|---|---:|---:|---:|---:|---:|---|---:|---:|")
+    threads = [int(t) for t in a.threads.split(",")]
+    head = "".join("| kausa %d thr s | ratio | after reading s | ratio " % t for t in threads)
+    print("| data | p | n | test | causal-learn fci() s " + head + "| identical | antecedent s | antecedent pairs differing |")
+    print("|---|---:|---:|---|---:" + "|---:|---:|---:|---:" * len(threads) + "|---|---:|---:|")
     for name, path, test in cases:
         opener = gzip.open if path.endswith(".gz") else open
         with opener(path, "rt") as f:
@@ -67,24 +70,28 @@ def main():
         t0 = time.perf_counter()
         g, _ = fci(X, test, 0.05, verbose=False, show_progress=False)
         ref = time.perf_counter() - t0
-        cmd = [a.kausa, "discover", path, "--method", "fci", "--test", test, "--alpha", "0.05", "--compat",
-               "causal-learn", "--threads", "1", "--json"]
-        if test != "fisherz":
-            cmd += ["--discrete", ",".join(names)]
-        runs, mem = [], []
-        for _ in range(a.reps):
-            out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
-            sec = out["stats"]["seconds"]
-            runs.append(sec["total"])
-            mem.append(sec["total"] - sec["read"])
-        k, km = statistics.median(runs), statistics.median(mem)
-        got = set()
-        for e in out["graph"]["edges"]:
-            x, y, t = e["from"], e["to"], e["type"]
-            if t in ("<->", "o-o", "---") and names.index(x) > names.index(y):
-                x, y = y, x
-            got.add((x, t, y))
-        same = "yes" if got == cl_edges(g, names) else "no (%d)" % len(got ^ cl_edges(g, names))
+        cells, same = [], "yes"
+        for t in threads:
+            cmd = [a.kausa, "discover", path, "--method", "fci", "--test", test, "--alpha", "0.05", "--compat",
+                   "causal-learn", "--threads", str(t), "--json"]
+            if test != "fisherz":
+                cmd += ["--discrete", ",".join(names)]
+            runs, mem = [], []
+            for _ in range(a.reps):
+                out = json.loads(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout)
+                sec = out["stats"]["seconds"]
+                runs.append(sec["total"])
+                mem.append(sec["total"] - sec["read"])
+            k, km = statistics.median(runs), statistics.median(mem)
+            cells.append("%.3g | %.0fx | %.3g | %.0fx" % (k, ref / k, km, ref / km))
+            got = set()
+            for e in out["graph"]["edges"]:
+                x, y, ty = e["from"], e["to"], e["type"]
+                if ty in ("<->", "o-o", "---") and names.index(x) > names.index(y):
+                    x, y = y, x
+                got.add((x, ty, y))
+            if got != cl_edges(g, names):
+                same = "no (%d with %d threads)" % (len(got ^ cl_edges(g, names)), t)
         ant = ("not run", "")
         if a.ant_python and test == "fisherz":
             # antecedent has only its partial-correlation test; unlimited depth, no FDR, as causal-learn.
@@ -94,8 +101,7 @@ def main():
                                      max_cond_size=p)
             cl = [{"from": x, "to": y, "type": t} for x, t, y in cl_edges(g, names)]
             ant = ("> %g" % a.ant_timeout, "") if res is None else ("%.3g" % res[0], str(antecedent_run.differing_pairs(cl, res[1])))
-        print("| %s | %d | %d | %s | %.3g | %.3g | %.0fx | %.3g | %.0fx | %s | %s | %s |"
-              % ((name, p, n, test, ref, k, ref / k, km, ref / km, same) + ant),
+        print("| %s | %d | %d | %s | %.3g | %s | %s | %s | %s |" % ((name, p, n, test, ref, " | ".join(cells), same) + ant),
               flush=True)
 
 

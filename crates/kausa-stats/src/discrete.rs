@@ -16,6 +16,9 @@ pub struct DiscreteData {
     /// The same codes as bitsets, for counting small tables: built on first use,
     /// `None` when too large.
     bits: OnceLock<Option<LevelBits>>,
+    /// The distinct rows over all columns with their multiplicities, built on
+    /// first use: `None` when they are more than half the rows.
+    distinct: OnceLock<Option<RowView>>,
     /// Tells this data from other data in a caller's scratch (its cached keys and
     /// view); a clone, being the same data, keeps it.
     id: u64,
@@ -47,12 +50,24 @@ impl DiscreteData {
     fn new(n: usize, cards: Vec<usize>, codes: Vec<Vec<u32>>) -> DiscreteData {
         static NEXT: AtomicU64 = AtomicU64::new(1);
         let id = NEXT.fetch_add(1, Ordering::Relaxed);
-        DiscreteData { n, cards, codes, bits: OnceLock::new(), id }
+        DiscreteData { n, cards, codes, bits: OnceLock::new(), distinct: OnceLock::new(), id }
     }
 
     /// The bitsets, built on first use (the score-based searches never ask).
     fn bits(&self) -> Option<&LevelBits> {
         self.bits.get_or_init(|| LevelBits::new(self.n, &self.cards, &self.codes)).as_ref()
+    }
+
+    /// The distinct rows over all columns, built on first use (data with few
+    /// columns or strong dependence repeat whole rows: every count may visit each
+    /// once, with its multiplicity).
+    fn distinct(&self) -> Option<&RowView> {
+        self.distinct
+            .get_or_init(|| {
+                let all: Vec<usize> = (0..self.cards.len()).collect();
+                self.view(&all, WHOLE_DATA_VIEW)
+            })
+            .as_ref()
     }
 
     /// Discrete data from codes: `codes[j][i] < cards[j]` for every column `j`, all columns of one length.
@@ -116,6 +131,9 @@ impl DiscreteData {
             }
         }
         let (mut first, mut weights) = (Vec::new(), Vec::<u32>::new());
+        // Files a row under its key's slot; false once the distinct rows are
+        // more than half the rows (the view would not pay: stop early).
+        let half = self.n / 2;
         let mut slot = |i: usize, j: &mut u32| {
             if *j == u32::MAX {
                 *j = weights.len() as u32;
@@ -123,20 +141,17 @@ impl DiscreteData {
                 weights.push(0);
             }
             weights[*j as usize] += 1;
+            weights.len() <= half
         };
-        if radix <= VIEW_DENSE_KEYS {
+        let few = if radix <= VIEW_DENSE_KEYS {
             // Few possible keys: a slot per key, no hashing.
             let mut index = vec![u32::MAX; radix as usize];
-            for (i, &k) in keys.iter().enumerate() {
-                slot(i, &mut index[k as usize]);
-            }
+            keys.iter().enumerate().all(|(i, &k)| slot(i, &mut index[k as usize]))
         } else {
-            let mut index: HashMap<u128, u32> = HashMap::new();
-            for (i, &k) in keys.iter().enumerate() {
-                slot(i, index.entry(k).or_insert(u32::MAX));
-            }
-        }
-        if 2 * weights.len() > self.n {
+            let mut index: HashMap<u128, u32, KeyHash> = HashMap::default();
+            keys.iter().enumerate().all(|(i, &k)| slot(i, index.entry(k).or_insert(u32::MAX)))
+        };
+        if !few {
             return None;
         }
         let mut codes = vec![Vec::new(); self.codes.len()];
@@ -146,6 +161,44 @@ impl DiscreteData {
         Some(RowView { vars: vars.to_vec(), codes, weights, source: (self.id, generation) })
     }
 }
+
+/// Hashes a view's `u128` row keys with one folded multiply: the keys are the
+/// data's own codes, so a keyed hash's defence against chosen collisions buys
+/// nothing here and costs a third of the view's time.
+#[derive(Default, Clone, Copy)]
+struct KeyHash;
+
+impl std::hash::BuildHasher for KeyHash {
+    type Hasher = KeyHasher;
+    fn build_hasher(&self) -> KeyHasher {
+        KeyHasher(0)
+    }
+}
+
+struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u128(((self.0 as u128) << 8) | b as u128);
+        }
+    }
+
+    fn write_u128(&mut self, k: u128) {
+        const K1: u64 = 0x9e37_79b9_7f4a_7c15;
+        const K2: u64 = 0xd6e8_feb8_6659_fd93;
+        let x = (k as u64) ^ ((k >> 64) as u64).wrapping_mul(K1) ^ self.0;
+        let m = x as u128 * K2 as u128;
+        self.0 = (m as u64) ^ ((m >> 64) as u64);
+    }
+}
+
+/// The view number of [`DiscreteData::distinct`] (focused views count up from 1).
+const WHOLE_DATA_VIEW: u64 = u64::MAX;
 
 /// Views over at most this many possible value combinations index them directly.
 const VIEW_DENSE_KEYS: u128 = 1 << 16;
@@ -193,17 +246,24 @@ impl ContingencyTable {
     pub fn count(data: &DiscreteData, x: usize, y: usize, s: &[usize], scratch: &mut Scratch) -> ContingencyTable {
         let cells =
             s.iter().try_fold((1 + data.cards[x] * data.cards[y]) as u64, |r, &v| r.checked_mul(data.cards[v] as u64));
+        // A row of a view costs about as much as eight words of bitsets.
+        let bitset_words = cells.filter(|&c| c <= BITSET_CELLS).map(|c| c as usize * data.n.div_ceil(64));
+        let view_pays = |view: &RowView| bitset_words.is_none_or(|w| 8 * view.weights.len() < w);
         // A view of the distinct rows on a superset of the test's variables (see
         // DiscreteTest's focus) serves unless the bitsets cost less.
         if let Some(view) = scratch.view.take() {
-            let bitset_words = cells.filter(|&c| c <= BITSET_CELLS).map(|c| c as usize * data.n.div_ceil(64));
-            // A row of the view costs about as much as eight words of bitsets.
-            let table = (view.covers(data, x, y, s) && bitset_words.is_none_or(|w| 8 * view.weights.len() < w))
+            let table = (view.covers(data, x, y, s) && view_pays(&view))
                 .then(|| ContingencyTable::count_rows(&data.cards, view.rows(), x, y, s, scratch));
             scratch.view = Some(view);
             if let Some(table) = table {
                 return table;
             }
+        }
+        // Then the data's own distinct rows, where they are few.
+        if let Some(view) = data.distinct()
+            && view_pays(view)
+        {
+            return ContingencyTable::count_rows(&data.cards, view.rows(), x, y, s, scratch);
         }
         if cells.is_some_and(|c| c <= BITSET_CELLS)
             && let Some(bits) = data.bits()
@@ -227,7 +287,13 @@ impl ContingencyTable {
         let (cx, cy) = (data.cards[x], data.cards[y]);
         buf.clear();
         buf.resize(s.len() * bits.words, 0);
-        let counts = pulp::Arch::new().dispatch(BitCount { bits, cards: &data.cards, x, y, s, buf });
+        let job = BitCount { bits, cards: &data.cards, x, y, s, buf };
+        #[cfg(target_arch = "x86_64")]
+        if let Some(simd) = VectorPopcount::try_new() {
+            let counts = simd.vectorize(move || job.run());
+            return ContingencyTable { cx, cy, counts };
+        }
+        let counts = pulp::Arch::new().dispatch(job);
         ContingencyTable { cx, cy, counts }
     }
 
@@ -408,14 +474,65 @@ impl ContingencyTable {
     /// otherwise each observed stratum contributes `(cx−1−zero rows)(cy−1−zero columns)`
     /// (causal-learn).
     pub fn statistic(&self, kind: DiscreteTestKind) -> (f64, f64) {
+        // Most tables are a few levels by a few: those get a copy of the loop with
+        // the shape fixed (margins in registers, loops unrolled).
+        macro_rules! shapes {
+            ($(($a:literal, $b:literal)),*) => {
+                match (self.cx, self.cy) {
+                    $(($a, $b) => self.statistic_of::<$a, $b>(kind),)*
+                    _ => self.statistic_dyn(kind),
+                }
+            };
+        }
+        let (stat, df) = shapes!(
+            (2, 2),
+            (2, 3),
+            (2, 4),
+            (2, 5),
+            (3, 2),
+            (3, 3),
+            (3, 4),
+            (3, 5),
+            (4, 2),
+            (4, 3),
+            (4, 4),
+            (4, 5),
+            (5, 2),
+            (5, 3),
+            (5, 4),
+            (5, 5)
+        );
+        let stat = if kind == DiscreteTestKind::GSquare { 2.0 * stat } else { stat };
+        // The rearranged sums can come out a rounding error below zero.
+        (stat.max(0.0), df)
+    }
+
+    fn statistic_of<const CX: usize, const CY: usize>(&self, kind: DiscreteTestKind) -> (f64, f64) {
+        let lookup = Lookup::get();
+        let (mut stat, mut df) = (0.0, 0.0);
+        for t in self.counts.chunks_exact(CX * CY) {
+            let (mut row, mut col) = ([0u64; CX], [0u64; CY]);
+            for a in 0..CX {
+                for b in 0..CY {
+                    let v = t[a * CY + b] as u64;
+                    row[a] += v;
+                    col[b] += v;
+                }
+            }
+            if let Some((s, d)) = stratum(t, &row, &col, kind, lookup) {
+                stat += s;
+                df += d;
+            }
+        }
+        (stat, df)
+    }
+
+    fn statistic_dyn(&self, kind: DiscreteTestKind) -> (f64, f64) {
         let (cx, cy) = (self.cx, self.cy);
-        let cell = cx * cy;
-        let mut stat = 0.0f64;
-        let mut reduced_df = 0.0f64;
-        let mut row = vec![0u64; cx];
-        let mut col = vec![0u64; cy];
-        let mut inv_col = vec![0.0f64; cy];
-        for t in self.counts.chunks_exact(cell) {
+        let lookup = Lookup::get();
+        let (mut stat, mut df) = (0.0, 0.0);
+        let (mut row, mut col) = (vec![0u64; cx], vec![0u64; cy]);
+        for t in self.counts.chunks_exact(cx * cy) {
             row.fill(0);
             col.fill(0);
             for (r, line) in row.iter_mut().zip(t.chunks_exact(cy)) {
@@ -424,61 +541,86 @@ impl ContingencyTable {
                     *c += v as u64;
                 }
             }
-            let total: u64 = row.iter().sum();
-            if total == 0 {
-                continue;
+            if let Some((s, d)) = stratum(t, &row, &col, kind, lookup) {
+                stat += s;
+                df += d;
             }
-            let zr = row.iter().filter(|&&v| v == 0).count();
-            let zc = col.iter().filter(|&&v| v == 0).count();
-            if zr + 1 >= cx || zc + 1 >= cy {
-                // One non-empty row or column: observed equals expected, exactly 0 to
-                // both statistics and to the degrees of freedom.
-                continue;
-            }
-            let tf = total as f64;
-            // Both statistics in forms without a division or logarithm per cell,
-            // summed over the cells of non-empty rows and columns (the others add nothing):
-            // Σ (n − E)²/E = N·Σ n²/(r·k) − N and Σ n ln(n/E) = Σ n ln n − Σ r ln r − Σ k ln k + N ln N.
-            match kind {
-                DiscreteTestKind::ChiSquare => {
-                    for (i, &k) in inv_col.iter_mut().zip(&col) {
-                        *i = if k > 0 { 1.0 / k as f64 } else { 0.0 };
-                    }
-                    let mut sum = 0.0;
-                    for (&r, line) in row.iter().zip(t.chunks_exact(cy)).filter(|(r, _)| **r > 0) {
-                        let mut part = 0.0;
-                        for (&v, &ik) in line.iter().zip(&inv_col) {
-                            let c = v as f64;
-                            part += c * c * ik;
-                        }
-                        sum += part / r as f64;
-                    }
-                    stat += tf * sum - tf;
-                }
-                DiscreteTestKind::GSquare => {
-                    let cells: f64 = t.iter().map(|&v| x_ln_x(v as u64)).sum();
-                    let margins: f64 = row.iter().chain(&col).map(|&v| x_ln_x(v)).sum();
-                    stat += cells - margins + x_ln_x(total);
-                }
-            }
-            reduced_df += ((cx - 1 - zr) * (cy - 1 - zc)) as f64;
         }
-        if kind == DiscreteTestKind::GSquare {
-            stat *= 2.0;
-        }
-        // The rearranged sums can come out a rounding error below zero.
-        (stat.max(0.0), reduced_df)
+        (stat, df)
     }
 }
 
-/// `k ln k` (0 for 0), from a table for counts below 2^16.
-fn x_ln_x(k: u64) -> f64 {
-    static TABLE: OnceLock<Vec<f64>> = OnceLock::new();
-    let table =
-        TABLE.get_or_init(|| (0..1u64 << 16).map(|k| if k == 0 { 0.0 } else { k as f64 * (k as f64).ln() }).collect());
-    match table.get(k as usize) {
-        Some(&v) => v,
-        None => k as f64 * (k as f64).ln(),
+/// One stratum's statistic and its causal-learn degrees of freedom
+/// `(cx−1−zero rows)(cy−1−zero columns)`, from its cells `t` (row-major) and
+/// margins; `None` when it adds nothing to either (at most one non-empty row or
+/// column: observed equals expected, exactly, and no degree of freedom). The
+/// G² is halved (the caller doubles the sum).
+#[inline(always)]
+fn stratum(t: &[u32], row: &[u64], col: &[u64], kind: DiscreteTestKind, lookup: Lookup) -> Option<(f64, f64)> {
+    let (cx, cy) = (row.len(), col.len());
+    let zr = row.iter().filter(|&&v| v == 0).count();
+    let zc = col.iter().filter(|&&v| v == 0).count();
+    if zr + 1 >= cx || zc + 1 >= cy {
+        return None;
+    }
+    let total: u64 = row.iter().sum();
+    let tf = total as f64;
+    // Both statistics in forms without a division or logarithm per cell, summed
+    // over the cells of non-empty rows and columns (the others add nothing):
+    // Σ (n − E)²/E = N·Σ n²/(r·k) − N and Σ n ln(n/E) = Σ n ln n − Σ r ln r − Σ k ln k + N ln N.
+    let stat = match kind {
+        DiscreteTestKind::ChiSquare => {
+            let mut sum = 0.0;
+            for (&r, line) in row.iter().zip(t.chunks_exact(cy)) {
+                if r == 0 {
+                    continue;
+                }
+                let mut part = 0.0;
+                for (&v, &k) in line.iter().zip(col) {
+                    let c = v as f64;
+                    part += c * c * lookup.reciprocal(k);
+                }
+                sum += part * lookup.reciprocal(r);
+            }
+            tf * sum - tf
+        }
+        DiscreteTestKind::GSquare => {
+            let cells: f64 = t.iter().map(|&v| lookup.x_ln_x(v as u64)).sum();
+            let margins: f64 = row.iter().chain(col).map(|&v| lookup.x_ln_x(v)).sum();
+            cells - margins + lookup.x_ln_x(total)
+        }
+    };
+    Some((stat, ((cx - 1 - zr) * (cy - 1 - zc)) as f64))
+}
+
+/// `1/k` and `k ln k` (both 0 for 0) from tables for counts below 2^16.
+#[derive(Clone, Copy)]
+struct Lookup {
+    reciprocal: &'static [f64],
+    x_ln_x: &'static [f64],
+}
+
+impl Lookup {
+    fn get() -> Lookup {
+        static TABLES: OnceLock<(Vec<f64>, Vec<f64>)> = OnceLock::new();
+        let (reciprocal, x_ln_x) = TABLES.get_or_init(|| {
+            let k = || (1..1u64 << 16).map(|k| k as f64);
+            (
+                std::iter::once(0.0).chain(k().map(|k| 1.0 / k)).collect(),
+                std::iter::once(0.0).chain(k().map(|k| k * k.ln())).collect(),
+            )
+        });
+        Lookup { reciprocal, x_ln_x }
+    }
+
+    #[inline(always)]
+    fn reciprocal(self, k: u64) -> f64 {
+        self.reciprocal.get(k as usize).copied().unwrap_or_else(|| 1.0 / k as f64)
+    }
+
+    #[inline(always)]
+    fn x_ln_x(self, k: u64) -> f64 {
+        self.x_ln_x.get(k as usize).copied().unwrap_or_else(|| k as f64 * (k as f64).ln())
     }
 }
 
@@ -547,11 +689,35 @@ struct BitCount<'a> {
     buf: &'a mut [u64],
 }
 
+#[cfg(target_arch = "x86_64")]
+pulp::simd_type! {
+    /// x86-64 with AVX-512 and its vector popcount (`vpopcntq`, eight words per
+    /// instruction), which pulp's `V4` leaves out.
+    struct VectorPopcount {
+        sse2: "sse2",
+        popcnt: "popcnt",
+        avx2: "avx2",
+        avx512f: "avx512f",
+        avx512vl: "avx512vl",
+        avx512bw: "avx512bw",
+        avx512vpopcntdq: "avx512vpopcntdq",
+    }
+}
+
 impl pulp::WithSimd for BitCount<'_> {
     type Output = Vec<u32>;
 
     #[inline(always)]
     fn with_simd<S: pulp::Simd>(self, _simd: S) -> Vec<u32> {
+        self.run()
+    }
+}
+
+impl BitCount<'_> {
+    /// The count, inlined into each caller so that it compiles with that
+    /// caller's instruction set.
+    #[inline(always)]
+    fn run(self) -> Vec<u32> {
         let BitCount { bits, cards, x, y, s, buf } = self;
         let (cx, cy, w) = (cards[x], cards[y], bits.words);
         let mut counts = Vec::new();
@@ -779,10 +945,17 @@ mod tests {
         let view = d.view(&[0, 1, 2, 3, 4, 5], 1).expect("few distinct rows");
         assert!(view.weights.len() < n / 2 && view.weights.iter().sum::<u32>() as usize == n);
         let mut sc = Scratch::default();
+        // The data's own distinct rows serve every count made without a focus.
+        let whole = d.distinct().expect("few distinct rows over all columns");
+        assert_eq!(whole.weights.len(), view.weights.len());
         for s in [&[2][..], &[2, 3], &[2, 3, 4], &[2, 3, 4, 5]] {
             let full = ContingencyTable::count_rows(&d.cards, d.rows(), 0, 1, s, &mut sc);
             assert_eq!(ContingencyTable::count_rows(&d.cards, view.rows(), 0, 1, s, &mut sc), full, "{s:?}");
+            assert_eq!(ContingencyTable::count(&d, 0, 1, s, &mut sc), full, "{s:?}");
         }
+        // Data whose rows are mostly distinct get no such view.
+        let spread: Vec<Vec<u32>> = (0..3).map(|j| (0..n).map(|i| ((i >> (4 * j)) % 16) as u32).collect()).collect();
+        assert!(data(spread, vec![16; 3]).distinct().is_none());
         // A view of other data is never used, even over the same variables.
         let other = data(
             vec![vec![0; n]; 6]
