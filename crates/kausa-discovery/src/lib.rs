@@ -29,6 +29,7 @@ mod knowledge;
 mod lingam;
 mod oracle;
 mod pc;
+mod per_thread;
 mod speculate;
 mod subsets;
 

@@ -7,12 +7,11 @@
 //! the new graph. The committed trials are exactly those a sequential run makes,
 //! so the answer does not depend on the number of threads.
 
-use std::sync::Mutex;
-
 use kausa_stats::Scratch;
 use rayon::prelude::*;
 
 use crate::Result;
+use crate::per_thread::PerThread;
 
 /// Runs `trial` for the items `0..n` as if one at a time in order, each seeing the
 /// state that the commits of the items before it left.
@@ -43,10 +42,9 @@ pub(crate) fn in_order<S: Sync, T: Send>(
         }
         return Ok(());
     };
-    let threads = pool.current_num_threads().max(1);
-    // One scratch per worker, kept from window to window (a trial never waits on another).
-    let scratches: Vec<Mutex<Scratch>> = (0..threads).map(|_| Mutex::new(Scratch::default())).collect();
-    let first_window = 2 * threads;
+    // One scratch per worker, kept from window to window.
+    let scratches: PerThread<Scratch> = PerThread::new(Some(pool));
+    let first_window = 2 * pool.current_num_threads().max(1);
     let (mut start, mut window) = (0, first_window);
     while start < n {
         let end = (start + window).min(n);
@@ -55,11 +53,7 @@ pub(crate) fn in_order<S: Sync, T: Send>(
             (start..end)
                 .into_par_iter()
                 .with_max_len(1)
-                .map(|i| {
-                    let worker = rayon::current_thread_index().unwrap_or(0) % threads;
-                    let mut scratch = scratches[worker].lock().unwrap_or_else(|e| e.into_inner());
-                    trial(shared, i, &mut scratch)
-                })
+                .map(|i| scratches.with(|scratch| trial(shared, i, scratch)))
                 .collect()
         });
         let mut next = end;

@@ -108,7 +108,9 @@ pub fn fci_with_progress(
     let knowledge = checked_knowledge(params.alpha, p, knowledge)?;
     let pc_params =
         PcParams { alpha: params.alpha, max_depth: params.max_depth, compat: params.compat, ..PcParams::default() };
-    let skel = skeleton::run(test, &pc_params, knowledge, par, progress)?;
+    // One pool for the skeleton and the Possible-D-SEP step.
+    let pool = par.pool().map_err(crate::Error::Internal)?;
+    let skel = skeleton::run(test, &pc_params, knowledge, pool.as_ref(), progress)?;
     let mut n_tests = skel.n_tests;
     let mut g = Graph::empty(p);
     for a in 0..p {
@@ -129,7 +131,6 @@ pub fn fci_with_progress(
         let mut cl = causal_learn::ClFci::new(test, params.alpha, &names, knowledge, params.causal_learn_r9, ordered);
         cl.rule0(&mut g);
         progress.stage("FCI possible-d-sep", None);
-        let pool = par.pool().map_err(crate::Error::Internal)?;
         let removed_by_pds = cl.remove_by_possible_dsep(&mut g, pool.as_ref())?;
         cl.rule0(&mut g);
         progress.stage("FCI orientation", None);
@@ -151,7 +152,6 @@ pub fn fci_with_progress(
     let removed_by_pds = if params.skip_possible_dsep {
         0
     } else {
-        let pool = par.pool().map_err(crate::Error::Internal)?;
         possible_dsep_removals(&mut g, test, params, knowledge, &mut seps, &mut n_tests, pool.as_ref(), progress)?
     };
     // Start the orientation again from circles on the final skeleton.

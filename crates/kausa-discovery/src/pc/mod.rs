@@ -162,7 +162,8 @@ pub fn pc_with_progress(
     progress: &dyn Progress,
 ) -> Result<PcResult> {
     let knowledge = checked_knowledge(params.alpha, test.n_vars(), knowledge)?;
-    let skel = skeleton::run(test, params, knowledge, par, progress)?;
+    let pool = par.pool().map_err(Error::Internal)?;
+    let skel = skeleton::run(test, params, knowledge, pool.as_ref(), progress)?;
     let mut graph = match params.compat {
         Compat::Pcalg => orient_pcalg::orient(&skel, knowledge),
         Compat::CausalLearn => orient_causal_learn::orient(&skel, knowledge),

@@ -1,8 +1,9 @@
-use kausa_core::{Par, Progress};
+use kausa_core::Progress;
 use kausa_stats::{CiTest, Scratch};
 use rayon::prelude::*;
 
 use super::{Compat, PcParams, SepSets, Skeleton};
+use crate::per_thread::PerThread;
 use crate::subsets::next_combination;
 use crate::{Error, Knowledge, Result};
 
@@ -140,12 +141,12 @@ fn test_pair(
     Ok(out)
 }
 
-/// The skeleton phase of PC-stable.
+/// The skeleton phase of PC-stable, on `pool`'s threads (on the caller's when `None`).
 pub(crate) fn run(
     test: &dyn CiTest,
     params: &PcParams,
     knowledge: Option<&Knowledge>,
-    par: Par,
+    pool: Option<&rayon::ThreadPool>,
     progress: &dyn Progress,
 ) -> Result<Skeleton> {
     let p = test.n_vars();
@@ -168,7 +169,8 @@ pub(crate) fn run(
             }
         }
     }
-    let pool = par.pool().map_err(Error::Internal)?;
+    // One workspace per thread, kept from level to level.
+    let mut workspaces: PerThread<Workspace> = PerThread::new(pool);
     let mut degree: Vec<usize> = (0..p).map(|x| (0..p).filter(|&y| adj[x * p + y]).count()).collect();
     let mut sepsets = SepSets::new(p);
     let mut n_tests = 0u64;
@@ -182,7 +184,7 @@ pub(crate) fn run(
         let row = |x: usize| -> Vec<usize> {
             if level == 0 { Vec::new() } else { (0..p).filter(|&y| adj[x * p + y]).collect() }
         };
-        let nbrs: Vec<Vec<usize>> = match &pool {
+        let nbrs: Vec<Vec<usize>> = match pool {
             Some(pool) if p >= 256 && level > 0 => pool.install(|| (0..p).into_par_iter().map(row).collect()),
             _ => (0..p).map(row).collect(),
         };
@@ -194,7 +196,7 @@ pub(crate) fn run(
                 .filter(move |&y| d[x] > level || d[y] > level)
                 .map(move |y| (x, y))
         };
-        let pairs: Vec<(usize, usize)> = match &pool {
+        let pairs: Vec<(usize, usize)> = match pool {
             Some(pool) if p >= 256 => pool.install(|| (0..p).into_par_iter().flat_map_iter(row_pairs).collect()),
             _ => (0..p).flat_map(row_pairs).collect(),
         };
@@ -233,11 +235,10 @@ pub(crate) fn run(
             }
             acc
         };
-        let mut found = match &pool {
-            None => {
-                let mut ws = Workspace::default();
-                (0..pairs.len()).fold(Found::default(), |acc, i| step(acc, &mut ws, i))
-            }
+        workspaces.each(|ws| ws.unreported = 0);
+        let workspaces = &workspaces;
+        let mut found = match pool {
+            None => workspaces.with(|ws| (0..pairs.len()).fold(Found::default(), |acc, i| step(acc, ws, i))),
             // Level 0: many pairs of one cheap test each, in fixed chunks (rayon's
             // adaptive splitting spent more on splitting and merging than on tests).
             Some(pool) if level == 0 => pool.install(|| {
@@ -245,9 +246,8 @@ pub(crate) fn run(
                 let parts: Vec<Found> = (0..pairs.len().div_ceil(CHUNK))
                     .into_par_iter()
                     .map(|c| {
-                        let mut ws = Workspace::default();
                         let rows = c * CHUNK..((c + 1) * CHUNK).min(pairs.len());
-                        rows.fold(Found::default(), |acc, i| step(acc, &mut ws, i))
+                        workspaces.with(|ws| rows.fold(Found::default(), |acc, i| step(acc, ws, i)))
                     })
                     .collect();
                 parts.into_iter().fold(Found::default(), Found::merge)
@@ -255,8 +255,7 @@ pub(crate) fn run(
             Some(pool) => pool.install(|| {
                 (0..pairs.len())
                     .into_par_iter()
-                    .fold(|| (Found::default(), Workspace::default()), |(acc, mut ws), i| (step(acc, &mut ws, i), ws))
-                    .map(|(acc, _)| acc)
+                    .fold(Found::default, |acc, i| workspaces.with(|ws| step(acc, ws, i)))
                     .reduce(Found::default, Found::merge)
             }),
         };
