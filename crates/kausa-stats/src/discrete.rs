@@ -268,7 +268,7 @@ impl ContingencyTable {
         if cells.is_some_and(|c| c <= BITSET_CELLS)
             && let Some(bits) = data.bits()
         {
-            return ContingencyTable::count_bits(data, bits, x, y, s, &mut scratch.bits);
+            return ContingencyTable::count_bits(data, bits, x, y, s, scratch);
         }
         ContingencyTable::count_rows(&data.cards, data.rows(), x, y, s, scratch)
     }
@@ -282,12 +282,14 @@ impl ContingencyTable {
         x: usize,
         y: usize,
         s: &[usize],
-        buf: &mut Vec<u64>,
+        scratch: &mut Scratch,
     ) -> ContingencyTable {
         let (cx, cy) = (data.cards[x], data.cards[y]);
+        let counts = scratch.spare_table();
+        let buf = &mut scratch.bits;
         buf.clear();
         buf.resize(s.len() * bits.words, 0);
-        let job = BitCount { bits, cards: &data.cards, x, y, s, buf };
+        let job = BitCount { bits, cards: &data.cards, x, y, s, buf, counts };
         #[cfg(target_arch = "x86_64")]
         if let Some(simd) = VectorPopcount::try_new() {
             let counts = simd.vectorize(move || job.run());
@@ -327,7 +329,8 @@ impl ContingencyTable {
         let (n, codes) = (rows.n, rows.codes);
         let (xs, ys) = (&codes[x][..n], &codes[y][..n]);
         if s.is_empty() {
-            let mut counts = vec![0u32; cell];
+            let mut counts = scratch.spare_table();
+            counts.resize(cell, 0);
             for i in 0..n {
                 counts[xs[i] as usize * cy + ys[i] as usize] += weight(i);
             }
@@ -365,6 +368,7 @@ impl ContingencyTable {
                 // Count into a zeroed buffer kept in the scratch, noting the strata touched;
                 // only those are copied out (in key order) and cleared again.
                 let strata = strata as usize;
+                let mut out = scratch.spare_table();
                 let Scratch { counts, seen, touched, u: keys, .. } = scratch;
                 if counts.len() < strata * cell {
                     counts.resize(strata * cell, 0);
@@ -380,7 +384,6 @@ impl ContingencyTable {
                 }
                 // Strata seen, found by a scan of the flags (cheaper than a branch per row).
                 touched.extend((0..strata).filter(|&k| seen[k]));
-                let mut out = Vec::with_capacity(touched.len() * cell);
                 for &k in touched.iter() {
                     let chunk = &mut counts[k * cell..(k + 1) * cell];
                     out.extend_from_slice(chunk);
@@ -435,6 +438,7 @@ impl ContingencyTable {
         weight: impl Fn(usize) -> u32,
     ) -> ContingencyTable {
         let cell = cx * cy;
+        let mut out = scratch.spare_table();
         let Scratch { counts, prefix_keys, .. } = scratch;
         if counts.len() < 2 * size {
             counts.resize(2 * size, 0);
@@ -452,9 +456,9 @@ impl ContingencyTable {
         if i < n {
             even[index(i)] += weight(i);
         }
-        let mut out = Vec::new();
         for (e, o) in even.chunks_exact_mut(cell).zip(odd.chunks_exact_mut(cell)) {
-            if e.iter().zip(o.iter()).any(|(p, q)| p | q != 0) {
+            // (A fold rather than `any`: without the early exit it vectorises.)
+            if e.iter().zip(o.iter()).fold(0, |a, (p, q)| a | p | q) != 0 {
                 out.extend(e.iter().zip(o.iter()).map(|(p, q)| p + q));
                 e.fill(0);
                 o.fill(0);
@@ -510,6 +514,7 @@ impl ContingencyTable {
     fn statistic_of<const CX: usize, const CY: usize>(&self, kind: DiscreteTestKind) -> (f64, f64) {
         let lookup = Lookup::get();
         let (mut stat, mut df) = (0.0, 0.0);
+        let mut inv_col = [0.0; CY];
         for t in self.counts.chunks_exact(CX * CY) {
             let (mut row, mut col) = ([0u64; CX], [0u64; CY]);
             for a in 0..CX {
@@ -519,7 +524,7 @@ impl ContingencyTable {
                     col[b] += v;
                 }
             }
-            if let Some((s, d)) = stratum(t, &row, &col, kind, lookup) {
+            if let Some((s, d)) = stratum(t, &row, &col, &mut inv_col, kind, lookup) {
                 stat += s;
                 df += d;
             }
@@ -531,7 +536,7 @@ impl ContingencyTable {
         let (cx, cy) = (self.cx, self.cy);
         let lookup = Lookup::get();
         let (mut stat, mut df) = (0.0, 0.0);
-        let (mut row, mut col) = (vec![0u64; cx], vec![0u64; cy]);
+        let (mut row, mut col, mut inv_col) = (vec![0u64; cx], vec![0u64; cy], vec![0.0; cy]);
         for t in self.counts.chunks_exact(cx * cy) {
             row.fill(0);
             col.fill(0);
@@ -541,7 +546,7 @@ impl ContingencyTable {
                     *c += v as u64;
                 }
             }
-            if let Some((s, d)) = stratum(t, &row, &col, kind, lookup) {
+            if let Some((s, d)) = stratum(t, &row, &col, &mut inv_col, kind, lookup) {
                 stat += s;
                 df += d;
             }
@@ -556,7 +561,14 @@ impl ContingencyTable {
 /// column: observed equals expected, exactly, and no degree of freedom). The
 /// G² is halved (the caller doubles the sum).
 #[inline(always)]
-fn stratum(t: &[u32], row: &[u64], col: &[u64], kind: DiscreteTestKind, lookup: Lookup) -> Option<(f64, f64)> {
+fn stratum(
+    t: &[u32],
+    row: &[u64],
+    col: &[u64],
+    inv_col: &mut [f64],
+    kind: DiscreteTestKind,
+    lookup: Lookup,
+) -> Option<(f64, f64)> {
     let (cx, cy) = (row.len(), col.len());
     let zr = row.iter().filter(|&&v| v == 0).count();
     let zc = col.iter().filter(|&&v| v == 0).count();
@@ -570,15 +582,17 @@ fn stratum(t: &[u32], row: &[u64], col: &[u64], kind: DiscreteTestKind, lookup: 
     // Σ (n − E)²/E = N·Σ n²/(r·k) − N and Σ n ln(n/E) = Σ n ln n − Σ r ln r − Σ k ln k + N ln N.
     let stat = match kind {
         DiscreteTestKind::ChiSquare => {
+            // An empty row or column has only zero cells: any finite reciprocal
+            // serves it, so none needs a branch (and the divisions vectorise).
+            for (i, &k) in inv_col.iter_mut().zip(col) {
+                *i = lookup.reciprocal(k);
+            }
             let mut sum = 0.0;
             for (&r, line) in row.iter().zip(t.chunks_exact(cy)) {
-                if r == 0 {
-                    continue;
-                }
                 let mut part = 0.0;
-                for (&v, &k) in line.iter().zip(col) {
+                for (&v, &ik) in line.iter().zip(inv_col.iter()) {
                     let c = v as f64;
-                    part += c * c * lookup.reciprocal(k);
+                    part += c * c * ik;
                 }
                 sum += part * lookup.reciprocal(r);
             }
@@ -687,6 +701,8 @@ struct BitCount<'a> {
     s: &'a [usize],
     /// `s.len()` bitsets: row `d` holds the rows of the current levels of `s[..=d]`.
     buf: &'a mut [u64],
+    /// An empty buffer for the counts.
+    counts: Vec<u32>,
 }
 
 #[cfg(target_arch = "x86_64")]
@@ -718,9 +734,8 @@ impl BitCount<'_> {
     /// caller's instruction set.
     #[inline(always)]
     fn run(self) -> Vec<u32> {
-        let BitCount { bits, cards, x, y, s, buf } = self;
+        let BitCount { bits, cards, x, y, s, buf, mut counts } = self;
         let (cx, cy, w) = (cards[x], cards[y], bits.words);
-        let mut counts = Vec::new();
         if s.is_empty() {
             cells(bits, x, y, cx, cy, None, &mut counts);
             return counts;
@@ -867,11 +882,13 @@ impl CiTest for DiscreteTest {
                 }
                 let table = ContingencyTable::count(&self.data, x, y, s, scratch);
                 let (stat, _) = table.statistic(self.kind);
+                scratch.table = table.counts;
                 Ok(chi2_sf(stat, df))
             }
             Semantics::CausalLearn => {
                 let table = ContingencyTable::count(&self.data, x, y, s, scratch);
                 let (stat, df) = table.statistic(self.kind);
+                scratch.table = table.counts;
                 if df == 0.0 { Ok(1.0) } else { Ok(chi2_sf(stat, df)) }
             }
         }
@@ -910,7 +927,7 @@ mod tests {
         for (x, y) in [(0, 1), (1, 0), (2, 5), (3, 1)] {
             for s in sets.iter().filter(|s| !s.contains(&x) && !s.contains(&y)) {
                 let rows = ContingencyTable::count_rows(&d.cards, d.rows(), x, y, s, &mut sc);
-                let bitset = ContingencyTable::count_bits(&d, bits, x, y, s, &mut sc.bits);
+                let bitset = ContingencyTable::count_bits(&d, bits, x, y, s, &mut sc);
                 assert_eq!(rows, bitset, "x {x}, y {y}, s {s:?}");
                 assert_eq!(rows.counts.iter().sum::<u32>() as usize, n);
                 // The distinct rows on the test's variables and one more, with their

@@ -68,6 +68,17 @@ pub struct Scratch {
     pub(crate) view: Option<discrete::RowView>,
     /// Views made so far (numbers them).
     pub(crate) views_made: u64,
+    /// The last contingency table's buffer, for the next table.
+    pub(crate) table: Vec<u32>,
+}
+
+impl Scratch {
+    /// The spare table buffer, emptied (an allocation per test saved).
+    pub(crate) fn spare_table(&mut self) -> Vec<u32> {
+        let mut t = std::mem::take(&mut self.table);
+        t.clear();
+        t
+    }
 }
 
 /// A conditional-independence test on variables `0..n_vars()`.
