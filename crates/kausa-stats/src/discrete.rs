@@ -512,7 +512,7 @@ impl ContingencyTable {
     }
 
     fn statistic_of<const CX: usize, const CY: usize>(&self, kind: DiscreteTestKind) -> (f64, f64) {
-        let lookup = Lookup::get();
+        let lookup = Lookup::get(kind);
         let (mut stat, mut df) = (0.0, 0.0);
         let mut inv_col = [0.0; CY];
         for t in self.counts.chunks_exact(CX * CY) {
@@ -534,7 +534,7 @@ impl ContingencyTable {
 
     fn statistic_dyn(&self, kind: DiscreteTestKind) -> (f64, f64) {
         let (cx, cy) = (self.cx, self.cy);
-        let lookup = Lookup::get();
+        let lookup = Lookup::get(kind);
         let (mut stat, mut df) = (0.0, 0.0);
         let (mut row, mut col, mut inv_col) = (vec![0u64; cx], vec![0u64; cy], vec![0.0; cy]);
         for t in self.counts.chunks_exact(cx * cy) {
@@ -607,7 +607,9 @@ fn stratum(
     Some((stat, ((cx - 1 - zr) * (cy - 1 - zc)) as f64))
 }
 
-/// `1/k` and `k ln k` (both 0 for 0) from tables for counts below 2^16.
+/// `1/k` and `k ln k` (both 0 for 0) from tables for counts below 2^12 (small enough to
+/// stay in cache and to build in microseconds), each
+/// built on first use by the statistic that needs it (the other left empty).
 #[derive(Clone, Copy)]
 struct Lookup {
     reciprocal: &'static [f64],
@@ -615,16 +617,18 @@ struct Lookup {
 }
 
 impl Lookup {
-    fn get() -> Lookup {
-        static TABLES: OnceLock<(Vec<f64>, Vec<f64>)> = OnceLock::new();
-        let (reciprocal, x_ln_x) = TABLES.get_or_init(|| {
-            let k = || (1..1u64 << 16).map(|k| k as f64);
-            (
-                std::iter::once(0.0).chain(k().map(|k| 1.0 / k)).collect(),
-                std::iter::once(0.0).chain(k().map(|k| k * k.ln())).collect(),
-            )
-        });
-        Lookup { reciprocal, x_ln_x }
+    fn get(kind: DiscreteTestKind) -> Lookup {
+        static RECIPROCAL: OnceLock<Vec<f64>> = OnceLock::new();
+        static X_LN_X: OnceLock<Vec<f64>> = OnceLock::new();
+        let table = |f: fn(f64) -> f64| std::iter::once(0.0).chain((1..1u64 << 12).map(|k| f(k as f64))).collect();
+        match kind {
+            DiscreteTestKind::ChiSquare => {
+                Lookup { reciprocal: RECIPROCAL.get_or_init(|| table(|k| 1.0 / k)), x_ln_x: &[] }
+            }
+            DiscreteTestKind::GSquare => {
+                Lookup { reciprocal: &[], x_ln_x: X_LN_X.get_or_init(|| table(|k| k * k.ln())) }
+            }
+        }
     }
 
     #[inline(always)]
