@@ -1,6 +1,41 @@
-//! Working memory kept per pool thread across parallel loops.
+//! A thread pool started only when work is large enough, and working memory
+//! kept per pool thread across parallel loops.
 
-use std::sync::Mutex;
+use std::sync::{Mutex, OnceLock};
+
+use kausa_core::Par;
+
+use crate::{Error, Result};
+
+/// The pool a [`Par`] allows, started on first use: small problems finish on
+/// the calling thread in less time than starting threads takes.
+pub(crate) struct LazyPool {
+    par: Par,
+    pool: OnceLock<std::result::Result<Option<rayon::ThreadPool>, String>>,
+}
+
+impl LazyPool {
+    pub(crate) fn new(par: Par) -> LazyPool {
+        LazyPool { par, pool: OnceLock::new() }
+    }
+
+    /// The number of threads work may be split for.
+    pub(crate) fn threads(&self) -> usize {
+        self.par.degree()
+    }
+
+    /// The pool when `worth` (starting it if needed) or when already started;
+    /// `None` on one thread.
+    pub(crate) fn when(&self, worth: bool) -> Result<Option<&rayon::ThreadPool>> {
+        if !worth && self.pool.get().is_none() {
+            return Ok(None);
+        }
+        match self.pool.get_or_init(|| self.par.pool()) {
+            Ok(pool) => Ok(pool.as_ref()),
+            Err(e) => Err(Error::Internal(e.clone())),
+        }
+    }
+}
 
 /// One `T` per thread of a pool, reused by every item that thread runs (a fresh
 /// one per share of a loop would fault in and zero its buffers again).
@@ -9,9 +44,9 @@ pub(crate) struct PerThread<T> {
 }
 
 impl<T: Default + Send> PerThread<T> {
-    /// Slots for a pool (one slot for the caller's thread when `None`).
-    pub(crate) fn new(pool: Option<&rayon::ThreadPool>) -> PerThread<T> {
-        let n = pool.map_or(1, |p| p.current_num_threads().max(1));
+    /// Slots for `threads` threads.
+    pub(crate) fn new(threads: usize) -> PerThread<T> {
+        let n = threads.max(1);
         PerThread { slots: (0..n).map(|_| Mutex::new(T::default())).collect() }
     }
 
@@ -43,7 +78,7 @@ mod tests {
     #[test]
     fn nested_parallel_work_does_not_wait_on_its_own_thread() {
         let pool = rayon::ThreadPoolBuilder::new().num_threads(2).build().unwrap();
-        let mut slots: PerThread<Vec<usize>> = PerThread::new(Some(&pool));
+        let mut slots: PerThread<Vec<usize>> = PerThread::new(2);
         let total: usize = pool.install(|| {
             (0..64)
                 .into_par_iter()

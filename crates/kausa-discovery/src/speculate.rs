@@ -43,7 +43,7 @@ pub(crate) fn in_order<S: Sync, T: Send>(
         return Ok(());
     };
     // One scratch per worker, kept from window to window.
-    let scratches: PerThread<Scratch> = PerThread::new(Some(pool));
+    let scratches: PerThread<Scratch> = PerThread::new(pool.current_num_threads());
     let first_window = 2 * pool.current_num_threads().max(1);
     let (mut start, mut window) = (0, first_window);
     while start < n {

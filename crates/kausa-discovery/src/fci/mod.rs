@@ -35,6 +35,7 @@ use kausa_graph::{EdgeType, Graph, Mark};
 use kausa_stats::{CiTest, Scratch};
 
 use crate::pc::{Compat, PcParams, checked_knowledge, skeleton};
+use crate::per_thread::LazyPool;
 use crate::subsets::combinations;
 use crate::{Knowledge, Result, SepSets};
 
@@ -108,9 +109,10 @@ pub fn fci_with_progress(
     let knowledge = checked_knowledge(params.alpha, p, knowledge)?;
     let pc_params =
         PcParams { alpha: params.alpha, max_depth: params.max_depth, compat: params.compat, ..PcParams::default() };
-    // One pool for the skeleton and the Possible-D-SEP step.
-    let pool = par.pool().map_err(crate::Error::Internal)?;
-    let skel = skeleton::run(test, &pc_params, knowledge, pool.as_ref(), progress)?;
+    // One pool for the skeleton and the Possible-D-SEP step, started when one
+    // of them has work enough.
+    let lazy = LazyPool::new(par);
+    let skel = skeleton::run(test, &pc_params, knowledge, &lazy, progress)?;
     let mut n_tests = skel.n_tests;
     let mut g = Graph::empty(p);
     for a in 0..p {
@@ -131,7 +133,8 @@ pub fn fci_with_progress(
         let mut cl = causal_learn::ClFci::new(test, params.alpha, &names, knowledge, params.causal_learn_r9, ordered);
         cl.rule0(&mut g);
         progress.stage("FCI possible-d-sep", None);
-        let removed_by_pds = cl.remove_by_possible_dsep(&mut g, pool.as_ref())?;
+        let pool = lazy.when(g.n_edges() >= PARALLEL_EDGES)?;
+        let removed_by_pds = cl.remove_by_possible_dsep(&mut g, pool)?;
         cl.rule0(&mut g);
         progress.stage("FCI orientation", None);
         cl.orient(&mut g)?;
@@ -152,7 +155,8 @@ pub fn fci_with_progress(
     let removed_by_pds = if params.skip_possible_dsep {
         0
     } else {
-        possible_dsep_removals(&mut g, test, params, knowledge, &mut seps, &mut n_tests, pool.as_ref(), progress)?
+        let pool = lazy.when(g.n_edges() >= PARALLEL_EDGES)?;
+        possible_dsep_removals(&mut g, test, params, knowledge, &mut seps, &mut n_tests, pool, progress)?
     };
     // Start the orientation again from circles on the final skeleton.
     for (a, b, _) in g.edges() {
@@ -196,6 +200,10 @@ struct PairTrial {
     /// The separating set that removes the edge, if one was found.
     found: Result<Option<Vec<usize>>>,
 }
+
+/// The Possible-D-SEP step starts the pool (if the skeleton did not) for at
+/// least this many edges.
+const PARALLEL_EDGES: usize = 16;
 
 /// Possible-D-SEP sets of at least this many candidates get a focused test (see
 /// [`CiTest::focus`]): the tests of one edge then count over the distinct rows of

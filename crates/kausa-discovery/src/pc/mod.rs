@@ -10,6 +10,7 @@ use kausa_core::{Par, Progress, Silent};
 use kausa_graph::{EdgeType, Graph, meek_closure};
 use kausa_stats::CiTest;
 
+use crate::per_thread::LazyPool;
 use crate::{Error, Knowledge, Result};
 
 /// Which reference implementation's PC semantics to reproduce.
@@ -162,8 +163,7 @@ pub fn pc_with_progress(
     progress: &dyn Progress,
 ) -> Result<PcResult> {
     let knowledge = checked_knowledge(params.alpha, test.n_vars(), knowledge)?;
-    let pool = par.pool().map_err(Error::Internal)?;
-    let skel = skeleton::run(test, params, knowledge, pool.as_ref(), progress)?;
+    let skel = skeleton::run(test, params, knowledge, &LazyPool::new(par), progress)?;
     let mut graph = match params.compat {
         Compat::Pcalg => orient_pcalg::orient(&skel, knowledge),
         Compat::CausalLearn => orient_causal_learn::orient(&skel, knowledge),

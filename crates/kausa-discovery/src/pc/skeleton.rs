@@ -3,7 +3,7 @@ use kausa_stats::{CiTest, Scratch};
 use rayon::prelude::*;
 
 use super::{Compat, PcParams, SepSets, Skeleton};
-use crate::per_thread::PerThread;
+use crate::per_thread::{LazyPool, PerThread};
 use crate::subsets::next_combination;
 use crate::{Error, Knowledge, Result};
 
@@ -141,12 +141,17 @@ fn test_pair(
     Ok(out)
 }
 
-/// The skeleton phase of PC-stable, on `pool`'s threads (on the caller's when `None`).
+/// Levels with fewer pairs than this run on the calling thread (unless the
+/// pool is already started): with one cheap test each, starting threads and
+/// handing them work would cost more.
+const PARALLEL_PAIRS: usize = 64;
+
+/// The skeleton phase of PC-stable, on `pool`'s threads where a level has work enough.
 pub(crate) fn run(
     test: &dyn CiTest,
     params: &PcParams,
     knowledge: Option<&Knowledge>,
-    pool: Option<&rayon::ThreadPool>,
+    lazy: &LazyPool,
     progress: &dyn Progress,
 ) -> Result<Skeleton> {
     let p = test.n_vars();
@@ -170,7 +175,7 @@ pub(crate) fn run(
         }
     }
     // One workspace per thread, kept from level to level.
-    let mut workspaces: PerThread<Workspace> = PerThread::new(pool);
+    let mut workspaces: PerThread<Workspace> = PerThread::new(lazy.threads());
     let mut degree: Vec<usize> = (0..p).map(|x| (0..p).filter(|&y| adj[x * p + y]).count()).collect();
     let mut sepsets = SepSets::new(p);
     let mut n_tests = 0u64;
@@ -184,6 +189,7 @@ pub(crate) fn run(
         let row = |x: usize| -> Vec<usize> {
             if level == 0 { Vec::new() } else { (0..p).filter(|&y| adj[x * p + y]).collect() }
         };
+        let pool = lazy.when(p >= 256)?;
         let nbrs: Vec<Vec<usize>> = match pool {
             Some(pool) if p >= 256 && level > 0 => pool.install(|| (0..p).into_par_iter().map(row).collect()),
             _ => (0..p).map(row).collect(),
@@ -203,6 +209,7 @@ pub(crate) fn run(
         if pairs.is_empty() {
             break;
         }
+        let pool = lazy.when(pairs.len() >= PARALLEL_PAIRS)?;
         max_level = level;
         progress.stage(&format!("PC level {level}"), Some(pairs.len() as u64));
         // Progress is reported in batches: a shared counter touched per pair costs more than the test.
