@@ -15,7 +15,7 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use kausa_graph::{EdgeType, Graph, Mark};
 use kausa_stats::{CiTest, Scratch};
 
-use super::TestKey;
+use super::{TestKey, TestMap};
 use crate::subsets::combinations;
 use crate::{Knowledge, Result};
 
@@ -43,10 +43,9 @@ pub(super) struct ClFci<'a> {
     scratch: Scratch,
     /// p-values already computed, keyed by the pair and the sorted conditioning set
     /// (causal-learn caches its tests the same way; the subset loop repeats some),
-    /// including those of speculative trials that were tried again.
-    cache: HashMap<TestKey, f64>,
-    /// The tests a sequential run has made: `n_tests` counts each once.
-    counted: HashSet<TestKey>,
+    /// including those of speculative trials that were tried again; with whether
+    /// a sequential run has made the test (`n_tests` counts each once).
+    cache: TestMap<(f64, bool)>,
 }
 
 /// A test's key as causal-learn caches it: the pair smaller first, the set sorted.
@@ -207,24 +206,25 @@ impl<'a> ClFci<'a> {
             seps,
             n_tests: 0,
             scratch: Scratch::default(),
-            cache: HashMap::new(),
-            counted: HashSet::new(),
+            cache: TestMap::default(),
         }
     }
 
     fn independent(&mut self, x: usize, y: usize, s: &[usize]) -> Result<bool> {
         let key = test_key(x, y, s);
-        let p = match self.cache.get(&key) {
-            Some(&p) => p,
+        let p = match self.cache.get_mut(&key) {
+            Some((p, counted)) => {
+                self.n_tests += u64::from(!*counted);
+                *counted = true;
+                *p
+            }
             None => {
                 let p = self.test.p_value(x, y, s, &mut self.scratch)?;
-                self.cache.insert(key.clone(), p);
+                self.cache.insert(key, (p, true));
+                self.n_tests += 1;
                 p
             }
         };
-        if self.counted.insert(key) {
-            self.n_tests += 1;
-        }
         Ok(p > self.alpha)
     }
 
@@ -363,7 +363,7 @@ impl<'a> ClFci<'a> {
             |(cl, g), i, scratch| cl.edge_trial(g, edges[i], scratch),
             |(cl, g), i, trial| {
                 let (a, b) = edges[i];
-                cl.absorb(&trial.tests, true);
+                cl.absorb(trial.tests, true);
                 let set = trial.outcome?;
                 if let Some(s) = set {
                     g.remove_edge(a, b);
@@ -373,7 +373,7 @@ impl<'a> ClFci<'a> {
                 }
                 Ok(false)
             },
-            |(cl, _), trial| cl.absorb(&trial.tests, false),
+            |(cl, _), trial| cl.absorb(trial.tests, false),
         )?;
         Ok(removed)
     }
@@ -382,7 +382,7 @@ impl<'a> ClFci<'a> {
     /// then from `b`, the aliased subsets of its Possible-D-Sep, until one separates.
     fn edge_trial(&self, g: &Graph, (a, b): (usize, usize), scratch: &mut Scratch) -> EdgeTrial {
         let mut trial = EdgeTrial { tests: Vec::new(), outcome: Ok(None) };
-        let mut local: HashMap<TestKey, f64> = HashMap::new();
+        let mut local: TestMap<f64> = TestMap::default();
         for (from, to) in [(a, b), (b, a)] {
             if !g.adjacent(a, b) {
                 break;
@@ -404,7 +404,7 @@ impl<'a> ClFci<'a> {
                     focused = true;
                 }
                 let key = test_key(a, b, &s);
-                let p = match self.cache.get(&key).or_else(|| local.get(&key)) {
+                let p = match self.cache.get(&key).map(|c| &c.0).or_else(|| local.get(&key)) {
                     Some(&p) => p,
                     None => match self.test.p_value(a, b, &s, scratch) {
                         Ok(p) => {
@@ -432,12 +432,13 @@ impl<'a> ClFci<'a> {
 
     /// Keeps a trial's p-values; `counted`: the trial is one a sequential run
     /// makes, so its tests not made before count (as causal-learn's cache counts them).
-    fn absorb(&mut self, tests: &[(TestKey, f64)], counted: bool) {
+    fn absorb(&mut self, tests: Vec<(TestKey, f64)>, counted: bool) {
         for (key, p) in tests {
-            if counted && self.counted.insert(key.clone()) {
+            let (_, made) = self.cache.entry(key).or_insert((p, false));
+            if counted && !*made {
+                *made = true;
                 self.n_tests += 1;
             }
-            self.cache.entry(key.clone()).or_insert(*p);
         }
     }
 
