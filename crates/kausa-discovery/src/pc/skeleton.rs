@@ -141,10 +141,21 @@ fn test_pair(
     Ok(out)
 }
 
-/// Levels with fewer pairs than this run on the calling thread (unless the
-/// pool is already started): with one cheap test each, starting threads and
-/// handing them work would cost more.
-const PARALLEL_PAIRS: usize = 64;
+/// Levels with fewer tests than this to make (at most; early exits make fewer)
+/// run on the calling thread unless the pool is already started: starting
+/// threads and handing them work would cost more.
+const PARALLEL_TESTS: u64 = 64;
+
+/// `n` choose `k`, saturating.
+fn subsets_of(n: usize, k: usize) -> u64 {
+    if k > n {
+        return 0;
+    }
+    // C(n, i)·(n − i) is divisible by i + 1, so every step is exact.
+    (0..k.min(n - k))
+        .try_fold(1u64, |c, i| c.checked_mul((n - i) as u64).map(|m| m / (i as u64 + 1)))
+        .unwrap_or(u64::MAX)
+}
 
 /// The skeleton phase of PC-stable, on `pool`'s threads where a level has work enough.
 pub(crate) fn run(
@@ -209,7 +220,14 @@ pub(crate) fn run(
         if pairs.is_empty() {
             break;
         }
-        let pool = lazy.when(pairs.len() >= PARALLEL_PAIRS)?;
+        // Each side of a pair tests the subsets of its other neighbours of the level's size.
+        let most = |x: usize| subsets_of(nbrs[x].len().saturating_sub(1), level);
+        let tests = if level == 0 {
+            pairs.len() as u64
+        } else {
+            pairs.iter().fold(0u64, |t, &(x, y)| t.saturating_add(most(x)).saturating_add(most(y)))
+        };
+        let pool = lazy.when(tests >= PARALLEL_TESTS)?;
         max_level = level;
         progress.stage(&format!("PC level {level}"), Some(pairs.len() as u64));
         // Progress is reported in batches: a shared counter touched per pair costs more than the test.
@@ -296,6 +314,13 @@ pub(crate) fn run(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn subset_counts() {
+        assert_eq!([subsets_of(5, 0), subsets_of(5, 2), subsets_of(5, 5), subsets_of(3, 4)], [1, 10, 1, 0]);
+        assert_eq!(subsets_of(40, 20), 137_846_528_820);
+        assert_eq!(subsets_of(200, 100), u64::MAX);
+    }
 
     #[test]
     fn subsets_in_lexicographic_order() {
