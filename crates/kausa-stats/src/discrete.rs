@@ -118,18 +118,26 @@ impl DiscreteData {
         Rows { codes: &self.codes, n: self.n, weights: None, source: (self.id, 0) }
     }
 
+    /// The mixed-radix key of every row on `vars` (which must fit in `K`).
+    fn keys<K: From<u64> + std::ops::Mul<Output = K> + std::ops::Add<Output = K> + Copy>(
+        &self,
+        vars: &[usize],
+    ) -> Vec<K> {
+        let mut keys = vec![K::from(0); self.n];
+        for &v in vars {
+            let card = K::from(self.cards[v] as u64);
+            for (k, &c) in keys.iter_mut().zip(&self.codes[v]) {
+                *k = *k * card + K::from(c as u64);
+            }
+        }
+        keys
+    }
+
     /// The distinct rows of the data on the variables `vars` (ascending), with
     /// how often each occurs; `None` when they are more than half the rows (no gain).
     fn view(&self, vars: &[usize], generation: u64) -> Option<RowView> {
         // Mixed-radix keys of the rows on vars; past 128 bits the view is not made.
         let radix = vars.iter().try_fold(1u128, |r, &v| r.checked_mul(self.cards[v] as u128))?;
-        let mut keys = vec![0u128; self.n];
-        for &v in vars {
-            let card = self.cards[v] as u128;
-            for (k, &c) in keys.iter_mut().zip(&self.codes[v]) {
-                *k = *k * card + c as u128;
-            }
-        }
         let (mut first, mut weights) = (Vec::new(), Vec::<u32>::new());
         // Files a row under its key's slot; false once the distinct rows are
         // more than half the rows (the view would not pay: stop early).
@@ -145,10 +153,16 @@ impl DiscreteData {
         };
         let few = if radix <= VIEW_DENSE_KEYS {
             // Few possible keys: a slot per key, no hashing.
+            let keys = self.keys::<u64>(vars);
             let mut index = vec![u32::MAX; radix as usize];
             keys.iter().enumerate().all(|(i, &k)| slot(i, &mut index[k as usize]))
+        } else if radix <= u64::MAX as u128 {
+            let keys = self.keys::<u64>(vars);
+            let mut index: HashMap<u64, u32, KeyHash> = HashMap::with_capacity_and_hasher(self.n / 8, KeyHash);
+            keys.iter().enumerate().all(|(i, &k)| slot(i, index.entry(k).or_insert(u32::MAX)))
         } else {
-            let mut index: HashMap<u128, u32, KeyHash> = HashMap::default();
+            let keys = self.keys::<u128>(vars);
+            let mut index: HashMap<u128, u32, KeyHash> = HashMap::with_capacity_and_hasher(self.n / 8, KeyHash);
             keys.iter().enumerate().all(|(i, &k)| slot(i, index.entry(k).or_insert(u32::MAX)))
         };
         if !few {
@@ -186,6 +200,10 @@ impl std::hash::Hasher for KeyHasher {
         for &b in bytes {
             self.write_u128(((self.0 as u128) << 8) | b as u128);
         }
+    }
+
+    fn write_u64(&mut self, k: u64) {
+        self.write_u128(k as u128);
     }
 
     fn write_u128(&mut self, k: u128) {
