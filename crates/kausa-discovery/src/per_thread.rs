@@ -57,15 +57,17 @@ impl<T: Default + Send> PerThread<T> {
         let i = rayon::current_thread_index().unwrap_or(0) % self.slots.len();
         match self.slots[i].try_lock() {
             Ok(mut held) => f(&mut held),
-            Err(std::sync::TryLockError::Poisoned(e)) => f(&mut e.into_inner()),
-            Err(std::sync::TryLockError::WouldBlock) => f(&mut T::default()),
+            // A panic left it (and its invariants, such as buffers kept zeroed) half
+            // done, or nested work holds it: a fresh one.
+            Err(_) => f(&mut T::default()),
         }
     }
 
     /// Every slot, between parallel loops.
     pub(crate) fn each(&mut self, mut f: impl FnMut(&mut T)) {
         for slot in &mut self.slots {
-            f(slot.get_mut().unwrap_or_else(|e| e.into_inner()));
+            let slot = slot.get_mut().unwrap_or_else(|e| e.into_inner());
+            f(slot);
         }
     }
 }

@@ -212,13 +212,12 @@ impl<'a> ClFci<'a> {
 
     fn independent(&mut self, x: usize, y: usize, s: &[usize]) -> Result<bool> {
         let key = test_key(x, y, s);
-        let p = match self.cache.get_mut(&key) {
-            Some((p, counted)) => {
-                self.n_tests += u64::from(!*counted);
-                *counted = true;
-                *p
-            }
-            None => {
+        let p = match self.cache.get(&key) {
+            Some(&(p, true)) => p,
+            // Not made yet, or only by a speculative trial that was tried again
+            // (with its own order of x, y and s, which can change the last bits):
+            // made here, as the sequential run makes it.
+            _ => {
                 let p = self.test.p_value(x, y, s, &mut self.scratch)?;
                 self.cache.insert(key, (p, true));
                 self.n_tests += 1;
@@ -397,26 +396,28 @@ impl<'a> ClFci<'a> {
                 if s.iter().all(|&v| g.adjacent(a, v)) || s.iter().all(|&v| g.adjacent(b, v)) {
                     continue;
                 }
-                if !focused {
-                    let mut vars: Vec<usize> = pds.iter().copied().chain([a, b]).collect();
-                    vars.sort_unstable();
-                    self.test.focus(&vars, scratch);
-                    focused = true;
-                }
                 let key = test_key(a, b, &s);
                 let p = match self.cache.get(&key).map(|c| &c.0).or_else(|| local.get(&key)) {
                     Some(&p) => p,
-                    None => match self.test.p_value(a, b, &s, scratch) {
-                        Ok(p) => {
-                            local.insert(key.clone(), p);
-                            p
+                    None => {
+                        if !focused {
+                            let mut vars: Vec<usize> = pds.iter().copied().chain([a, b]).collect();
+                            vars.sort_unstable();
+                            self.test.focus(&vars, scratch);
+                            focused = true;
                         }
-                        Err(e) => {
-                            trial.outcome = Err(e.into());
-                            self.test.focus(&[], scratch);
-                            return trial;
+                        match self.test.p_value(a, b, &s, scratch) {
+                            Ok(p) => {
+                                local.insert(key.clone(), p);
+                                p
+                            }
+                            Err(e) => {
+                                trial.outcome = Err(e.into());
+                                self.test.focus(&[], scratch);
+                                return trial;
+                            }
                         }
-                    },
+                    }
                 };
                 trial.tests.push((key, p));
                 if p > self.alpha {

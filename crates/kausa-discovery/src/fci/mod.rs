@@ -153,6 +153,7 @@ pub fn fci_with_progress(
     apply_knowledge(&mut g, knowledge);
     rules::r0(&mut g, &seps);
     let removed_by_pds = if params.skip_possible_dsep {
+        progress.stage("FCI possible-d-sep", Some(0));
         0
     } else {
         let pool = lazy.when(g.n_edges() >= PARALLEL_EDGES)?;
@@ -228,6 +229,8 @@ impl std::hash::Hasher for WordHasher {
 
 /// What testing one pair in the Possible-D-SEP step found.
 struct PairTrial {
+    /// The pair's index.
+    pair: usize,
     /// Tests made (a sequential run makes as many).
     tests: u64,
     /// p-values computed, by pair and conditioning set.
@@ -308,10 +311,13 @@ fn possible_dsep_removals(
         Compat::Pcalg => pv >= params.alpha,
         Compat::CausalLearn => pv > params.alpha,
     };
-    // A pair tried again after an earlier removal finds its p-values here.
-    type Known = TestMap<f64>;
-    let trial = |g: &Graph, known: &Known, (x, y): (usize, usize), scratch: &mut Scratch| -> PairTrial {
-        let mut out = PairTrial { tests: 0, new: Vec::new(), found: Ok(None) };
+    // A pair tried again after an earlier removal finds the p-values of its
+    // spared trials here (keyed by the pair's index; its commit drops them).
+    type Known = HashMap<usize, TestMap<f64>>;
+    let no_known = TestMap::default();
+    let trial = |g: &Graph, known: &TestMap<f64>, pair: usize, scratch: &mut Scratch| -> PairTrial {
+        let (x, y) = pairs[pair];
+        let mut out = PairTrial { pair, tests: 0, new: Vec::new(), found: Ok(None) };
         if !g.adjacent(x, y) || knowledge.is_some_and(|k| k.is_required(x, y) || k.is_required(y, x)) {
             return out;
         }
@@ -354,15 +360,15 @@ fn possible_dsep_removals(
         out
     };
     let mut removed = 0;
-    let mut state = (g, seps, n_tests, Known::default());
+    let mut state = (g, seps, n_tests, Known::new());
     crate::speculate::in_order(
         pool,
         &mut state,
         pairs.len(),
-        |(g, _, _, known), i, scratch| trial(g, known, pairs[i], scratch),
+        |(g, _, _, known), i, scratch| trial(g, known.get(&i).unwrap_or(&no_known), i, scratch),
         |(g, seps, n_tests, known), i, t| {
             **n_tests += t.tests;
-            known.extend(t.new);
+            known.remove(&i);
             progress.advance(1);
             let Some(mut s) = t.found? else { return Ok(false) };
             let (x, y) = pairs[i];
@@ -372,7 +378,7 @@ fn possible_dsep_removals(
             removed += 1;
             Ok(true)
         },
-        |(_, _, _, known), t| known.extend(t.new),
+        |(_, _, _, known), t| known.entry(t.pair).or_default().extend(t.new),
     )?;
     Ok(removed)
 }

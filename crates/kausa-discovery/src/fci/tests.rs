@@ -202,7 +202,7 @@ fn possible_dsep_removals_do_not_depend_on_threads() {
     // separating sets and test counts must be those of the sequential run, in
     // both modes.
     use kausa_stats::{DiscreteData, DiscreteTest, DiscreteTestKind, Semantics};
-    let mut removals = 0;
+    let mut removals = [0, 0];
     for seed in 0..4 {
         let (codes, cards) = dense_discrete(100 + seed, 16, 2000, 3);
         let data = DiscreteData::from_codes(codes, cards).unwrap();
@@ -211,12 +211,13 @@ fn possible_dsep_removals_do_not_depend_on_threads() {
             let test = DiscreteTest::new(data.clone(), DiscreteTestKind::ChiSquare, semantics);
             let params = FciParams { alpha: 0.2, compat, ..FciParams::default() };
             let seq = fci(&test, &params, None, Par::Seq).unwrap();
-            removals += seq.removed_by_pds;
+            removals[(compat == Compat::CausalLearn) as usize] += seq.removed_by_pds;
             for threads in [2, 3] {
                 let par = fci(&test, &params, None, Par::threads(threads)).unwrap();
                 assert_eq!(par, seq, "seed {seed}, {compat:?}, {threads} threads");
             }
         }
     }
-    assert!(removals >= 10, "the step must remove edges: {removals}");
+    // Both modes' steps remove edges (so both retry trials after a removal).
+    assert!(removals.iter().all(|&r| r >= 5), "the step must remove edges: {removals:?}");
 }
