@@ -144,7 +144,7 @@ fn test_pair(
 /// Levels with fewer tests than this to make (at most; early exits make fewer)
 /// run on the calling thread unless the pool is already started: starting
 /// threads and handing them work would cost more.
-const PARALLEL_TESTS: u64 = 64;
+const PARALLEL_TESTS: u64 = 256;
 
 /// `n` choose `k`, saturating.
 fn subsets_of(n: usize, k: usize) -> u64 {
