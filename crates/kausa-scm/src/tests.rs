@@ -391,3 +391,40 @@ fn bootstrap_refits_of_other_families_copy_rows_and_keep_unchanged_mechanisms_at
     }
     assert_eq!(r.tests.iter().filter(|t| t.changed).map(|t| t.node).collect::<Vec<_>>(), vec![0, 3]);
 }
+
+#[test]
+fn arrow_strength_of_linear_mechanisms_is_the_sampled_estimates_limit() {
+    // c has a direct parent a and a parent b correlated with a: each closed form
+    // b² Var(parent), with Var(b) propagated from a, matches the sampled estimate.
+    let (names, parents, cols) = chain(20_000, 13);
+    let scm = linear_fit(&names, &parents, &cols);
+    let params = InfluenceParams { outer: 2000, par: Par::threads(2), ..InfluenceParams::default() };
+    for target in [1, 2] {
+        let closed = arrow_strength(&scm, target, &params).unwrap();
+        let sampled = influence::arrow_strength_sampled(&scm, target, &params).unwrap();
+        assert_eq!(closed.len(), scm.nodes()[target].parents.len());
+        for ((q, a), (r, b)) in closed.iter().zip(&sampled) {
+            assert_eq!(q, r);
+            assert!((a - b).abs() < 0.03 * a, "{target} <- {q}: closed {a} vs sampled {b}");
+        }
+    }
+    // Var(b) under the model: 4 Var(a) + Var(ε_b) (a uniform on [−1, 3], ε_b standard normal).
+    let want = coef(&scm, 2)[1].powi(2) * (coef(&scm, 1)[0].powi(2) * 16.0 / 12.0 + 1.0);
+    let got = arrow_strength(&scm, 2, &params).unwrap()[1].1;
+    assert!((got - want).abs() < 0.03 * want, "{got} vs {want}");
+    // A boosted mechanism has no closed form: the sampled estimate it is.
+    let kinds = vec![NodeKind::Continuous; 3];
+    let boosted = fit(
+        &names,
+        &kinds,
+        &parents,
+        &cols,
+        &FitParams { regressor: RegressorChoice::Boosted, ..FitParams::default() },
+    )
+    .unwrap()
+    .0;
+    assert_eq!(
+        arrow_strength(&boosted, 2, &params).unwrap(),
+        influence::arrow_strength_sampled(&boosted, 2, &params).unwrap()
+    );
+}
