@@ -73,6 +73,10 @@ pub enum RegressorChoice {
     Boosted,
 }
 
+/// Least-squares fits of fewer values than this (all columns together) run on
+/// the calling thread.
+const SEQUENTIAL_FIT_VALUES: usize = 100_000;
+
 /// Settings of [`fit`].
 #[derive(Debug, Clone)]
 pub struct FitParams {
@@ -230,7 +234,12 @@ pub fn fit_with_equations(
         };
     }
     let shell = shell;
-    let fits = params.par.map(names.len(), |j| fit_node(&shell, j, columns, params)).map_err(ScmError::Threads)?;
+    // Least squares on few values is over before threads would have started.
+    let values: usize = columns.iter().map(Vec::len).sum();
+    let cheap = params.regressor == RegressorChoice::Linear
+        && (params.boosted_classifier == Some(false) || shell.iter().all(|n| n.kind == NodeKind::Continuous));
+    let par = if cheap && values < SEQUENTIAL_FIT_VALUES { Par::Seq } else { params.par };
+    let fits = par.map(names.len(), |j| fit_node(&shell, j, columns, params)).map_err(ScmError::Threads)?;
     let mut nodes = shell;
     let mut reports = Vec::with_capacity(names.len());
     for (j, fitted) in fits.into_iter().enumerate() {
