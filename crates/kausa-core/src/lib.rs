@@ -11,11 +11,13 @@
 #![deny(missing_docs)]
 
 mod dataset;
+mod hash;
 mod par;
 mod progress;
 mod rng;
 
 pub use dataset::{Column, ColumnKind, Dataset, DatasetError};
+pub use hash::{WordHash, WordHasher};
 pub use par::Par;
 pub use progress::{Progress, Silent};
 pub use rng::Rng;

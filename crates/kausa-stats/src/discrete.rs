@@ -2,7 +2,7 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use kausa_core::{Column, Dataset};
+use kausa_core::{Column, Dataset, WordHash};
 
 use crate::special::chi2_sf;
 use crate::{CiTest, Result, Scratch, Semantics, StatsError};
@@ -173,13 +173,9 @@ impl DiscreteData {
             let mut index = vec![u32::MAX; radix as usize];
             keys.iter().enumerate().all(|(i, &k)| slot(i, &mut index[k as usize]))
         } else if radix <= u64::MAX as u128 {
-            let keys = self.keys::<u64>(vars, self.n);
-            let mut index: HashMap<u64, u32, KeyHash> = HashMap::with_capacity_and_hasher(self.n / 8, KeyHash);
-            keys.iter().enumerate().all(|(i, &k)| slot(i, index.entry(k).or_insert(u32::MAX)))
+            hashed_slots(&self.keys::<u64>(vars, self.n), &mut slot)
         } else {
-            let keys = self.keys::<u128>(vars, self.n);
-            let mut index: HashMap<u128, u32, KeyHash> = HashMap::with_capacity_and_hasher(self.n / 8, KeyHash);
-            keys.iter().enumerate().all(|(i, &k)| slot(i, index.entry(k).or_insert(u32::MAX)))
+            hashed_slots(&self.keys::<u128>(vars, self.n), &mut slot)
         };
         if !few {
             return None;
@@ -192,43 +188,11 @@ impl DiscreteData {
     }
 }
 
-/// Hashes a view's `u128` row keys with one folded multiply: the keys are the
-/// data's own codes, so a keyed hash's defence against chosen collisions buys
-/// nothing here and costs a third of the view's time.
-#[derive(Default, Clone, Copy)]
-struct KeyHash;
-
-impl std::hash::BuildHasher for KeyHash {
-    type Hasher = KeyHasher;
-    fn build_hasher(&self) -> KeyHasher {
-        KeyHasher(0)
-    }
-}
-
-struct KeyHasher(u64);
-
-impl std::hash::Hasher for KeyHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.write_u128(((self.0 as u128) << 8) | b as u128);
-        }
-    }
-
-    fn write_u64(&mut self, k: u64) {
-        self.write_u128(k as u128);
-    }
-
-    fn write_u128(&mut self, k: u128) {
-        const K1: u64 = 0x9e37_79b9_7f4a_7c15;
-        const K2: u64 = 0xd6e8_feb8_6659_fd93;
-        let x = (k as u64) ^ ((k >> 64) as u64).wrapping_mul(K1) ^ self.0;
-        let m = x as u128 * K2 as u128;
-        self.0 = (m as u64) ^ ((m >> 64) as u64);
-    }
+/// Files each row `i` (of key `keys[i]`) by `slot(i, its key's slot)`, the slots
+/// in a hash table; stops at the first `false`, which it returns.
+fn hashed_slots<K: std::hash::Hash + Eq + Copy>(keys: &[K], slot: &mut impl FnMut(usize, &mut u32) -> bool) -> bool {
+    let mut index: HashMap<K, u32, WordHash> = HashMap::with_capacity_and_hasher(keys.len() / 8, WordHash::default());
+    keys.iter().enumerate().all(|(i, &k)| slot(i, index.entry(k).or_insert(u32::MAX)))
 }
 
 /// The view number of [`DiscreteData::distinct`] (focused views count up from 1).

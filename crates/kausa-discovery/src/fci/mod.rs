@@ -30,7 +30,7 @@ pub use causal_learn::R9;
 
 use std::collections::HashMap;
 
-use kausa_core::{Par, Progress, Silent};
+use kausa_core::{Par, Progress, Silent, WordHash};
 use kausa_graph::{EdgeType, Graph, Mark};
 use kausa_stats::{CiTest, Scratch};
 
@@ -192,40 +192,8 @@ fn apply_knowledge(g: &mut Graph, knowledge: Option<&Knowledge>) {
 /// A test's key: the pair and the conditioning set.
 type TestKey = (usize, usize, Vec<usize>);
 
-/// Maps keyed by tests, hashed by [`WordHasher`].
-type TestMap<V> = HashMap<TestKey, V, std::hash::BuildHasherDefault<WordHasher>>;
-
-/// A multiply-rotate hash of machine words (as rustc's FxHash): the keys are
-/// variable indices, so a keyed hash's defence against chosen collisions buys
-/// nothing, and SipHash cost several percent of the Possible-D-SEP step.
-#[derive(Default)]
-struct WordHasher(u64);
-
-impl WordHasher {
-    fn add(&mut self, word: u64) {
-        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-impl std::hash::Hasher for WordHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        let mut words = bytes.chunks_exact(8);
-        for w in words.by_ref() {
-            self.add(u64::from_le_bytes(w.try_into().expect("eight bytes")));
-        }
-        for &b in words.remainder() {
-            self.add(b as u64);
-        }
-    }
-
-    fn write_usize(&mut self, i: usize) {
-        self.add(i as u64);
-    }
-}
+/// Maps keyed by tests.
+type TestMap<V> = HashMap<TestKey, V, WordHash>;
 
 /// What testing one pair in the Possible-D-SEP step found.
 struct PairTrial {
@@ -233,7 +201,8 @@ struct PairTrial {
     pair: usize,
     /// Tests made (a sequential run makes as many).
     tests: u64,
-    /// p-values computed, by pair and conditioning set.
+    /// p-values computed, by pair and conditioning set (on a pool only: kept
+    /// should the pair be tried again).
     new: Vec<(TestKey, f64)>,
     /// The separating set that removes the edge, if one was found.
     found: Result<Option<Vec<usize>>>,
@@ -343,7 +312,12 @@ fn possible_dsep_removals(
                             test.focus(&vars, scratch);
                             focused = true;
                         }
-                        test.p_value(x, y, &key.2, scratch).inspect(|&p| out.new.push((key.clone(), p)))
+                        let p = test.p_value(x, y, &key.2, scratch);
+                        // Kept for a retry, which only a parallel run makes.
+                        if let (Ok(p), true) = (&p, pool.is_some()) {
+                            out.new.push((key.clone(), *p));
+                        }
+                        p
                     }
                 };
                 match p {
