@@ -76,12 +76,8 @@ fn linear_part(scm: &Scm, j: usize) -> Option<(Vec<f64>, f64)> {
     if node.kind != NodeKind::Continuous {
         return None;
     }
-    let variance_of = |v: &[f64]| {
-        let m = v.iter().sum::<f64>() / v.len() as f64;
-        v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64
-    };
     match &node.mechanism {
-        Mechanism::Empirical { values } if !values.is_empty() => Some((Vec::new(), variance_of(values))),
+        Mechanism::Empirical { values } if !values.is_empty() => Some((Vec::new(), spread_of_draws(values))),
         Mechanism::Gaussian { sd, .. } => Some((Vec::new(), sd * sd)),
         Mechanism::Additive {
             regressor: Regressor::Linear { coef, .. } | Regressor::Ridge { coef, .. },
@@ -91,7 +87,7 @@ fn linear_part(scm: &Scm, j: usize) -> Option<(Vec<f64>, f64)> {
             && node.parents.iter().all(|&q| scm.nodes()[q].kind == NodeKind::Continuous)
             && coef.len() == node.parents.len() =>
         {
-            Some((coef.clone(), variance_of(residuals)))
+            Some((coef.clone(), spread_of_draws(residuals)))
         }
         _ => None,
     }
@@ -183,6 +179,13 @@ pub(crate) fn arrow_strength_sampled(scm: &Scm, target: usize, params: &Influenc
         out.push((parent, per_row.iter().sum::<f64>() / outer as f64));
     }
     Ok(out)
+}
+
+/// The variance of a uniform draw from `v` (divisor n: the model draws from
+/// these values, so this is its noise's variance exactly, not an estimate).
+fn spread_of_draws(v: &[f64]) -> f64 {
+    let m = v.iter().sum::<f64>() / v.len() as f64;
+    v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64
 }
 
 fn variance(v: &[f64]) -> f64 {
