@@ -979,9 +979,18 @@ mod tests {
             assert_eq!(ContingencyTable::count_rows(&d.cards, view.rows(), 0, 1, s, &mut sc), full, "{s:?}");
             assert_eq!(ContingencyTable::count(&d, 0, 1, s, &mut sc), full, "{s:?}");
         }
-        // Data whose rows are mostly distinct get no such view.
-        let spread: Vec<Vec<u32>> = (0..3).map(|j| (0..n).map(|i| ((i >> (4 * j)) % 16) as u32).collect()).collect();
-        assert!(data(spread, vec![16; 3]).distinct().is_none());
+        // Data whose rows are mostly distinct get no such view, whether told by
+        // all rows or, past 16,384 rows, by the first 4,096; rows that repeat
+        // get it either way.
+        for rows in [n, 20_000] {
+            let spread: Vec<Vec<u32>> =
+                (0..4).map(|j| (0..rows).map(|i| ((i >> (4 * j)) % 16) as u32).collect()).collect();
+            assert!(data(spread, vec![16; 4]).distinct().is_none(), "{rows} rows");
+            let repeated: Vec<Vec<u32>> =
+                (0..4).map(|j| (0..rows).map(|i| ((i % 60) >> j) as u32 % 2).collect()).collect();
+            let whole = data(repeated, vec![2; 4]);
+            assert_eq!(whole.distinct().map(|v| v.weights.iter().sum::<u32>() as usize), Some(rows), "{rows} rows");
+        }
         // A view of other data is never used, even over the same variables.
         let other = data(
             vec![vec![0; n]; 6]
