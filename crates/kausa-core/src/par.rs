@@ -45,11 +45,54 @@ impl Par {
         })
     }
 
+    /// `f(scratch, i, item)` for every item, on this setting's threads: for work
+    /// that writes disjoint parts of one output (each item owns its part). Every
+    /// thread makes its scratch with `init` and reuses it across items, so the
+    /// output must not depend on what an earlier item left in the scratch.
+    pub fn each_with<T: Send, S>(
+        self,
+        items: Vec<T>,
+        init: impl Fn() -> S + Sync + Send,
+        f: impl Fn(&mut S, usize, T) + Sync + Send,
+    ) -> Result<(), String> {
+        use rayon::prelude::*;
+        match self.pool()? {
+            None => {
+                let mut scratch = init();
+                items.into_iter().enumerate().for_each(|(i, t)| f(&mut scratch, i, t));
+            }
+            Some(pool) => {
+                pool.install(|| items.into_par_iter().enumerate().for_each_init(&init, |s, (i, t)| f(s, i, t)))
+            }
+        }
+        Ok(())
+    }
+
     /// The number of threads this setting allows.
     pub fn degree(self) -> usize {
         match self {
             Par::Seq => 1,
             Par::Threads(n) => n.get(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every item writes its own part exactly once, whatever the thread count.
+    #[test]
+    fn each_with_fills_every_part_once() {
+        for par in [Par::Seq, Par::threads(2), Par::threads(3)] {
+            let mut out = vec![0usize; 1000];
+            let parts: Vec<&mut [usize]> = out.chunks_mut(7).collect();
+            par.each_with(parts, Vec::new, |seen: &mut Vec<usize>, i, part| {
+                seen.push(i);
+                part.iter_mut().for_each(|x| *x += i + 1);
+            })
+            .unwrap();
+            assert!(out.iter().enumerate().all(|(k, &x)| x == k / 7 + 1), "{par:?}");
         }
     }
 }

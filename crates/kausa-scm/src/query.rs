@@ -4,49 +4,54 @@
 use kausa_core::{Par, Rng};
 
 use crate::fit::refit;
-use crate::model::{Action, Intervention, Scm};
+use crate::model::{Action, Intervention, Scm, design};
 use crate::{Result, ScmError};
 
 /// Rows per unit of parallel sampling; each chunk draws from its own stream, so
 /// samples do not depend on the thread count.
 pub(crate) const CHUNK: usize = 4096;
 
-/// Uniforms for every node over rows `[c·CHUNK, c·CHUNK + len)` of a computation
-/// seeded with `seed` (node by node, each a contiguous run of the chunk's stream).
-pub(crate) fn chunk_uniforms(seed: u64, chunk: usize, nodes: usize, len: usize) -> Vec<Vec<f64>> {
-    let mut rng = Rng::stream(seed, chunk as u64);
-    (0..nodes).map(|_| (0..len).map(|_| rng.uniform()).collect()).collect()
-}
-
 /// `n` rows drawn from the model under `interventions` (none: observational),
 /// as one column per node. The same seed gives the same noise whatever the
 /// interventions, so two calls differ only by what was done (common random numbers).
+///
+/// Rows come in chunks of [`CHUNK`]; chunk `c` draws from stream `c` of `seed`,
+/// node by node in index order (each a contiguous run of the chunk's stream), so
+/// samples do not depend on the thread count. Each chunk is written straight into
+/// its rows of the output columns.
 pub fn sample(scm: &Scm, n: usize, interventions: &[Intervention], seed: u64, par: Par) -> Result<Vec<Vec<f64>>> {
     let p = scm.nodes().len();
     let actions = scm.actions(interventions);
-    let chunks = n.div_ceil(CHUNK);
-    let parts = par
-        .map(chunks, |c| {
-            let len = CHUNK.min(n - c * CHUNK);
-            let u = chunk_uniforms(seed, c, p, len);
-            let noise: Vec<Vec<f64>> = (0..p)
-                .map(|j| {
-                    let mut e = vec![0.0; len];
-                    scm.nodes()[j].mechanism.draw_noise(&u[j], &mut e);
-                    e
-                })
-                .collect();
-            let mut values = vec![Vec::new(); p];
-            scm.forward(scm.order(), |j| &noise[j], &actions, |j| &scm.nodes()[j].mechanism, &mut values);
-            values
-        })
-        .map_err(ScmError::Threads)?;
-    let mut out: Vec<Vec<f64>> = (0..p).map(|_| Vec::with_capacity(n)).collect();
-    for part in parts {
-        for (o, v) in out.iter_mut().zip(part) {
-            o.extend(v);
+    let mut out: Vec<Vec<f64>> = (0..p).map(|_| vec![0.0; n]).collect();
+    let mut parts: Vec<Vec<&mut [f64]>> = (0..n.div_ceil(CHUNK)).map(|_| Vec::with_capacity(p)).collect();
+    for column in &mut out {
+        for (part, rows) in parts.iter_mut().zip(column.chunks_mut(CHUNK)) {
+            part.push(rows);
         }
     }
+    par.each_with(
+        parts,
+        || (vec![0.0; p * CHUNK], vec![0.0; CHUNK]),
+        |(uniforms, noise), c, mut columns| {
+            let len = columns.first().map_or(0, |rows| rows.len());
+            let mut rng = Rng::stream(seed, c as u64);
+            uniforms[..p * len].iter_mut().for_each(|u| *u = rng.uniform());
+            for &j in scm.order() {
+                let mechanism = &scm.nodes()[j].mechanism;
+                mechanism.draw_noise(&uniforms[j * len..(j + 1) * len], &mut noise[..len]);
+                let rows = std::mem::take(&mut columns[j]);
+                {
+                    let features = design(scm.nodes(), j, |q| &*columns[q]);
+                    mechanism.evaluate(&features, &noise[..len], rows);
+                }
+                if let Some(action) = actions[j] {
+                    rows.iter_mut().for_each(|x| *x = action.apply(*x));
+                }
+                columns[j] = rows;
+            }
+        },
+    )
+    .map_err(ScmError::Threads)?;
     Ok(out)
 }
 
