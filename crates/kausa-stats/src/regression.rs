@@ -132,6 +132,91 @@ pub fn ols_fit(x: &[&[f64]], y: &[f64], intercept: bool) -> Result<OlsFit> {
     Ok(OlsFit { coef, intercept: intercept_value, sigma2, df, xtx_inv })
 }
 
+/// `Σ v_i` in four interleaved partial sums (like [`dot`]).
+pub fn sum4(v: &[f64]) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let c = v.chunks_exact(4);
+    let r = c.remainder();
+    for x in c {
+        for l in 0..4 {
+            acc[l] += x[l];
+        }
+    }
+    for (l, x) in r.iter().enumerate() {
+        acc[l] += x;
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// `Σ (a_i − ma)(b_i − mb)` in four interleaved partial sums.
+pub fn centred_dot(a: &[f64], ma: f64, b: &[f64], mb: f64) -> f64 {
+    let mut acc = [0.0f64; 4];
+    let (ca, cb) = (a.chunks_exact(4), b.chunks_exact(4));
+    let (ra, rb) = (ca.remainder(), cb.remainder());
+    for (x, y) in ca.zip(cb) {
+        for l in 0..4 {
+            acc[l] += (x[l] - ma) * (y[l] - mb);
+        }
+    }
+    for (l, (x, y)) in ra.iter().zip(rb).enumerate() {
+        acc[l] += (x - ma) * (y - mb);
+    }
+    (acc[0] + acc[1]) + (acc[2] + acc[3])
+}
+
+/// Least-squares intercept and coefficients of `y` on the columns `x`, from the
+/// centred cross-products (sufficient statistics: one pass per pair of columns,
+/// no copy of the data) solved by Cholesky.
+///
+/// The normal equations square the columns' condition number, so where any
+/// column is nearly explained by the ones before it (`1 − R² < 10⁻⁴`, where
+/// their error could exceed about 10⁻¹² relative) this falls back to the
+/// Householder QR of [`ols_fit`], which also reports collinear columns.
+pub fn ols_normal(x: &[&[f64]], y: &[f64]) -> Result<(f64, Vec<f64>)> {
+    let (n, k) = (y.len(), x.len());
+    if n < k + 1 {
+        return Err(StatsError::TooFewRows { n, k, needed: k + 1 });
+    }
+    let mean = |v: &[f64]| sum4(v) / n as f64;
+    let mx: Vec<f64> = x.iter().map(|c| mean(c)).collect();
+    let my = mean(y);
+    let mut gram = vec![0.0f64; k * k];
+    for a in 0..k {
+        for b in 0..=a {
+            let s = centred_dot(x[a], mx[a], x[b], mx[b]);
+            gram[a * k + b] = s;
+            gram[b * k + a] = s;
+        }
+    }
+    let rhs: Vec<f64> = (0..k).map(|a| centred_dot(x[a], mx[a], y, my)).collect();
+    // Cholesky, with each pivot against its diagonal: the pivot of column a
+    // over Σ(x_a − m_a)² is 1 − R² of column a on the columns before it.
+    let mut l = vec![0.0f64; k * k];
+    for i in 0..k {
+        for j in 0..=i {
+            let sum = gram[i * k + j] - (0..j).map(|m| l[i * k + m] * l[j * k + m]).sum::<f64>();
+            if i == j {
+                if sum.is_nan() || sum <= 1e-4 * gram[i * k + i] {
+                    let fit = ols_fit(x, y, true)?;
+                    return Ok((fit.intercept, fit.coef));
+                }
+                l[i * k + i] = sum.sqrt();
+            } else {
+                l[i * k + j] = sum / l[j * k + j];
+            }
+        }
+    }
+    let mut z = rhs;
+    for i in 0..k {
+        z[i] = (z[i] - (0..i).map(|m| l[i * k + m] * z[m]).sum::<f64>()) / l[i * k + i];
+    }
+    for i in (0..k).rev() {
+        z[i] = (z[i] - (i + 1..k).map(|m| l[m * k + i] * z[m]).sum::<f64>()) / l[i * k + i];
+    }
+    let intercept = my - z.iter().zip(&mx).map(|(b, m)| b * m).sum::<f64>();
+    Ok((intercept, z))
+}
+
 /// One fit of [`nested_ols`]: a column on the columns before it.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NestedFit {
@@ -706,6 +791,43 @@ fn lars_lasso_path(gram_copy: &[f64], cov_copy: &[f64], k: usize, n_samples: usi
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The normal equations agree with Householder QR where the columns are
+    /// well apart, and fall back to it (the same answer, bit for bit, and the same
+    /// error) where they are not.
+    #[test]
+    fn ols_normal_agrees_with_qr() {
+        let mut rng = Rng::seed_from_u64(21);
+        for (n, k, mix) in [(3, 2, 0.0), (50, 1, 0.0), (1001, 3, 0.5), (20_000, 4, 0.9), (5000, 2, 0.999_999)] {
+            let mut x: Vec<Vec<f64>> = Vec::new();
+            for a in 0..k {
+                let col: Vec<f64> = (0..n)
+                    .map(
+                        |i| if a > 0 { x[0][i] + 7.0 * (1.0 - mix) * rng.normal() } else { 100.0 + 7.0 * rng.normal() },
+                    )
+                    .collect();
+                x.push(col);
+            }
+            let y: Vec<f64> =
+                (0..n).map(|i| 3.0 + (0..k).map(|a| (a as f64 - 1.5) * x[a][i]).sum::<f64>() + rng.normal()).collect();
+            let cols: Vec<&[f64]> = x.iter().map(|c| &c[..]).collect();
+            let (b0, b) = ols_normal(&cols, &y).unwrap();
+            let qr = ols_fit(&cols, &y, true).unwrap();
+            for (u, v) in b.iter().zip(&qr.coef) {
+                assert!((u - v).abs() <= 1e-9 * (1.0 + v.abs()), "n={n} k={k}: {u} vs {v}");
+            }
+            assert!((b0 - qr.intercept).abs() <= 1e-7 * (1.0 + qr.intercept.abs()), "n={n} k={k}");
+            if mix > 0.999 {
+                // 1 − R² of the second column is about 1e-12: QR's answer, bit for bit.
+                assert_eq!((b0, b), (qr.intercept, qr.coef), "n={n} k={k}");
+            }
+        }
+        let a: Vec<f64> = (0..100).map(|_| rng.normal()).collect();
+        let twice: Vec<f64> = a.iter().map(|v| 2.0 * v).collect();
+        let y: Vec<f64> = (0..100).map(|_| rng.normal()).collect();
+        assert!(matches!(ols_normal(&[&a, &twice], &y), Err(StatsError::Collinear { .. })));
+        assert!(matches!(ols_normal(&[&a, &twice], &y[..1]), Err(StatsError::TooFewRows { .. })));
+    }
 
     #[test]
     fn weighted_gram_equals_the_plain_sums() {
