@@ -12,7 +12,7 @@ use kausa_io::{GraphJson, ModelFile, Provenance, fingerprint, model_columns, rea
 use kausa_scm::{
     Action, AnomalyParams, ChangeParams, EffectParams, FitParams, InfluenceParams, Intervention, NodeKind,
     RegressorChoice, Scm, arrow_strength, attribute_anomalies, counterfactual, distribution_change, effect,
-    intrinsic_influence, node_columns,
+    influence_is_closed_form, intrinsic_influence, node_columns,
 };
 
 use crate::data_args::DataArgs;
@@ -781,6 +781,8 @@ fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
         if intrinsic { intrinsic_influence(scm, target, &params) } else { arrow_strength(scm, target, &params) }
             .map_err(|e| anyhow!("{e}"))?;
     let seconds = started.elapsed().as_secs_f64();
+    let closed = influence_is_closed_form(scm, target);
+    let method = if closed { "closed form (linear mechanisms)" } else { "sampled" };
     let name = |j: usize| scm.nodes()[j].name.clone();
     let what = if intrinsic { "intrinsic causal influence" } else { "arrow strength" };
     if args.run.json {
@@ -791,8 +793,10 @@ fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
             })
             .collect();
         let out = serde_json::json!({
-            "target": args.target, "measure": what, "values": values,
-            "outer": params.outer, "inner": params.inner, "seed": args.run.seed, "seconds": seconds,
+            "target": args.target, "measure": what, "values": values, "method": method,
+            "outer": if closed { None } else { Some(params.outer) },
+            "inner": if closed { None } else { Some(params.inner) },
+            "seed": args.run.seed, "seconds": seconds,
         });
         crate::output::json(&out)?;
         return Ok(());
@@ -815,6 +819,11 @@ fn influence(args: InfluenceArgs, intrinsic: bool) -> Result<()> {
     }
     if intrinsic {
         println!("  (sum {:.6}: the model's variance of {})", result.iter().map(|r| r.1).sum::<f64>(), args.target);
+    }
+    if closed {
+        println!("(closed form: the target and its ancestors are linear; exact for the model, no draws)");
+    } else {
+        println!("(sampled: {} outer draws of {} inner ones, seed {})", params.outer, params.inner, args.run.seed);
     }
     println!("({seconds:.3} s)");
     Ok(())

@@ -154,6 +154,10 @@ fn causal_influence_agrees_with_dowhy() {
     );
     assert!((got - dowhy).abs() < 0.05 * dowhy, "arrow strength {got} vs DoWhy {dowhy}");
     let icc = json_of(&["attribute", "intrinsic", s(&model), "--target", "received", "--json"]);
+    // The fitted supply chain is linear throughout: both are closed forms, with no draws.
+    for v in [&arrows, &icc] {
+        assert_eq!((v["method"].as_str(), v["outer"].is_null()), (Some("closed form (linear mechanisms)"), true));
+    }
     for (node, dowhy) in want["intrinsic_causal_influence"].as_object().unwrap() {
         let (got, dowhy) = (icc["values"][node].as_f64().unwrap(), dowhy.as_f64().unwrap());
         assert!((got - dowhy).abs() < 0.1 * dowhy + 0.05, "{node}: {got} vs DoWhy {dowhy}");

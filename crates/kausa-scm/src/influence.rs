@@ -4,6 +4,7 @@
 //! `arrow_strength` and `intrinsic_causal_influence` define them.
 
 use kausa_core::{Par, Rng};
+use kausa_stats::regression::{centred_dot, sum4};
 
 use crate::model::{Link, Mechanism, NodeKind, Regressor, Scm};
 use crate::query::{CHUNK, sample};
@@ -66,6 +67,13 @@ pub fn arrow_strength(scm: &Scm, target: usize, params: &InfluenceParams) -> Res
         return Ok(strengths);
     }
     arrow_strength_sampled(scm, target, params)
+}
+
+/// Whether `target` and all its ancestors are linear ([`linear_part`]): then
+/// [`arrow_strength`] and [`intrinsic_influence`] into `target` are closed forms,
+/// with no draws (their sampling settings are unused) and no Monte-Carlo error.
+pub fn influence_is_closed_form(scm: &Scm, target: usize) -> bool {
+    scm.ancestors_of(target).iter().all(|&j| linear_part(scm, j).is_some())
 }
 
 /// A continuous node's coefficients on its parents and its noise variance,
@@ -184,8 +192,8 @@ pub(crate) fn arrow_strength_sampled(scm: &Scm, target: usize, params: &Influenc
 /// The variance of a uniform draw from `v` (divisor n: the model draws from
 /// these values, so this is its noise's variance exactly, not an estimate).
 fn spread_of_draws(v: &[f64]) -> f64 {
-    let m = v.iter().sum::<f64>() / v.len() as f64;
-    v.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / v.len() as f64
+    let m = sum4(v) / v.len() as f64;
+    centred_dot(v, m, v, m) / v.len() as f64
 }
 
 fn variance(v: &[f64]) -> f64 {
@@ -199,6 +207,12 @@ fn variance(v: &[f64]) -> f64 {
 /// they explain, `ν(S) = Var(E[Y | N_S])`, estimated by nested draws (outer:
 /// the noise in `S`; inner: the rest) with the inner-sampling bias removed.
 /// The values sum to the model's variance of the target. Continuous targets only.
+///
+/// Where the target and all its ancestors are linear ([`linear_part`]), the
+/// target is `Σ_j c_j N_j` with `c_j` the total effect of node `j`'s noise, so
+/// `ν(S) = Σ_{j∈S} c_j² Var(N_j)` is additive and each node's Shapley value is
+/// its own term `c_j² Var(N_j)`: what the sampled estimate converges to (a test
+/// checks the two agree), without its Monte-Carlo error.
 pub fn intrinsic_influence(scm: &Scm, target: usize, params: &InfluenceParams) -> Result<Vec<(usize, f64)>> {
     if matches!(scm.nodes()[target].kind, NodeKind::Categorical { .. }) {
         return Err(ScmError::Invalid(format!(
@@ -206,6 +220,43 @@ pub fn intrinsic_influence(scm: &Scm, target: usize, params: &InfluenceParams) -
             scm.nodes()[target].name
         )));
     }
+    if let Some(terms) = linear_noise_terms(scm, target) {
+        return Ok(terms);
+    }
+    intrinsic_influence_sampled(scm, target, params)
+}
+
+/// `(j, c_j² Var(N_j))` for `target` and each ancestor `j` in causal order, where
+/// all of them are linear: `c_j`, the total effect of `N_j` on the target, is
+/// the sum over directed paths of the products of their coefficients.
+fn linear_noise_terms(scm: &Scm, target: usize) -> Option<Vec<(usize, f64)>> {
+    let nodes = scm.ancestors_of(target);
+    let k = nodes.len();
+    let at = |v: usize| nodes.iter().position(|&u| u == v).expect("a parent of an ancestor is an ancestor");
+    // Row i: node i as a combination of the noises (a node's parents come before it).
+    let mut weights = vec![0.0; k * k];
+    let mut noise = Vec::with_capacity(k);
+    for (i, &v) in nodes.iter().enumerate() {
+        let (coef, var) = linear_part(scm, v)?;
+        noise.push(var);
+        weights[i * k + i] = 1.0;
+        for (&q, b) in scm.nodes()[v].parents.iter().zip(coef) {
+            let r = at(q);
+            for m in 0..=r {
+                weights[i * k + m] += b * weights[r * k + m];
+            }
+        }
+    }
+    let last = &weights[(k - 1) * k..];
+    Some(nodes.iter().zip(last).zip(&noise).map(|((&j, c), v)| (j, c * c * v)).collect())
+}
+
+/// [`intrinsic_influence`] by nested sampling, for any mechanisms.
+pub(crate) fn intrinsic_influence_sampled(
+    scm: &Scm,
+    target: usize,
+    params: &InfluenceParams,
+) -> Result<Vec<(usize, f64)>> {
     let nodes = scm.ancestors_of(target);
     let p = scm.nodes().len();
     let (outer, inner) = (params.outer.max(2), params.inner.max(2));

@@ -38,7 +38,7 @@ pub use fit::{
     Candidate, Family, FitParams, NodeFit, RegressorChoice, equation_parents, fit, fit_with_equations, node_columns,
     refit,
 };
-pub use influence::{InfluenceParams, arrow_strength, intrinsic_influence};
+pub use influence::{InfluenceParams, arrow_strength, influence_is_closed_form, intrinsic_influence};
 pub use model::{Action, Classifier, Intervention, Link, Mechanism, Node, NodeKind, Regressor, Scm};
 pub use query::{Effect, EffectParams, counterfactual, effect, interventional_mean, sample};
 pub use shapley::shapley;

@@ -393,6 +393,47 @@ fn bootstrap_refits_of_other_families_copy_rows_and_keep_unchanged_mechanisms_at
 }
 
 #[test]
+fn intrinsic_influence_of_linear_mechanisms_is_the_sampled_estimates_limit() {
+    // a → b → c and a → c: a's noise reaches c by two paths; each node's closed
+    // form c_j² Var(N_j) matches the nested-sampling estimate, and they sum to
+    // c's variance under the model.
+    let (names, parents, cols) = chain(20_000, 14);
+    let scm = linear_fit(&names, &parents, &cols);
+    let params = InfluenceParams { par: Par::threads(2), ..InfluenceParams::intrinsic() };
+    for target in [1, 2] {
+        assert!(influence_is_closed_form(&scm, target));
+        let closed = intrinsic_influence(&scm, target, &params).unwrap();
+        let sampled = influence::intrinsic_influence_sampled(&scm, target, &params).unwrap();
+        let total: f64 = closed.iter().map(|x| x.1).sum();
+        assert_eq!(closed.iter().map(|x| x.0).collect::<Vec<_>>(), (0..=target).collect::<Vec<_>>());
+        for ((q, a), (r, b)) in closed.iter().zip(&sampled) {
+            assert_eq!(q, r);
+            assert!((a - b).abs() < 0.03 * total, "{target}: node {q}: closed {a} vs sampled {b}");
+        }
+        let draws = sample(&scm, 200_000, &[], 5, Par::threads(2)).unwrap().swap_remove(target);
+        let m = draws.iter().sum::<f64>() / draws.len() as f64;
+        let var = draws.iter().map(|x| (x - m) * (x - m)).sum::<f64>() / draws.len() as f64;
+        assert!((total - var).abs() < 0.02 * var, "{target}: {total} vs sampled variance {var}");
+    }
+    // Through a boosted mechanism there is no closed form: the sampled estimate it is.
+    let kinds = vec![NodeKind::Continuous; 3];
+    let boosted = fit(
+        &names,
+        &kinds,
+        &parents,
+        &cols,
+        &FitParams { regressor: RegressorChoice::Boosted, ..FitParams::default() },
+    )
+    .unwrap()
+    .0;
+    assert!(!influence_is_closed_form(&boosted, 2));
+    assert_eq!(
+        intrinsic_influence(&boosted, 2, &params).unwrap(),
+        influence::intrinsic_influence_sampled(&boosted, 2, &params).unwrap()
+    );
+}
+
+#[test]
 fn arrow_strength_of_linear_mechanisms_is_the_sampled_estimates_limit() {
     // c has a direct parent a and a parent b correlated with a: each closed form
     // b² Var(parent), with Var(b) propagated from a, matches the sampled estimate.
