@@ -184,8 +184,8 @@ impl Mechanism {
     pub fn draw_noise(&self, u: &[f64], out: &mut [f64]) {
         let pick = |values: &[f64], u: f64| values[((u * values.len() as f64) as usize).min(values.len() - 1)];
         match self {
-            Mechanism::Empirical { values } => out.iter_mut().zip(u).for_each(|(o, &u)| *o = pick(values, u)),
-            Mechanism::Additive { residuals, .. } => out.iter_mut().zip(u).for_each(|(o, &u)| *o = pick(residuals, u)),
+            Mechanism::Empirical { values } => pick_all(values, u, out),
+            Mechanism::Additive { residuals, .. } => pick_all(residuals, u, out),
             Mechanism::Gaussian { mean, sd } => {
                 out.iter_mut().zip(u).for_each(|(o, &u)| *o = mean + sd * normal_quantile(u.max(f64::MIN_POSITIVE)))
             }
@@ -246,6 +246,25 @@ impl Mechanism {
             }
         }
     }
+}
+
+/// `out[i] = values[⌊u[i] · n⌋]` (`n` values; the last where rounding reaches `n`),
+/// compiled for the machine's vector instructions (a gather), checked at run time.
+fn pick_all(values: &[f64], u: &[f64], out: &mut [f64]) {
+    struct Pick<'a>(&'a [f64], &'a [f64], &'a mut [f64]);
+    impl pulp::WithSimd for Pick<'_> {
+        type Output = ();
+        #[inline(always)]
+        fn with_simd<S: pulp::Simd>(self, _simd: S) {
+            let Pick(values, u, out) = self;
+            let Some(last) = values.len().checked_sub(1) else { return };
+            let n = values.len() as f64;
+            for (o, &u) in out.iter_mut().zip(u) {
+                *o = values[((u * n) as usize).min(last)];
+            }
+        }
+    }
+    pulp::Arch::new().dispatch(Pick(values, u, out));
 }
 
 /// The level at which the cumulative probabilities first exceed `u`.
@@ -415,8 +434,20 @@ impl Scm {
         Ok(Scm { nodes, order })
     }
 
-    /// Restores the derived fields after deserialisation, checking the invariants.
+    /// Restores the derived fields after deserialisation, checking the invariants
+    /// (and that every fitted noise distribution has values to draw from).
     pub fn validated(self) -> Result<Scm> {
+        for node in &self.nodes {
+            let values = match &node.mechanism {
+                Mechanism::Empirical { values } => values,
+                Mechanism::Additive { residuals, .. } => residuals,
+                Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => residuals,
+                _ => continue,
+            };
+            if values.is_empty() {
+                return Err(ScmError::Invalid(format!("node {:?} has no values to draw its noise from", node.name)));
+            }
+        }
         Scm::new(self.nodes)
     }
 

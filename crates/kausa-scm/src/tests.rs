@@ -287,6 +287,18 @@ fn domain_equations_sit_beside_learned_mechanisms() {
         *expr = "3 * b".into();
     }
     assert!(matches!(Scm::new(nodes), Err(ScmError::Invalid(m)) if m.contains("parents")));
+    // A model file whose root or residual noise has no values is refused, not sampled.
+    for j in [0, 1, 3] {
+        let mut nodes = scm.nodes().to_vec();
+        match &mut nodes[j].mechanism {
+            Mechanism::Empirical { values } => values.clear(),
+            Mechanism::Additive { residuals, .. } => residuals.clear(),
+            Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => residuals.clear(),
+            m => panic!("node {j}: {m:?}"),
+        }
+        let empty = Scm::new(nodes).unwrap().validated();
+        assert!(matches!(empty, Err(ScmError::Invalid(m)) if m.contains("no values")), "node {j}");
+    }
     // Noise-free equation columns can be filled in from their inputs.
     let mut partial = rows.clone();
     partial[2] = Vec::new();
