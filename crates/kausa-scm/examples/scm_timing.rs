@@ -87,5 +87,25 @@ fn main() {
         "effect + 100 bootstrap refits",
         median(reps, || drop(effect(&scm, 4, &a, &b, Some(&w1), &effect_params).unwrap())),
     );
+    // Floors on this machine, one thread: the uniforms any sampler of 100,000
+    // rows of five nodes draws from kausa's generator, and the sort behind one
+    // node's quantile summary (its column's n values).
+    let mut buf = vec![0.0; 500_000];
+    time(
+        "floor: 500,000 uniforms",
+        median(reps, || {
+            let mut rng = kausa_core::Rng::stream(0, 0);
+            buf.iter_mut().for_each(|u| *u = rng.uniform());
+            std::hint::black_box(&buf);
+        }),
+    );
+    time(
+        "floor: sort one column",
+        median(reps, || {
+            let mut v = w1[3].clone();
+            v.sort_unstable_by(f64::total_cmp);
+            std::hint::black_box(&v);
+        }),
+    );
     println!("{}", serde_json::Value::Object(out));
 }
