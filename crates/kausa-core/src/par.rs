@@ -46,9 +46,10 @@ impl Par {
     }
 
     /// `f(scratch, i, item)` for every item, on this setting's threads: for work
-    /// that writes disjoint parts of one output (each item owns its part). Every
-    /// thread makes its scratch with `init` and reuses it across items, so the
-    /// output must not depend on what an earlier item left in the scratch.
+    /// that writes disjoint parts of one output (each item owns its part). A
+    /// scratch made by `init` serves many items in turn (rayon makes one per
+    /// piece of work it splits off, a few per thread), so the output must not
+    /// depend on what an earlier item left in it.
     pub fn each_with<T: Send, S>(
         self,
         items: Vec<T>,

@@ -363,12 +363,7 @@ fn fit_node(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) 
 /// 100,000 rows loads ten times faster (level codes of a categorical root keep
 /// their shares to within `1/max` too).
 fn compress(m: &mut Mechanism, max: usize) {
-    let values = match m {
-        Mechanism::Additive { residuals, .. } => residuals,
-        Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => residuals,
-        Mechanism::Empirical { values } => values,
-        _ => return,
-    };
+    let Some(values) = m.noise_values_mut() else { return };
     if max == 0 || values.len() <= max {
         return;
     }

@@ -102,32 +102,9 @@ fn linear_part(scm: &Scm, j: usize) -> Option<(Vec<f64>, f64)> {
 }
 
 /// The variance of node `j` under the model, where it and every ancestor are
-/// linear ([`linear_part`]): covariances propagated in causal order,
-/// `Cov(x_i, x_k) = Σ_p b_ip Cov(x_p, x_k)` and `Var(x_i) = Σ_p b_ip Cov(x_p, x_i) + σ_i²`.
+/// linear ([`linear_part`]): the sum of its noise terms (the noises are independent).
 fn linear_variance(scm: &Scm, j: usize) -> Option<f64> {
-    let nodes = scm.nodes();
-    let mut wanted = vec![false; nodes.len()];
-    let mut stack = vec![j];
-    while let Some(v) = stack.pop() {
-        if !std::mem::replace(&mut wanted[v], true) {
-            stack.extend(&nodes[v].parents);
-        }
-    }
-    let order: Vec<usize> = scm.order().iter().copied().filter(|&v| wanted[v]).collect();
-    let at = |v: usize| order.iter().position(|&u| u == v).expect("an ancestor is in the order");
-    let k = order.len();
-    let mut cov = vec![0.0; k * k];
-    for (i, &v) in order.iter().enumerate() {
-        let (coef, noise) = linear_part(scm, v)?;
-        let parents: Vec<(usize, f64)> = nodes[v].parents.iter().map(|&q| at(q)).zip(coef).collect();
-        for m in 0..i {
-            let c: f64 = parents.iter().map(|&(q, b)| b * cov[q * k + m]).sum();
-            cov[i * k + m] = c;
-            cov[m * k + i] = c;
-        }
-        cov[i * k + i] = parents.iter().map(|&(q, b)| b * cov[q * k + i]).sum::<f64>() + noise;
-    }
-    Some(cov[k * k - 1])
+    Some(linear_noise_terms(scm, j)?.iter().map(|t| t.1).sum())
 }
 
 /// [`arrow_strength`] by sampling, for any mechanisms.
@@ -231,24 +208,19 @@ pub fn intrinsic_influence(scm: &Scm, target: usize, params: &InfluenceParams) -
 /// the sum over directed paths of the products of their coefficients.
 fn linear_noise_terms(scm: &Scm, target: usize) -> Option<Vec<(usize, f64)>> {
     let nodes = scm.ancestors_of(target);
-    let k = nodes.len();
-    let at = |v: usize| nodes.iter().position(|&u| u == v).expect("a parent of an ancestor is an ancestor");
-    // Row i: node i as a combination of the noises (a node's parents come before it).
-    let mut weights = vec![0.0; k * k];
-    let mut noise = Vec::with_capacity(k);
-    for (i, &v) in nodes.iter().enumerate() {
-        let (coef, var) = linear_part(scm, v)?;
-        noise.push(var);
-        weights[i * k + i] = 1.0;
-        for (&q, b) in scm.nodes()[v].parents.iter().zip(coef) {
-            let r = at(q);
-            for m in 0..=r {
-                weights[i * k + m] += b * weights[r * k + m];
-            }
+    let parts: Vec<(Vec<f64>, f64)> = nodes.iter().map(|&v| linear_part(scm, v)).collect::<Option<_>>()?;
+    let mut pos = vec![usize::MAX; scm.nodes().len()];
+    nodes.iter().enumerate().for_each(|(i, &v)| pos[v] = i);
+    // Swept from the target (last) back: when node i is reached, every child of
+    // it among the ancestors has added its share, so c[i] is complete.
+    let mut c = vec![0.0; nodes.len()];
+    *c.last_mut()? = 1.0;
+    for i in (0..nodes.len()).rev() {
+        for (&q, b) in scm.nodes()[nodes[i]].parents.iter().zip(&parts[i].0) {
+            c[pos[q]] += b * c[i];
         }
     }
-    let last = &weights[(k - 1) * k..];
-    Some(nodes.iter().zip(last).zip(&noise).map(|((&j, c), v)| (j, c * c * v)).collect())
+    Some(nodes.iter().zip(&c).zip(&parts).map(|((&j, c), (_, var))| (j, c * c * var)).collect())
 }
 
 /// [`intrinsic_influence`] by nested sampling, for any mechanisms.

@@ -180,9 +180,29 @@ impl Mechanism {
         !matches!(self, Mechanism::Classifier { .. })
     }
 
+    /// The values its noise is drawn from uniformly: a root's empirical values,
+    /// an additive model's residuals, an equation's residual noise.
+    pub fn noise_values(&self) -> Option<&[f64]> {
+        match self {
+            Mechanism::Empirical { values } => Some(values),
+            Mechanism::Additive { residuals, .. } => Some(residuals),
+            Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => Some(residuals),
+            _ => None,
+        }
+    }
+
+    /// [`Mechanism::noise_values`], to change.
+    pub fn noise_values_mut(&mut self) -> Option<&mut Vec<f64>> {
+        match self {
+            Mechanism::Empirical { values } => Some(values),
+            Mechanism::Additive { residuals, .. } => Some(residuals),
+            Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => Some(residuals),
+            _ => None,
+        }
+    }
+
     /// Noise drawn from this mechanism's noise distribution at the uniforms `u`.
     pub fn draw_noise(&self, u: &[f64], out: &mut [f64]) {
-        let pick = |values: &[f64], u: f64| values[((u * values.len() as f64) as usize).min(values.len() - 1)];
         match self {
             Mechanism::Empirical { values } => pick_all(values, u, out),
             Mechanism::Additive { residuals, .. } => pick_all(residuals, u, out),
@@ -192,9 +212,7 @@ impl Mechanism {
             Mechanism::Classifier { .. } => out.copy_from_slice(u),
             Mechanism::Equation { noise, .. } => match noise {
                 EquationNoise::None => out.fill(0.0),
-                EquationNoise::Residuals { residuals } => {
-                    out.iter_mut().zip(u).for_each(|(o, &u)| *o = pick(residuals, u))
-                }
+                EquationNoise::Residuals { residuals } => pick_all(residuals, u, out),
                 EquationNoise::Normal { sd } => {
                     out.iter_mut().zip(u).for_each(|(o, &u)| *o = sd * normal_quantile(u.max(f64::MIN_POSITIVE)))
                 }
@@ -257,7 +275,8 @@ fn pick_all(values: &[f64], u: &[f64], out: &mut [f64]) {
         #[inline(always)]
         fn with_simd<S: pulp::Simd>(self, _simd: S) {
             let Pick(values, u, out) = self;
-            let Some(last) = values.len().checked_sub(1) else { return };
+            // Fitted and loaded models have values ([`Scm::validated`] checks files).
+            let last = values.len().checked_sub(1).expect("a noise distribution with values");
             let n = values.len() as f64;
             for (o, &u) in out.iter_mut().zip(u) {
                 *o = values[((u * n) as usize).min(last)];
@@ -438,13 +457,7 @@ impl Scm {
     /// (and that every fitted noise distribution has values to draw from).
     pub fn validated(self) -> Result<Scm> {
         for node in &self.nodes {
-            let values = match &node.mechanism {
-                Mechanism::Empirical { values } => values,
-                Mechanism::Additive { residuals, .. } => residuals,
-                Mechanism::Equation { noise: EquationNoise::Residuals { residuals }, .. } => residuals,
-                _ => continue,
-            };
-            if values.is_empty() {
+            if node.mechanism.noise_values().is_some_and(<[f64]>::is_empty) {
                 return Err(ScmError::Invalid(format!("node {:?} has no values to draw its noise from", node.name)));
             }
         }

@@ -13,7 +13,8 @@ use crate::{Result, ScmError};
 /// Players up to which every coalition is evaluated.
 pub(crate) const MAX_EXACT: usize = 12;
 
-/// Shapley values `φ[player][output]` of `v` (a coalition is a bit mask of players).
+/// Shapley values `φ[player][output]` of `v` (a coalition is a bit mask of
+/// players, so at most 64 players).
 pub fn shapley(
     k: usize,
     outputs: usize,
@@ -22,6 +23,11 @@ pub fn shapley(
     seed: u64,
     par: Par,
 ) -> Result<Vec<Vec<f64>>> {
+    if k > 64 {
+        return Err(ScmError::Invalid(format!(
+            "a Shapley attribution shares among at most 64 nodes (the target and its ancestors); this one has {k}"
+        )));
+    }
     if k <= MAX_EXACT { exact(k, outputs, v, par) } else { sampled(k, outputs, v, permutations, seed, par) }
 }
 
@@ -95,6 +101,14 @@ fn sampled(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Coalitions are 64-bit masks: a 65th player is refused, not folded onto the first.
+    #[test]
+    fn more_than_64_players_are_refused() {
+        let v = |m: u64| vec![m.count_ones() as f64];
+        assert_eq!(shapley(64, 1, v, 2, 0, Par::Seq).unwrap().len(), 64);
+        assert!(matches!(shapley(65, 1, v, 2, 0, Par::Seq), Err(ScmError::Invalid(m)) if m.contains("at most 64")));
+    }
 
     #[test]
     fn exact_values_of_a_known_game() {

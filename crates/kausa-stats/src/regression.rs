@@ -171,9 +171,18 @@ pub fn centred_dot(a: &[f64], ma: f64, b: &[f64], mb: f64) -> f64 {
 /// The normal equations square the columns' condition number, so where any
 /// column is nearly explained by the ones before it (`1 − R² < 10⁻⁴`, where
 /// their error could exceed about 10⁻¹² relative) this falls back to the
-/// Householder QR of [`ols_fit`], which also reports collinear columns.
+/// Householder QR of [`ols_fit`], which also reports collinear columns. The
+/// test is relative to each column's own spread, so a column far smaller than
+/// the others but not explained by them is fitted, where QR alone (relative to
+/// the largest column) would call it collinear.
 pub fn ols_normal(x: &[&[f64]], y: &[f64]) -> Result<(f64, Vec<f64>)> {
+    ols_normal_path(x, y).map(|(intercept, coef, _)| (intercept, coef))
+}
+
+/// [`ols_normal`], and whether it fell back to QR.
+fn ols_normal_path(x: &[&[f64]], y: &[f64]) -> Result<(f64, Vec<f64>, bool)> {
     let (n, k) = (y.len(), x.len());
+    debug_assert!(x.iter().all(|c| c.len() == n), "columns of another length than y");
     if n < k + 1 {
         return Err(StatsError::TooFewRows { n, k, needed: k + 1 });
     }
@@ -189,32 +198,13 @@ pub fn ols_normal(x: &[&[f64]], y: &[f64]) -> Result<(f64, Vec<f64>)> {
         }
     }
     let rhs: Vec<f64> = (0..k).map(|a| centred_dot(x[a], mx[a], y, my)).collect();
-    // Cholesky, with each pivot against its diagonal: the pivot of column a
-    // over Σ(x_a − m_a)² is 1 − R² of column a on the columns before it.
-    let mut l = vec![0.0f64; k * k];
-    for i in 0..k {
-        for j in 0..=i {
-            let sum = gram[i * k + j] - (0..j).map(|m| l[i * k + m] * l[j * k + m]).sum::<f64>();
-            if i == j {
-                if sum.is_nan() || sum <= 1e-4 * gram[i * k + i] {
-                    let fit = ols_fit(x, y, true)?;
-                    return Ok((fit.intercept, fit.coef));
-                }
-                l[i * k + i] = sum.sqrt();
-            } else {
-                l[i * k + j] = sum / l[j * k + j];
-            }
-        }
-    }
-    let mut z = rhs;
-    for i in 0..k {
-        z[i] = (z[i] - (0..i).map(|m| l[i * k + m] * z[m]).sum::<f64>()) / l[i * k + i];
-    }
-    for i in (0..k).rev() {
-        z[i] = (z[i] - (i + 1..k).map(|m| l[m * k + i] * z[m]).sum::<f64>()) / l[i * k + i];
-    }
-    let intercept = my - z.iter().zip(&mx).map(|(b, m)| b * m).sum::<f64>();
-    Ok((intercept, z))
+    // A pivot over its diagonal is 1 − R² of that column on the columns before it.
+    let Some(coef) = cholesky_solve(&gram, k, &rhs, 1e-4) else {
+        let fit = ols_fit(x, y, true)?;
+        return Ok((fit.intercept, fit.coef, true));
+    };
+    let intercept = my - coef.iter().zip(&mx).map(|(b, m)| b * m).sum::<f64>();
+    Ok((intercept, coef, false))
 }
 
 /// One fit of [`nested_ols`]: a column on the columns before it.
@@ -436,6 +426,12 @@ impl pulp::WithSimd for Gram<'_> {
 /// Solves `A z = b` for a symmetric positive definite `k×k` matrix `A`
 /// (row-major) by Cholesky; `None` when `A` is not numerically positive definite.
 pub fn solve_spd(a: &[f64], k: usize, b: &[f64]) -> Option<Vec<f64>> {
+    cholesky_solve(a, k, b, 1e-12)
+}
+
+/// [`solve_spd`], `None` where a pivot is at most `min_ratio` times its diagonal
+/// entry (or not a number).
+fn cholesky_solve(a: &[f64], k: usize, b: &[f64], min_ratio: f64) -> Option<Vec<f64>> {
     let mut l = vec![0.0f64; k * k];
     for i in 0..k {
         for j in 0..=i {
@@ -444,7 +440,7 @@ pub fn solve_spd(a: &[f64], k: usize, b: &[f64]) -> Option<Vec<f64>> {
                 sum -= l[i * k + m] * l[j * k + m];
             }
             if i == j {
-                if sum <= 1e-12 * a[i * k + i].abs().max(f64::MIN_POSITIVE) {
+                if sum.is_nan() || sum <= min_ratio * a[i * k + i].abs().max(f64::MIN_POSITIVE) {
                     return None;
                 }
                 l[i * k + i] = sum.sqrt();
@@ -811,7 +807,8 @@ mod tests {
             let y: Vec<f64> =
                 (0..n).map(|i| 3.0 + (0..k).map(|a| (a as f64 - 1.5) * x[a][i]).sum::<f64>() + rng.normal()).collect();
             let cols: Vec<&[f64]> = x.iter().map(|c| &c[..]).collect();
-            let (b0, b) = ols_normal(&cols, &y).unwrap();
+            let (b0, b, fell_back) = ols_normal_path(&cols, &y).unwrap();
+            assert_eq!(fell_back, mix > 0.999, "n={n} k={k}: took the other path");
             let qr = ols_fit(&cols, &y, true).unwrap();
             for (u, v) in b.iter().zip(&qr.coef) {
                 assert!((u - v).abs() <= 1e-9 * (1.0 + v.abs()), "n={n} k={k}: {u} vs {v}");
@@ -826,7 +823,7 @@ mod tests {
         let twice: Vec<f64> = a.iter().map(|v| 2.0 * v).collect();
         let y: Vec<f64> = (0..100).map(|_| rng.normal()).collect();
         assert!(matches!(ols_normal(&[&a, &twice], &y), Err(StatsError::Collinear { .. })));
-        assert!(matches!(ols_normal(&[&a, &twice], &y[..1]), Err(StatsError::TooFewRows { .. })));
+        assert!(matches!(ols_normal(&[&a[..2], &twice[..2]], &y[..2]), Err(StatsError::TooFewRows { .. })));
     }
 
     #[test]
