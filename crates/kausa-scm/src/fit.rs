@@ -511,11 +511,10 @@ fn fit_regressor(
 fn ridge(x: &[&[f64]], y: &[f64], alpha: f64) -> std::result::Result<Regressor, String> {
     let n = y.len() as f64;
     let k = x.len();
-    let mean = |v: &[f64]| v.iter().sum::<f64>() / n;
+    let mean = |v: &[f64]| sum4(v) / n;
     let my = mean(y);
     let mx: Vec<f64> = x.iter().map(|c| mean(c)).collect();
-    let sx: Vec<f64> =
-        x.iter().zip(&mx).map(|(c, m)| (c.iter().map(|v| (v - m) * (v - m)).sum::<f64>() / n).sqrt()).collect();
+    let sx: Vec<f64> = x.iter().zip(&mx).map(|(c, &m)| (centred_dot(c, m, c, m) / n).sqrt()).collect();
     if let Some(a) = sx.iter().position(|&s| s == 0.0) {
         return Err(format!("feature {} is constant", a + 1));
     }
@@ -523,12 +522,12 @@ fn ridge(x: &[&[f64]], y: &[f64], alpha: f64) -> std::result::Result<Regressor, 
     let mut rhs = vec![0.0; k];
     for a in 0..k {
         for b in 0..=a {
-            let s: f64 = x[a].iter().zip(x[b]).map(|(u, v)| (u - mx[a]) * (v - mx[b])).sum::<f64>() / (sx[a] * sx[b]);
+            let s = centred_dot(x[a], mx[a], x[b], mx[b]) / (sx[a] * sx[b]);
             gram[a * k + b] = s;
             gram[b * k + a] = s;
         }
         gram[a * k + a] += alpha * n;
-        rhs[a] = x[a].iter().zip(y).map(|(u, v)| (u - mx[a]) * (v - my)).sum::<f64>() / sx[a];
+        rhs[a] = centred_dot(x[a], mx[a], y, my) / sx[a];
     }
     let z = solve_spd(&gram, k, &rhs).ok_or("ridge normal equations are singular")?;
     let coef: Vec<f64> = z.iter().zip(&sx).map(|(b, s)| b / s).collect();
