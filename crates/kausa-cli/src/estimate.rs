@@ -570,8 +570,35 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
                 two_stage_least_squares(&ys, &ts, &refs, &[], args.level)
             };
-            let e = run(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+            let mut e = run(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
             bootstrap = row_bootstrap(&args, args.bootstrap, yv.len(), par, |rows| run(Some(rows)).map(|e| e.effect))?;
+            if !args.no_refute {
+                let t_refute = Instant::now();
+                let refit = |alt: &Altered| -> kausa_estimate::Result<f64> {
+                    let y0 = alt.outcome.as_deref().unwrap_or(&yv);
+                    let t0 = alt.treatment.as_deref().unwrap_or(&tv);
+                    // The placebo moves the instruments with the treatment (as DoWhy's
+                    // does): the first stage stays, the path to the outcome goes.
+                    let mut cols: Vec<Vec<f64>> = match &alt.permutation {
+                        Some(order) => zs.iter().map(|z| order.iter().map(|&i| z[i]).collect()).collect(),
+                        None => zs.clone(),
+                    };
+                    cols.extend(alt.extra_covariate.clone());
+                    let (ys, ts, cs) = pick_rows(alt.rows.as_deref(), y0, t0, &cols);
+                    let (z, c) = cs.split_at(zs.len());
+                    let z: Vec<&[f64]> = z.iter().map(Vec::as_slice).collect();
+                    let c: Vec<&[f64]> = c.iter().map(Vec::as_slice).collect();
+                    Ok(two_stage_least_squares(&ys, &ts, &z, &c, args.level)?.effect)
+                };
+                let chosen = chosen_refuters(&args);
+                let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
+                refutations = refute_with(&tv, e.effect, e.se, params, refit)
+                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                refute_seconds = t_refute.elapsed().as_secs_f64();
+                if chosen.contains(&Refuter::PlaceboTreatment) {
+                    e.notes.push("refuters: the placebo permutes the instruments together with the treatment".into());
+                }
+            }
             e
         }
         Method::Frontdoor => {
@@ -585,8 +612,29 @@ pub(crate) fn run(args: Args) -> Result<()> {
                 let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
                 front_door_linear(&ys, &ts, &refs, args.level)
             };
-            let e = run(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+            let mut e = run(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
             bootstrap = row_bootstrap(&args, args.bootstrap, yv.len(), par, |rows| run(Some(rows)).map(|e| e.effect))?;
+            if !args.no_refute {
+                let t_refute = Instant::now();
+                let refit = |alt: &Altered| -> kausa_estimate::Result<f64> {
+                    let y0 = alt.outcome.as_deref().unwrap_or(&yv);
+                    let t0 = alt.treatment.as_deref().unwrap_or(&tv);
+                    let (ys, ts, cs) = pick_rows(alt.rows.as_deref(), y0, t0, &ms);
+                    let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
+                    Ok(front_door_linear(&ys, &ts, &refs, args.level)?.effect)
+                };
+                // The front-door estimate adjusts for nothing, so a random common cause has no place in it.
+                let mut chosen = chosen_refuters(&args);
+                if chosen.contains(&Refuter::RandomCommonCause) {
+                    chosen.retain(|&r| r != Refuter::RandomCommonCause);
+                    e.notes
+                        .push("refuters: no random common cause (the front-door estimate adjusts for nothing)".into());
+                }
+                let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
+                refutations = refute_with(&tv, e.effect, e.se, params, refit)
+                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                refute_seconds = t_refute.elapsed().as_secs_f64();
+            }
             e
         }
         Method::Id => {
@@ -618,8 +666,11 @@ pub(crate) fn run(args: Args) -> Result<()> {
         }
         Method::Auto => unreachable!("resolved above"),
     };
-    if !args.no_refute && matches!(method, Method::Iv | Method::Frontdoor | Method::Id) {
-        estimate.notes.push("refuters: none for this estimator yet (they run beside back-door estimates)".into());
+    if !args.no_refute && method == Method::Id {
+        estimate.notes.push(
+            "refuters: none for the ID plug-in yet (they run beside back-door, instrument and front-door estimates)"
+                .into(),
+        );
     }
     let seconds = t0.elapsed().as_secs_f64();
     if args.bootstrap > 0 && bootstrap.is_none() {

@@ -308,6 +308,12 @@ fn front_door_estimate_when_the_back_door_is_shut() {
     assert_eq!(v["mediators"], serde_json::json!(["Speed"]));
     let i = &v["interval"];
     assert!(covers(i, 1.2), "{v}");
+    // Refuters run beside it, but for a random common cause: the front door adjusts for nothing.
+    let refutations = v["refutations"].as_array().unwrap();
+    let names: Vec<&str> = refutations.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["placebo treatment", "dummy outcome", "data subset"]);
+    assert!(refutations.iter().all(|r| r["passed"] == true), "{v}");
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("no random common cause")));
     // The bootstrap interval agrees.
     let v = run(&["--bootstrap", "60"]);
     let b = &v["bootstrap"]["interval"];
@@ -415,6 +421,13 @@ fn weighting_and_instruments_on_dowhy_data() {
     let truth = want["true_effect"].as_f64().unwrap();
     let i = &iv["interval"];
     assert!(covers(i, truth), "{iv}");
+    // The four refuters run on 2SLS too; the placebo permutes the instruments with
+    // the treatment, so the first stage holds and the effect vanishes.
+    let refutations = iv["refutations"].as_array().unwrap();
+    assert_eq!(refutations.len(), 4, "{iv}");
+    assert!(refutations.iter().all(|r| r["passed"] == true), "{iv}");
+    let placebo = refutations[0]["new_effect"].as_f64().unwrap();
+    assert!(placebo.abs() < 0.1 * truth.abs(), "{iv}");
 }
 
 #[test]

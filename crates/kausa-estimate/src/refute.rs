@@ -238,6 +238,10 @@ pub fn refute_linear(a: &LinearAdjustment<'_>, effect: f64, se: f64, params: Ref
 pub struct Altered {
     /// The treatment, permuted (placebo treatment).
     pub treatment: Option<Vec<f64>>,
+    /// The placebo's permutation: row `k` of the permuted treatment is row
+    /// `permutation[k]` of the data (for columns that move with the treatment,
+    /// such as an instrumental-variable estimate's instruments).
+    pub permutation: Option<Vec<usize>>,
     /// The outcome, replaced by standard normal noise (dummy outcome).
     pub outcome: Option<Vec<f64>>,
     /// An independent standard normal column to adjust for besides the others (random common cause).
@@ -262,9 +266,11 @@ pub fn refute_with(
         let mut altered = Altered::default();
         match kind {
             Refuter::PlaceboTreatment => {
-                let mut permuted = t.to_vec();
-                rng.permute(&mut permuted);
-                altered.treatment = Some(permuted);
+                // The same swaps as permuting the treatment itself (refute_linear does).
+                let mut order: Vec<usize> = (0..n).collect();
+                rng.permute(&mut order);
+                altered.treatment = Some(order.iter().map(|&i| t[i]).collect());
+                altered.permutation = Some(order);
             }
             Refuter::DummyOutcome => {
                 let mut noise = vec![0.0; n];
