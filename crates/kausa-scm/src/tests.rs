@@ -14,9 +14,16 @@ fn chain(n: usize, seed: u64) -> (Vec<String>, Vec<Vec<usize>>, Vec<Vec<f64>>) {
 }
 
 fn linear_fit(names: &[String], parents: &[Vec<usize>], cols: &[Vec<f64>]) -> Scm {
+    fit_with(names, parents, cols, RegressorChoice::Linear)
+}
+
+fn boosted_fit(names: &[String], parents: &[Vec<usize>], cols: &[Vec<f64>]) -> Scm {
+    fit_with(names, parents, cols, RegressorChoice::Boosted)
+}
+
+fn fit_with(names: &[String], parents: &[Vec<usize>], cols: &[Vec<f64>], regressor: RegressorChoice) -> Scm {
     let kinds = vec![NodeKind::Continuous; names.len()];
-    let params = FitParams { regressor: RegressorChoice::Linear, ..FitParams::default() };
-    fit(names, &kinds, parents, cols, &params).unwrap().0
+    fit(names, &kinds, parents, cols, &FitParams { regressor, ..FitParams::default() }).unwrap().0
 }
 
 fn coef(scm: &Scm, j: usize) -> Vec<f64> {
@@ -102,15 +109,13 @@ fn reference_sample(scm: &Scm, n: usize, interventions: &[Intervention], seed: u
 #[test]
 fn samples_are_the_first_implementations_bit_for_bit() {
     let (names, parents, cols) = chain(3_000, 6);
-    let kinds = vec![NodeKind::Continuous; 3];
-    let boosted = FitParams { regressor: RegressorChoice::Boosted, ..FitParams::default() };
     // The same chain with its nodes listed children first: causal order is not index order.
     let (rnames, rcols): (Vec<String>, Vec<Vec<f64>>) =
         (0..3).rev().map(|j| (names[j].clone(), cols[j].clone())).unzip();
     let rparents = vec![vec![2, 1], vec![2], vec![]];
     let models = [
         linear_fit(&names, &parents, &cols),
-        fit(&names, &kinds, &parents, &cols, &boosted).unwrap().0,
+        boosted_fit(&names, &parents, &cols),
         linear_fit(&rnames, &rparents, &rcols),
     ];
     let bits = |cols: Vec<Vec<f64>>| {
@@ -491,16 +496,7 @@ fn intrinsic_influence_of_linear_mechanisms_is_the_sampled_estimates_limit() {
         assert!((total - var).abs() < 0.02 * var, "{target}: {total} vs sampled variance {var}");
     }
     // Through a boosted mechanism there is no closed form: the sampled estimate it is.
-    let kinds = vec![NodeKind::Continuous; 3];
-    let boosted = fit(
-        &names,
-        &kinds,
-        &parents,
-        &cols,
-        &FitParams { regressor: RegressorChoice::Boosted, ..FitParams::default() },
-    )
-    .unwrap()
-    .0;
+    let boosted = boosted_fit(&names, &parents, &cols);
     assert!(!influence_is_closed_form(&boosted, 2));
     assert_eq!(
         intrinsic_influence(&boosted, 2, &params).unwrap(),
@@ -529,16 +525,7 @@ fn arrow_strength_of_linear_mechanisms_is_the_sampled_estimates_limit() {
     let got = arrow_strength(&scm, 2, &params).unwrap()[1].1;
     assert!((got - want).abs() < 0.03 * want, "{got} vs {want}");
     // A boosted mechanism has no closed form: the sampled estimate it is.
-    let kinds = vec![NodeKind::Continuous; 3];
-    let boosted = fit(
-        &names,
-        &kinds,
-        &parents,
-        &cols,
-        &FitParams { regressor: RegressorChoice::Boosted, ..FitParams::default() },
-    )
-    .unwrap()
-    .0;
+    let boosted = boosted_fit(&names, &parents, &cols);
     assert_eq!(
         arrow_strength(&boosted, 2, &params).unwrap(),
         influence::arrow_strength_sampled(&boosted, 2, &params).unwrap()
