@@ -44,7 +44,7 @@ pub(crate) enum Method {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub(crate) enum RefuterArg {
-    /// The treatment permuted: the effect must vanish.
+    /// The treatment permuted (with the instruments, for 2SLS): the effect must vanish.
     Placebo,
     /// The outcome replaced by noise: the effect must vanish.
     DummyOutcome,

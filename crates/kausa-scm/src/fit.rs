@@ -514,10 +514,12 @@ fn ridge(x: &[&[f64]], y: &[f64], alpha: f64) -> std::result::Result<Regressor, 
     let mean = |v: &[f64]| sum4(v) / n;
     let my = mean(y);
     let mx: Vec<f64> = x.iter().map(|c| mean(c)).collect();
-    let sx: Vec<f64> = x.iter().zip(&mx).map(|(c, &m)| (centred_dot(c, m, c, m) / n).sqrt()).collect();
-    if let Some(a) = sx.iter().position(|&s| s == 0.0) {
+    // Tested on the values: a constant's computed mean may miss it by a rounding
+    // error, and then its spread would be noise rather than 0.
+    if let Some(a) = x.iter().position(|c| c.iter().all(|&v| v == c[0])) {
         return Err(format!("feature {} is constant", a + 1));
     }
+    let sx: Vec<f64> = x.iter().zip(&mx).map(|(c, &m)| (centred_dot(c, m, c, m) / n).sqrt()).collect();
     let mut gram = vec![0.0; k * k];
     let mut rhs = vec![0.0; k];
     for a in 0..k {
@@ -646,6 +648,18 @@ fn ridge_cv(nodes: &[Node], j: usize, columns: &[Vec<f64>], params: &FitParams) 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A constant feature is refused by its values, also where its computed mean
+    /// misses it by a rounding error (and its spread would be noise, not 0).
+    #[test]
+    fn ridge_refuses_a_constant_feature() {
+        let constant = vec![23.43; 179];
+        assert_ne!(sum4(&constant) / 179.0, 23.43);
+        let y: Vec<f64> = (0..179).map(f64::from).collect();
+        let other: Vec<f64> = y.iter().map(|v| v.sin()).collect();
+        assert!(matches!(ridge(&[&other, &constant], &y, 1.0), Err(m) if m == "feature 2 is constant"));
+        assert!(ridge(&[&other], &y, 1.0).is_ok());
+    }
 
     /// The integer keys order floats exactly as `total_cmp` does (signed zeros,
     /// infinities and NaNs included) and give back the same bits.

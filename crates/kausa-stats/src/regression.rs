@@ -199,7 +199,12 @@ fn ols_normal_path(x: &[&[f64]], y: &[f64]) -> Result<(f64, Vec<f64>, bool)> {
     }
     let rhs: Vec<f64> = (0..k).map(|a| centred_dot(x[a], mx[a], y, my)).collect();
     // A pivot over its diagonal is 1 − R² of that column on the columns before it.
-    let Some(coef) = cholesky_solve(&gram, k, &rhs, 1e-4) else {
+    // A column whose spread is within rounding of its mean (a constant whose
+    // computed mean missed it) has a diagonal of noise that this would not see:
+    // QR, which measures against the largest column, refuses it.
+    let flat = (0..k).any(|a| gram[a * k + a] <= n as f64 * (1e-12 * mx[a]).powi(2));
+    let solved = if flat { None } else { cholesky_solve(&gram, k, &rhs, 1e-4) };
+    let Some(coef) = solved else {
         let fit = ols_fit(x, y, true)?;
         return Ok((fit.intercept, fit.coef, true));
     };
@@ -819,6 +824,12 @@ mod tests {
                 assert_eq!((b0, b), (qr.intercept, qr.coef), "n={n} k={k}");
             }
         }
+        // A constant column whose computed mean misses it by a rounding error is
+        // refused as QR refuses it, not fitted on its rounding noise.
+        let constant = vec![23.43; 179];
+        let other: Vec<f64> = (0..179).map(|_| rng.normal()).collect();
+        assert_ne!(sum4(&constant) / 179.0, 23.43);
+        assert!(matches!(ols_normal(&[&other, &constant], &other), Err(StatsError::Collinear { .. })));
         let a: Vec<f64> = (0..100).map(|_| rng.normal()).collect();
         let twice: Vec<f64> = a.iter().map(|v| 2.0 * v).collect();
         let y: Vec<f64> = (0..100).map(|_| rng.normal()).collect();
