@@ -10,10 +10,12 @@ use kausa_core::{Dataset, Par};
 use kausa_estimate::{
     Altered, CrossFit, DiscreteColumns, Estimate, IpwParams, Learner, LinearAdjustment, Overlap, PluginParams,
     Refutation, RefuteParams, Refuter, Sensitivity, aipw, boosted_adjustment, dml_partially_linear, front_door_linear,
-    ipw, linear_adjustment, overlap, plugin_effect, refute_linear, refute_with, sensitivity, two_stage_least_squares,
+    ipw, linear_adjustment, overlap, plugin_effect, plugin_means, refute_linear, refute_with, sensitivity,
+    two_stage_least_squares,
 };
 use kausa_identify::{Admg, NodeSet, adjustment, front_door, identify_id, instruments};
 use kausa_io::read_table;
+use kausa_stats::special::normal_cdf;
 
 use crate::data_args::DataArgs;
 use crate::identify::{admg_from_json, read_causal_graph};
@@ -366,7 +368,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
     if args.fold_column.is_some() && !matches!(method, Method::Dml | Method::Aipw) {
         bail!("--fold-column applies to the cross-fitted estimators (--method dml or aipw)");
     }
-    let mut estimate: Estimate = match method {
+    let estimate: Estimate = match method {
         Method::Linear | Method::Ipw | Method::Dml | Method::Aipw | Method::Gbt => {
             let a = adj.as_ref().ok_or_else(|| {
                 anyhow!("no back-door adjustment set exists for {} on {} in this graph", args.treatment, args.outcome)
@@ -662,16 +664,54 @@ pub(crate) fn run(args: Args) -> Result<()> {
             notes.push(format!("effect: {} = {hi} against {} = {lo}", args.treatment, args.treatment));
             notes.append(&mut e.notes);
             e.notes = notes;
+            if !args.no_refute {
+                let t_refute = Instant::now();
+                let xc = cols.codes[x].expect("the treatment has data");
+                let top = x_levels.len() - 1;
+                // Each refuter re-evaluates the estimand (no bootstrap) on altered codes:
+                // the treatment's permuted; the outcome's replaced by noise spread evenly
+                // over its levels; dropped rows weighted 0.
+                let refit = |alt: &Altered| -> kausa_estimate::Result<f64> {
+                    let mut altered = cols.codes.clone();
+                    let permuted: Vec<u32>;
+                    if let Some(order) = &alt.permutation {
+                        permuted = order.iter().map(|&i| xc[i]).collect();
+                        altered[x] = Some(&permuted);
+                    }
+                    let dummy: Vec<u32>;
+                    if let Some(noise) = &alt.outcome {
+                        let levels = y_values.len() as u32;
+                        dummy = noise
+                            .iter()
+                            .map(|&z| ((normal_cdf(z) * f64::from(levels)) as u32).min(levels - 1))
+                            .collect();
+                        altered[y] = Some(&dummy);
+                    }
+                    let weights: Option<Vec<f64>> = alt.rows.as_ref().map(|rows| {
+                        let mut w = vec![0.0; xc.len()];
+                        rows.iter().for_each(|&i| w[i] = 1.0);
+                        w
+                    });
+                    let data = DiscreteColumns { codes: altered, levels: cols.levels.clone() };
+                    let m = plugin_means(expr, &data, x, y, y_values, weights.as_deref())?;
+                    Ok(m[top] - m[0])
+                };
+                // The estimand is fixed by the graph: a random common cause has no place in it.
+                let mut chosen = chosen_refuters(&args);
+                if chosen.contains(&Refuter::RandomCommonCause) {
+                    chosen.retain(|&r| r != Refuter::RandomCommonCause);
+                    e.notes.push("refuters: no random common cause (the ID estimand is fixed by the graph)".into());
+                }
+                let treatment: Vec<f64> = xc.iter().map(|&c| f64::from(c)).collect();
+                let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
+                refutations = refute_with(&treatment, e.effect, e.se, params, refit)
+                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
+                refute_seconds = t_refute.elapsed().as_secs_f64();
+            }
             e
         }
         Method::Auto => unreachable!("resolved above"),
     };
-    if !args.no_refute && method == Method::Id {
-        estimate.notes.push(
-            "refuters: none for the ID plug-in yet (they run beside back-door, instrument and front-door estimates)"
-                .into(),
-        );
-    }
     let seconds = t0.elapsed().as_secs_f64();
     if args.bootstrap > 0 && bootstrap.is_none() {
         bail!("--bootstrap is not available for the {} estimator yet", estimate.method);

@@ -266,6 +266,15 @@ fn napkin_effect_through_the_id_estimand() {
     assert!(covers(&v["interval"], 0.4), "{}", v["interval"]);
     assert_eq!(v["bootstrap"]["resamples"], 200);
     assert!(v["notes"][0].as_str().unwrap().starts_with("estimand: "), "{}", v["notes"]);
+    // Refuters re-evaluate the estimand on altered codes: a permuted treatment and a
+    // noise outcome give no effect, subsets the same one; no random common cause.
+    let refutations = v["refutations"].as_array().unwrap();
+    let names: Vec<&str> = refutations.iter().map(|r| r["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["placebo treatment", "dummy outcome", "data subset"], "{v}");
+    assert!(refutations.iter().all(|r| r["passed"] == true), "{v}");
+    assert!(refutations[0]["new_effect"].as_f64().unwrap().abs() < 0.02, "{v}");
+    assert!(refutations[1]["new_effect"].as_f64().unwrap().abs() < 0.02, "{v}");
+    assert!(v["notes"].as_array().unwrap().iter().any(|n| n.as_str().unwrap().contains("no random common cause")));
     // The same graph with a continuous variable in the estimand's place.
     let graph = write(&dir, "napkin-z.json", &std::fs::read_to_string(&graph).unwrap().replace("\"W2\"", "\"Z\""));
     let mut args = vec!["estimate", "--graph", graph.to_str().unwrap(), "--data", data.to_str().unwrap()];

@@ -10,6 +10,11 @@ pub fn two_sided_normal_p(z: f64) -> f64 {
     libm::erfc(z.abs() / std::f64::consts::SQRT_2)
 }
 
+/// The standard normal distribution function `Φ(z) = erfc(−z/√2)/2`.
+pub fn normal_cdf(z: f64) -> f64 {
+    0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)
+}
+
 /// The standard normal quantile `Φ⁻¹(p)`, `0 < p < 1`: Acklam's rational
 /// approximation (relative error below 1.2e-9) refined by one Halley step on
 /// `erfc`, to about 1e-15.
@@ -263,6 +268,18 @@ fn gamma_q_fraction(a: f64, x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `Φ` is the inverse of the quantile and matches the two-sided p-value.
+    #[test]
+    fn normal_cdf_inverts_the_quantile() {
+        for p in [1e-10, 0.001, 0.025, 0.3, 0.5, 0.8, 0.975, 0.999_999] {
+            assert!((normal_cdf(normal_quantile(p)) - p).abs() < 1e-12 * p.max(1e-3), "{p}");
+        }
+        for z in [-4.0, -1.0, 0.0, 0.7, 3.0] {
+            assert!((2.0 * normal_cdf(-f64::abs(z)) - two_sided_normal_p(z)).abs() < 1e-16, "{z}");
+        }
+        assert!((normal_cdf(1.959963984540054) - 0.975).abs() < 1e-15);
+    }
 
     #[test]
     fn quantiles_match_scipy() {
