@@ -324,7 +324,19 @@ fn plug_in_of_the_napkin_estimand_recovers_the_effect() {
     let keep: Vec<f64> = (0..n).map(|i| f64::from(!(cols[w2][i] == 0 && cols[x][i] == 1))).collect();
     let part = plugin_means(&expr, &data, x, y, &[0.0, 1.0], Some(&keep)).unwrap();
     assert!((part[1] - 0.7).abs() < 0.03, "{part:?}");
+    // Rows weighted 0 are rows dropped (how the data-subset refuter drops them).
+    let mut rng = Rng::seed_from_u64(8);
+    let keep: Vec<f64> = (0..5000).map(|_| f64::from(rng.uniform() < 0.8)).collect();
+    let first: Vec<Vec<u32>> = cols.iter().map(|c| c[..5000].to_vec()).collect();
+    let data = DiscreteColumns { codes: first.iter().map(|c| Some(c.as_slice())).collect(), levels: vec![2; 4] };
+    let weighted = plugin_means(&expr, &data, x, y, &[0.0, 1.0], Some(&keep)).unwrap();
+    let kept: Vec<Vec<u32>> =
+        first.iter().map(|c| c.iter().zip(&keep).filter(|p| *p.1 > 0.0).map(|p| *p.0).collect()).collect();
+    let data = DiscreteColumns { codes: kept.iter().map(|c| Some(c.as_slice())).collect(), levels: vec![2; 4] };
+    let dropped = plugin_means(&expr, &data, x, y, &[0.0, 1.0], None).unwrap();
+    assert!(weighted.iter().zip(&dropped).all(|(a, b)| (a - b).abs() < 1e-12), "{weighted:?} vs {dropped:?}");
     // Positivity: with X = 1 never seen the estimand is undefined at every W2.
+    let data = DiscreteColumns { codes: cols.iter().map(|c| Some(c.as_slice())).collect(), levels: vec![2; 4] };
     let keep: Vec<f64> = (0..n).map(|i| f64::from(cols[x][i] == 0)).collect();
     let e = plugin_means(&expr, &data, x, y, &[0.0, 1.0], Some(&keep)).unwrap_err();
     assert!(e.to_string().contains("positivity"), "{e}");
