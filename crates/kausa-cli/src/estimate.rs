@@ -154,6 +154,32 @@ fn chosen_refuters(args: &Args) -> Vec<Refuter> {
         .collect()
 }
 
+/// The refuters `--refuters` asks for, run by [`refute_with`] on `refit` beside
+/// estimate `e` of treatment `t`; an estimator with no covariates to add one to
+/// (`no_covariate`: why) skips the random common cause, with a note. Returns the
+/// refutations and their seconds.
+fn refute_estimate(
+    args: &Args,
+    par: Par,
+    t: &[f64],
+    e: &mut Estimate,
+    no_covariate: Option<&str>,
+    refit: impl Fn(&Altered) -> kausa_estimate::Result<f64> + Sync,
+) -> Result<(Vec<Refutation>, f64)> {
+    let started = Instant::now();
+    let mut chosen = chosen_refuters(args);
+    if let Some(why) = no_covariate
+        && chosen.contains(&Refuter::RandomCommonCause)
+    {
+        chosen.retain(|&r| r != Refuter::RandomCommonCause);
+        e.notes.push(format!("refuters: no random common cause ({why})"));
+    }
+    let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
+    let refutations =
+        refute_with(t, e.effect, e.se, params, refit).map_err(|err| anyhow!("{}: {err}", args.data.display()))?;
+    Ok((refutations, started.elapsed().as_secs_f64()))
+}
+
 /// The outcome, treatment and other columns at `rows` (all rows when `None`).
 fn pick_rows(rows: Option<&[usize]>, y: &[f64], t: &[f64], others: &[Vec<f64>]) -> (Vec<f64>, Vec<f64>, Vec<Vec<f64>>) {
     let pick = |v: &[f64]| rows.map_or_else(|| v.to_vec(), |r| r.iter().map(|&i| v[i]).collect());
@@ -461,7 +487,6 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     e.notes.push(format!("interval: bootstrap, {reps} resamples, seed {}", args.seed));
                 }
                 if !args.no_refute {
-                    let t_refute = Instant::now();
                     let refit = |alt: &Altered| -> kausa_estimate::Result<f64> {
                         let y0 = alt.outcome.as_deref().unwrap_or(&yv);
                         let t0 = alt.treatment.as_deref().unwrap_or(&tv);
@@ -470,11 +495,7 @@ pub(crate) fn run(args: Args) -> Result<()> {
                         let (ys, ts, cs) = pick_rows(alt.rows.as_deref(), y0, t0, &cs);
                         Ok(fit(&ys, &ts, &cs, alt.rows.as_deref(), one)?.effect)
                     };
-                    let chosen = chosen_refuters(&args);
-                    let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
-                    refutations = refute_with(&tv, e.effect, e.se, params, refit)
-                        .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
-                    refute_seconds = t_refute.elapsed().as_secs_f64();
+                    (refutations, refute_seconds) = refute_estimate(&args, par, &tv, &mut e, None, refit)?;
                 }
                 // The E-value needs only the estimate and its interval; the robustness
                 // value is defined for the partially linear model (as for least squares).
@@ -575,7 +596,6 @@ pub(crate) fn run(args: Args) -> Result<()> {
             let mut e = run(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
             bootstrap = row_bootstrap(&args, args.bootstrap, yv.len(), par, |rows| run(Some(rows)).map(|e| e.effect))?;
             if !args.no_refute {
-                let t_refute = Instant::now();
                 let refit = |alt: &Altered| -> kausa_estimate::Result<f64> {
                     let y0 = alt.outcome.as_deref().unwrap_or(&yv);
                     let t0 = alt.treatment.as_deref().unwrap_or(&tv);
@@ -592,12 +612,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     let c: Vec<&[f64]> = c.iter().map(Vec::as_slice).collect();
                     Ok(two_stage_least_squares(&ys, &ts, &z, &c, args.level)?.effect)
                 };
-                let chosen = chosen_refuters(&args);
-                let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
-                refutations = refute_with(&tv, e.effect, e.se, params, refit)
-                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
-                refute_seconds = t_refute.elapsed().as_secs_f64();
-                if chosen.contains(&Refuter::PlaceboTreatment) {
+                (refutations, refute_seconds) = refute_estimate(&args, par, &tv, &mut e, None, refit)?;
+                if refutations.iter().any(|r| r.name == Refuter::PlaceboTreatment.name()) {
                     e.notes.push("refuters: the placebo permutes the instruments together with the treatment".into());
                 }
             }
@@ -617,7 +633,6 @@ pub(crate) fn run(args: Args) -> Result<()> {
             let mut e = run(None).map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
             bootstrap = row_bootstrap(&args, args.bootstrap, yv.len(), par, |rows| run(Some(rows)).map(|e| e.effect))?;
             if !args.no_refute {
-                let t_refute = Instant::now();
                 let refit = |alt: &Altered| -> kausa_estimate::Result<f64> {
                     let y0 = alt.outcome.as_deref().unwrap_or(&yv);
                     let t0 = alt.treatment.as_deref().unwrap_or(&tv);
@@ -625,17 +640,8 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     let refs: Vec<&[f64]> = cs.iter().map(Vec::as_slice).collect();
                     Ok(front_door_linear(&ys, &ts, &refs, args.level)?.effect)
                 };
-                // The front-door estimate adjusts for nothing, so a random common cause has no place in it.
-                let mut chosen = chosen_refuters(&args);
-                if chosen.contains(&Refuter::RandomCommonCause) {
-                    chosen.retain(|&r| r != Refuter::RandomCommonCause);
-                    e.notes
-                        .push("refuters: no random common cause (the front-door estimate adjusts for nothing)".into());
-                }
-                let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
-                refutations = refute_with(&tv, e.effect, e.se, params, refit)
-                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
-                refute_seconds = t_refute.elapsed().as_secs_f64();
+                let why = Some("the front-door estimate adjusts for nothing");
+                (refutations, refute_seconds) = refute_estimate(&args, par, &tv, &mut e, why, refit)?;
             }
             e
         }
@@ -665,7 +671,6 @@ pub(crate) fn run(args: Args) -> Result<()> {
             notes.append(&mut e.notes);
             e.notes = notes;
             if !args.no_refute {
-                let t_refute = Instant::now();
                 let xc = cols.codes[x].expect("the treatment has data");
                 let top = x_levels.len() - 1;
                 // Each refuter re-evaluates the estimand (no bootstrap) on altered codes:
@@ -696,17 +701,9 @@ pub(crate) fn run(args: Args) -> Result<()> {
                     let m = plugin_means(expr, &data, x, y, y_values, weights.as_deref())?;
                     Ok(m[top] - m[0])
                 };
-                // The estimand is fixed by the graph: a random common cause has no place in it.
-                let mut chosen = chosen_refuters(&args);
-                if chosen.contains(&Refuter::RandomCommonCause) {
-                    chosen.retain(|&r| r != Refuter::RandomCommonCause);
-                    e.notes.push("refuters: no random common cause (the ID estimand is fixed by the graph)".into());
-                }
                 let treatment: Vec<f64> = xc.iter().map(|&c| f64::from(c)).collect();
-                let params = RefuteParams { refuters: &chosen, sims: args.refute_sims, seed: args.seed, par };
-                refutations = refute_with(&treatment, e.effect, e.se, params, refit)
-                    .map_err(|e| anyhow!("{}: {e}", args.data.display()))?;
-                refute_seconds = t_refute.elapsed().as_secs_f64();
+                let why = Some("the ID estimand is fixed by the graph");
+                (refutations, refute_seconds) = refute_estimate(&args, par, &treatment, &mut e, why, refit)?;
             }
             e
         }

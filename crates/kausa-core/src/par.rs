@@ -88,11 +88,7 @@ mod tests {
         for par in [Par::Seq, Par::threads(2), Par::threads(3)] {
             let mut out = vec![0usize; 1000];
             let parts: Vec<&mut [usize]> = out.chunks_mut(7).collect();
-            par.each_with(parts, Vec::new, |seen: &mut Vec<usize>, i, part| {
-                seen.push(i);
-                part.iter_mut().for_each(|x| *x += i + 1);
-            })
-            .unwrap();
+            par.each_with(parts, || (), |_, i, part| part.iter_mut().for_each(|x| *x += i + 1)).unwrap();
             assert!(out.iter().enumerate().all(|(k, &x)| x == k / 7 + 1), "{par:?}");
         }
     }

@@ -31,10 +31,10 @@ pub fn sample(scm: &Scm, n: usize, interventions: &[Intervention], seed: u64, pa
     }
     // One chunk is not worth starting threads for.
     let par = if parts.len() > 1 { par } else { Par::Seq };
-    let rows = CHUNK.min(n);
+    let most = CHUNK.min(n);
     par.each_with(
         parts,
-        || (vec![0.0; p * rows], vec![0.0; rows]),
+        || (vec![0.0; p * most], vec![0.0; most]),
         |(uniforms, noise), c, mut columns| {
             let len = columns.first().map_or(0, |rows| rows.len());
             let mut rng = Rng::stream(seed, c as u64);
