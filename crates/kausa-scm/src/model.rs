@@ -434,6 +434,21 @@ impl Scm {
                 *program = compiled;
             }
         }
+        // An equation reads numbers and gives one (as `fit_with_equations` insists; a
+        // categorical node's codes would enter it as its indicator columns).
+        for node in nodes.iter().filter(|n| matches!(n.mechanism, Mechanism::Equation { .. })) {
+            if matches!(node.kind, NodeKind::Categorical { .. }) {
+                return Err(ScmError::Invalid(format!("{:?} has an equation, so it must be continuous", node.name)));
+            }
+            for parent in node.parents.iter().filter_map(|&p| nodes.get(p)) {
+                if matches!(parent.kind, NodeKind::Categorical { .. }) {
+                    return Err(ScmError::Invalid(format!(
+                        "the equation of {:?} reads the categorical node {:?}",
+                        node.name, parent.name
+                    )));
+                }
+            }
+        }
         for (j, node) in nodes.iter().enumerate() {
             if let Some(k) = nodes[..j].iter().position(|n| n.name == node.name) {
                 return Err(ScmError::Invalid(format!(
@@ -455,13 +470,22 @@ impl Scm {
 
     /// Restores the derived fields after deserialisation, checking the invariants
     /// (and that every fitted noise distribution has values to draw from).
+    ///
+    /// A model file's checksum shows it was not changed by accident; this shows
+    /// that what it holds fits together — every mechanism's parameters match the
+    /// node's kind and the features its parents give, every tree ends in leaves,
+    /// every number is finite — so a hand-edited (and re-sealed) file is an
+    /// error here, not a panic or a wrong answer later.
     pub fn validated(self) -> Result<Scm> {
-        for node in &self.nodes {
-            if node.mechanism.noise_values().is_some_and(<[f64]>::is_empty) {
-                return Err(ScmError::Invalid(format!("node {:?} has no values to draw its noise from", node.name)));
-            }
+        if self.nodes.is_empty() {
+            return Err(ScmError::Invalid("the model has no nodes".into()));
         }
-        Scm::new(self.nodes)
+        let scm = Scm::new(self.nodes)?;
+        for j in 0..scm.nodes.len() {
+            check_mechanism(&scm.nodes, j)
+                .map_err(|m| ScmError::Invalid(format!("node {:?}: {m}", scm.nodes[j].name)))?;
+        }
+        Ok(scm)
     }
 
     /// The nodes, in their index order.
@@ -571,6 +595,102 @@ impl Scm {
             actions[i.node] = Some(i.action);
         }
         actions
+    }
+}
+
+/// Whether node `j`'s mechanism fits its node (see [`Scm::validated`]).
+fn check_mechanism(nodes: &[Node], j: usize) -> std::result::Result<(), String> {
+    use kausa_stats::gbdt::Loss;
+    let node = &nodes[j];
+    let features: usize = node
+        .parents
+        .iter()
+        .map(|&p| match &nodes[p].kind {
+            NodeKind::Continuous => 1,
+            NodeKind::Categorical { levels } => levels.len().saturating_sub(1),
+        })
+        .sum();
+    let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
+    let levels = match &node.kind {
+        NodeKind::Continuous => None,
+        NodeKind::Categorical { levels } => Some(levels.len()),
+    };
+    let continuous = |what: &str| match levels {
+        Some(k) => Err(format!("{what} gives continuous values, but the node is categorical ({k} levels)")),
+        None => Ok(()),
+    };
+    let noise = |values: &[f64]| {
+        if values.is_empty() {
+            Err("no values to draw its noise from".to_string())
+        } else if !finite(values) {
+            Err("a noise value that is not a finite number".to_string())
+        } else {
+            Ok(())
+        }
+    };
+    let coefficients = |intercept: f64, coef: &[f64]| {
+        if coef.len() != features {
+            Err(format!("{} coefficients for the {features} features its parents give", coef.len()))
+        } else if !intercept.is_finite() || !finite(coef) {
+            Err("a coefficient that is not a finite number".to_string())
+        } else {
+            Ok(())
+        }
+    };
+    match &node.mechanism {
+        Mechanism::Empirical { values } => {
+            noise(values)?;
+            if let Some(k) = levels
+                && let Some(v) = values.iter().find(|&&v| v < 0.0 || v.fract() != 0.0 || v >= k as f64)
+            {
+                return Err(format!("the value {v} is not the code of one of its {k} levels"));
+            }
+            Ok(())
+        }
+        Mechanism::Gaussian { mean, sd } => {
+            continuous("a normal distribution")?;
+            if !mean.is_finite() || !sd.is_finite() || *sd < 0.0 {
+                return Err(format!("a normal distribution needs a finite mean and sd ≥ 0, not {mean} and {sd}"));
+            }
+            Ok(())
+        }
+        Mechanism::Additive { regressor, residuals, .. } => {
+            continuous("a regression")?;
+            noise(residuals)?;
+            match regressor {
+                Regressor::Linear { intercept, coef } => coefficients(*intercept, coef),
+                Regressor::Ridge { alpha, intercept, coef } if alpha.is_finite() => coefficients(*intercept, coef),
+                Regressor::Ridge { alpha, .. } => Err(format!("a ridge penalty of {alpha}")),
+                Regressor::Boosted { model } => model.check(features, Loss::Squared),
+            }
+        }
+        Mechanism::Classifier { classifier } => {
+            let Some(k) = levels.filter(|&k| k >= 2) else {
+                return Err("a classifier needs a categorical node of at least two levels".into());
+            };
+            // One model for two levels (the second's probability), one per level for more.
+            let want = if k == 2 { 1 } else { k };
+            match classifier {
+                Classifier::Logistic { intercepts, coefs } => {
+                    if intercepts.len() != want || coefs.len() != want {
+                        return Err(format!("{} logistic models for {k} levels (want {want})", intercepts.len()));
+                    }
+                    intercepts.iter().zip(coefs).try_for_each(|(&i, c)| coefficients(i, c))
+                }
+                Classifier::Boosted { models } => {
+                    if models.len() != want {
+                        return Err(format!("{} boosters for {k} levels (want {want})", models.len()));
+                    }
+                    models.iter().try_for_each(|m| m.check(features, Loss::Logistic))
+                }
+            }
+        }
+        Mechanism::Equation { noise: n, .. } => match n {
+            EquationNoise::None => Ok(()),
+            EquationNoise::Residuals { residuals } => noise(residuals),
+            EquationNoise::Normal { sd } if sd.is_finite() && *sd >= 0.0 => Ok(()),
+            EquationNoise::Normal { sd } => Err(format!("equation noise with sd {sd}")),
+        },
     }
 }
 

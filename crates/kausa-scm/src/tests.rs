@@ -531,3 +531,112 @@ fn arrow_strength_of_linear_mechanisms_is_the_sampled_estimates_limit() {
         influence::arrow_strength_sampled(&boosted, 2, &params).unwrap()
     );
 }
+
+/// A model read from a file is checked against its nodes (`Scm::validated`): each
+/// part that does not fit is an error naming the node, not a panic, a prediction
+/// that never ends, or a silently wrong answer later.
+#[test]
+fn loaded_models_whose_parts_do_not_fit_their_nodes_are_refused() {
+    let mut rng = Rng::seed_from_u64(21);
+    let n = 400;
+    let a: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+    let k: Vec<f64> = (0..n).map(|_| rng.below(3) as f64).collect();
+    let b: Vec<f64> = a.iter().zip(&k).map(|(x, c)| x + c + rng.normal()).collect();
+    let y: Vec<f64> = b.iter().map(|x| f64::from(*x + rng.normal() > 1.0)).collect();
+    let names: Vec<String> = ["a", "k", "b", "y"].iter().map(|s| s.to_string()).collect();
+    let kinds = vec![
+        NodeKind::Continuous,
+        NodeKind::Categorical { levels: vec!["p".into(), "q".into(), "r".into()] },
+        NodeKind::Continuous,
+        NodeKind::Categorical { levels: vec!["no".into(), "yes".into()] },
+    ];
+    let parents = vec![vec![], vec![], vec![0, 1], vec![2]];
+    let cols = vec![a, k, b, y];
+    let fitted = |regressor, boosted| {
+        let params = FitParams { regressor, boosted_classifier: Some(boosted), ..FitParams::default() };
+        fit(&names, &kinds, &parents, &cols, &params).unwrap().0
+    };
+    let (linear, boosted) = (fitted(RegressorChoice::Linear, false), fitted(RegressorChoice::Boosted, true));
+    assert_eq!(linear.clone().validated().unwrap(), linear);
+    assert_eq!(boosted.clone().validated().unwrap(), boosted);
+    let refused = |scm: &Scm, j: usize, edit: &dyn Fn(&mut Mechanism)| -> String {
+        let mut scm = scm.clone();
+        edit(scm.mechanism_mut(j));
+        scm.validated().unwrap_err().to_string()
+    };
+    // b reads a and k's two indicators: three coefficients.
+    let err = refused(&linear, 2, &|m| {
+        let Mechanism::Additive { regressor: Regressor::Linear { coef, .. }, .. } = m else { panic!() };
+        coef.pop();
+    });
+    assert!(err.contains("\"b\": 2 coefficients for the 3 features"), "{err}");
+    let err = refused(&linear, 2, &|m| {
+        let Mechanism::Additive { regressor: Regressor::Linear { intercept, .. }, .. } = m else { panic!() };
+        *intercept = f64::NAN;
+    });
+    assert!(err.contains("not a finite number"), "{err}");
+    // k's values are codes of its three levels.
+    let err = refused(&linear, 1, &|m| m.noise_values_mut().unwrap().push(3.0));
+    assert!(err.contains("\"k\": the value 3 is not the code of one of its 3 levels"), "{err}");
+    let err = refused(&linear, 1, &|m| *m = Mechanism::Gaussian { mean: 1.0, sd: 1.0 });
+    assert!(err.contains("categorical"), "{err}");
+    // Two levels take one logistic model.
+    let err = refused(&linear, 3, &|m| {
+        let Mechanism::Classifier { classifier: Classifier::Logistic { intercepts, coefs } } = m else { panic!() };
+        intercepts.push(0.0);
+        coefs.push(vec![1.0]);
+    });
+    assert!(err.contains("2 logistic models for 2 levels (want 1)"), "{err}");
+    // A tree whose split points back at itself would never end a prediction.
+    let looped = |m: &mut Mechanism| {
+        let model = match m {
+            Mechanism::Additive { regressor: Regressor::Boosted { model }, .. } => model,
+            Mechanism::Classifier { classifier: Classifier::Boosted { models } } => &mut models[0],
+            _ => panic!(),
+        };
+        let mut json = serde_json::to_value(&*model).unwrap();
+        let root = &mut json["trees"][0][0]["Split"];
+        assert!(root.is_object(), "the first tree splits");
+        root["right"] = serde_json::json!(0);
+        *model = serde_json::from_value(json).unwrap();
+    };
+    for j in [2, 3] {
+        let err = refused(&boosted, j, &looped);
+        assert!(err.contains("tree 1 of the booster has node 1 pointing outside the nodes after it"), "{err}");
+    }
+    // A booster fitted on other features than the parents give.
+    let err = refused(&boosted, 3, &|m| {
+        let other = boosted.nodes()[2].mechanism.clone();
+        let Mechanism::Additive { regressor: Regressor::Boosted { model }, .. } = other else { panic!() };
+        let Mechanism::Classifier { classifier: Classifier::Boosted { models } } = m else { panic!() };
+        models[0] = model;
+    });
+    assert!(err.contains("Squared loss where the Logistic loss belongs"), "{err}");
+    // No model at all.
+    let empty: Scm = serde_json::from_str(r#"{"nodes": []}"#).unwrap();
+    assert!(empty.validated().unwrap_err().to_string().contains("no nodes"));
+}
+
+/// A model file whose equation reads a categorical node, or whose equation node
+/// is categorical, is refused on loading as `fit_with_equations` refuses to fit one.
+#[test]
+fn loaded_equations_with_categorical_variables_are_refused() {
+    let mut rng = Rng::seed_from_u64(22);
+    let a: Vec<f64> = (0..100).map(|_| rng.below(2) as f64).collect();
+    let d: Vec<f64> = a.iter().map(|c| 2.0 * c + rng.normal()).collect();
+    let names = vec!["a".to_string(), "d".into()];
+    let equations = vec![None, Some(("2 * a".to_string(), EquationNoise::Residuals { residuals: Vec::new() }))];
+    let kinds = vec![NodeKind::Continuous; 2];
+    let (scm, _) =
+        fit_with_equations(&names, &kinds, &[vec![], vec![0]], &[a, d], &equations, &FitParams::default()).unwrap();
+    let categorical = |j: usize| {
+        let mut json = serde_json::to_value(&scm).unwrap();
+        json["nodes"][j]["kind"] = serde_json::json!({"type": "categorical", "levels": ["no", "yes"]});
+        serde_json::from_value::<Scm>(json).unwrap().validated().unwrap_err().to_string()
+    };
+    assert_eq!(serde_json::to_value(&scm).unwrap()["nodes"][0]["kind"], serde_json::json!({"type": "continuous"}));
+    let err = categorical(0);
+    assert!(err.contains("the equation of \"d\" reads the categorical node \"a\""), "{err}");
+    let err = categorical(1);
+    assert!(err.contains("\"d\" has an equation, so it must be continuous"), "{err}");
+}

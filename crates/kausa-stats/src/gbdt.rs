@@ -128,6 +128,48 @@ impl Gbdt {
         }
     }
 
+    /// Checks a booster read from a file against what its caller will feed it:
+    /// `features` feature columns and the loss `loss`; at most 255 sorted bin
+    /// edges per feature; splits on those features with both children after
+    /// the split (so every prediction reaches a leaf); finite numbers.
+    pub fn check(&self, features: usize, loss: Loss) -> std::result::Result<(), String> {
+        if self.loss != loss {
+            return Err(format!("a booster with the {:?} loss where the {loss:?} loss belongs", self.loss));
+        }
+        if self.edges.len() != features {
+            return Err(format!("a booster of {} features where the parents give {features}", self.edges.len()));
+        }
+        if !self.base.is_finite() || !self.learning_rate.is_finite() {
+            return Err("a booster with a non-finite base or learning rate".into());
+        }
+        for (f, e) in self.edges.iter().enumerate() {
+            if e.len() > 255 || e.iter().any(|v| v.is_nan()) || e.windows(2).any(|w| w[0] > w[1]) {
+                return Err(format!("the bin edges of feature {} are not at most 255 sorted numbers", f + 1));
+            }
+        }
+        for (t, tree) in self.trees.iter().enumerate() {
+            let bad = |what: &str| Err(format!("tree {} of the booster {what}", t + 1));
+            if tree.is_empty() {
+                return bad("is empty");
+            }
+            for (k, node) in tree.iter().enumerate() {
+                match *node {
+                    Node::Leaf(v) if !v.is_finite() => return bad("has a non-finite leaf"),
+                    Node::Leaf(_) => {}
+                    Node::Split { feature, left, right, .. } => {
+                        if feature >= features {
+                            return bad(&format!("splits on feature {}, of {features}", feature + 1));
+                        }
+                        if left <= k || right <= k || left >= tree.len() || right >= tree.len() {
+                            return bad(&format!("has node {} pointing outside the nodes after it", k + 1));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Predictions for every row of the columns `x`.
     pub fn predict(&self, x: &[&[f64]]) -> Vec<f64> {
         let n = x.first().map_or(0, |c| c.len());
