@@ -27,6 +27,11 @@ impl Date {
         let y: i32 = it.next()?.parse().ok()?;
         let m: u32 = it.next()?.parse().ok()?;
         let d: u32 = it.next()?.parse().ok()?;
+        // Four-digit years, as ISO 8601 writes them (9999-12-31 is a common "open" date);
+        // wider ones would overflow the day arithmetic.
+        if !(0..=9999).contains(&y) {
+            return None;
+        }
         let days_in = |m: u32| match m {
             2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
             2 => 28,

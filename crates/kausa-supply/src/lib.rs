@@ -39,6 +39,10 @@ mod tests {
             assert_eq!(Date::parse(text).unwrap().to_string(), text);
         }
         assert_eq!(Date::parse("1970-01-01").unwrap().0, 0);
+        // Four-digit years only: wider ones overflowed the day arithmetic (a panic in debug builds).
+        assert!(Date::parse("9999-12-31").is_some());
+        assert_eq!(Date::parse("2147483647-01-01"), None);
+        assert_eq!(Date::parse("10000-01-01"), None);
         assert_eq!(Date::parse("2025-03-10").unwrap().weekday(), 0, "a Monday");
         for bad in ["2023-02-29", "2024-13-01", "2024-00-10", "2024/01/01", "24-1", ""] {
             assert!(Date::parse(bad).is_none(), "{bad}");

@@ -699,9 +699,14 @@ impl SiteLead {
     fn draw(&self, day: i32, rng: &mut Rng, factor: f64) -> i32 {
         let days = (self.median * factor * (self.sigma * rng.normal()).exp()).round().max(1.0);
         let holiday = if crate::learn::near_holiday(&self.holidays, day) { self.holiday_days.round() } else { 0.0 };
-        (days + holiday) as i32
+        // At most a century: past any horizon, so no answer changes, and day
+        // arithmetic cannot overflow whatever a model file or scenario factor says.
+        (days + holiday).min(MAX_LEAD_DAYS) as i32
     }
 }
+
+/// The longest lead time a draw gives, in days.
+const MAX_LEAD_DAYS: f64 = 36_500.0;
 
 fn stream(seed: u64, run: usize, purpose: u64, day: i32, entity: usize) -> Rng {
     let key = (run as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15)

@@ -50,6 +50,20 @@ fn reading(data_type: &DataType) -> Option<Reading> {
 
 /// Reads a Parquet file held in memory.
 pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<RawTable> {
+    // The Parquet and Arrow decoders panic on some damaged files (seen: an embedded
+    // Arrow schema with a corrupt integer type, found by `fuzz_tests`); such a file
+    // is an error like any other damaged one.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_checked(path, bytes, opts))).unwrap_or_else(|panic| {
+        let why = panic
+            .downcast_ref::<&str>()
+            .map(|s| s.to_string())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "the decoder failed".into());
+        Err(Error::invalid(path, format!("cannot read Parquet: the file is damaged ({why})")))
+    })
+}
+
+fn read_checked(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<RawTable> {
     let parquet_error = |e: parquet::errors::ParquetError| Error::invalid(path, format!("cannot read Parquet: {e}"));
     let arrow_error = |e: arrow_schema::ArrowError| Error::invalid(path, format!("cannot read Parquet: {e}"));
     let builder = ParquetRecordBatchReaderBuilder::try_new(bytes::Bytes::from(bytes)).map_err(parquet_error)?;

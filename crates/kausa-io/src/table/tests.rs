@@ -380,3 +380,11 @@ fn parquet_written_by_pandas_matches_its_csv() {
     assert_eq!((t.data.n_rows(), t.dropped_rows), (38, 2));
     assert_eq!(t.data.index_of("batch").map(|j| t.data.column(j).kind()), Some(ColumnKind::Discrete));
 }
+
+/// pandas_snappy.parquet with bytes of its embedded Arrow schema damaged (found by
+/// `fuzz_tests`): arrow-ipc panics decoding it; kausa reports a damaged file.
+#[test]
+fn a_parquet_file_that_makes_the_decoder_panic_is_a_damaged_file() {
+    let m = read_table(&fixture("damaged_arrow_schema.parquet"), &ReadOptions::default()).unwrap_err().to_string();
+    assert!(m.contains("damaged_arrow_schema.parquet: cannot read Parquet: the file is damaged"), "{m}");
+}
