@@ -23,6 +23,8 @@
 mod bif;
 mod equations;
 mod error;
+#[cfg(test)]
+mod fuzz_tests;
 mod graph_gml;
 mod graph_json;
 mod knowledge;

@@ -99,7 +99,7 @@ pub fn file_blake3(path: &Path) -> Result<String> {
     Ok(blake3::hash(&bytes).to_hex().to_string())
 }
 
-fn checksum(body: &str) -> String {
+pub(crate) fn checksum(body: &str) -> String {
     format!("blake3:{}", blake3::hash(body.as_bytes()).to_hex())
 }
 
