@@ -347,6 +347,17 @@ fn bad_scenarios_name_the_item_at_fault() {
         &|t| t.replace("duration_days = 28", "duration_days = -3"),
         &[&format!("negative.toml:{event}:"), "duration_days must not be negative"],
     );
+    // Lengths past a century (or quoted days past ten years) would overflow the day arithmetic.
+    fails(
+        "long.toml",
+        &|t| t.replace("duration_days = 28", "duration_days = 4294967295"),
+        &[&format!("long.toml:{event}:"), "duration_days must be at most 36500 days (a century), not 4294967295"],
+    );
+    fails(
+        "quoted.toml",
+        &|t| t.replace("seed = 7", "seed = 7\nquoted_days = 1e12"),
+        &["quoted.toml", "quoted_days must lie in 0..=3650 days, not 1000000000000"],
+    );
     fails(
         "level.toml",
         &|t| t.replace("seed = 7", "seed = 7\nservice_level = 1.5"),

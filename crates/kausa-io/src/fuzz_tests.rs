@@ -8,7 +8,10 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::path::{Path, PathBuf};
 
 use kausa_core::{Par, Rng};
-use kausa_scm::{Action, AnomalyParams, EquationNoise, FitParams, Intervention, NodeKind, Program, RegressorChoice};
+use kausa_scm::{
+    Action, AnomalyParams, ChangeParams, EquationNoise, FitParams, InfluenceParams, Intervention, NodeKind, Program,
+    RegressorChoice,
+};
 
 use crate::table::{Missing, ReadOptions, read_table};
 use crate::{GraphJson, ModelFile};
@@ -154,7 +157,30 @@ fn dir() -> PathBuf {
 
 /// Runs `read` on `CASES` mutations of `seed` written to `name`; panics with every
 /// input that made it panic.
-fn fuzz<T>(name: &str, seed: &[u8], mut read: impl FnMut(&Path) -> T) {
+fn fuzz<T>(name: &str, seed: &[u8], read: impl FnMut(&Path) -> T) {
+    fuzz_with(name, seed, mutate, read)
+}
+
+/// One or two numbers of `seed` replaced by numeric edge cases: mutations that keep
+/// a strict file (a TOML scenario) readable more often, so they reach what uses it.
+fn mutate_numbers(rng: &mut Rng, seed: &[u8]) -> Vec<u8> {
+    const NUMBERS: &[&str] =
+        &["0", "-1", "1e400", "1e300", "-1e300", "2147483647", "-2147483648", "1e9", "0.0", "-0.5", "99999", "1.5"];
+    let mut b = seed.to_vec();
+    for _ in 0..1 + rng.below(2) {
+        // Plain numbers only: runs without a second '-' (dates stay dates).
+        let runs: Vec<(usize, usize)> =
+            number_runs(&b).into_iter().filter(|&(s, e)| b[s..e].iter().filter(|&&c| c == b'-').count() < 2).collect();
+        if !runs.is_empty() {
+            let (s, e) = *pick(rng, &runs);
+            b.splice(s..e, pick(rng, NUMBERS).bytes());
+        }
+    }
+    b
+}
+
+/// [`fuzz`] with the mutation `mutate`.
+fn fuzz_with<T>(name: &str, seed: &[u8], mutate: fn(&mut Rng, &[u8]) -> Vec<u8>, mut read: impl FnMut(&Path) -> T) {
     let path = dir().join(name);
     let mut rng = Rng::seed_from_u64(blake3::hash(name.as_bytes()).as_bytes()[0] as u64);
     // The seed itself first: a reader that fails on valid input makes the rest moot.
@@ -312,21 +338,60 @@ fn equation_expressions_never_panic() {
     assert!(failures.is_empty(), "{} expressions panicked:\n{}", failures.len(), failures.join("\n"));
 }
 
-#[test]
-fn scenarios_and_erp_exports_never_panic() {
-    let scenario = include_str!("../../../examples/pl-strike.toml");
-    fuzz("s.toml", scenario.as_bytes(), |p| crate::read_scenario(p).map(|s| s.events.len()));
-    let export = dir().join("export");
-    std::fs::create_dir_all(&export).unwrap();
-    let files = kausa_supply::example::tiny(1);
-    for (file, text) in &files {
-        std::fs::write(export.join(file), text).unwrap();
+/// The example company's tiny export, written to `name` under the test folder.
+fn tiny_export(name: &str) -> (PathBuf, kausa_supply::Export) {
+    let dir = dir().join(name);
+    std::fs::create_dir_all(&dir).unwrap();
+    for (file, text) in kausa_supply::example::tiny(1) {
+        std::fs::write(dir.join(file), text).unwrap();
     }
-    for (file, text) in &files {
+    let export = crate::read_export(&dir).unwrap();
+    (dir, export)
+}
+
+/// Scenarios are read and then simulated on the tiny example company (at most two
+/// runs of 60 days, so that a mutated `runs = 1000000` stays quick): dates, durations,
+/// factors and shares from the file reach the simulator's day and quantity arithmetic.
+#[test]
+fn scenarios_never_panic_when_read_or_simulated() {
+    let (_, export) = tiny_export("scenario-export");
+    let (leads, demand, scrap) =
+        (kausa_supply::lead_times(&export, 1), kausa_supply::demand(&export, 1), kausa_supply::scrap(&export, 1));
+    let net = kausa_supply::sim::Network::new(&export, &leads, &demand, &scrap)
+        .unwrap()
+        .with_energy(&export, &kausa_supply::energy::learn(&export, 1))
+        .with_productivity(&kausa_supply::productivity(&export, 1));
+    let seeds = [
+        ("pl-strike.toml", include_str!("../../../examples/pl-strike.toml")),
+        ("cn-delay.toml", include_str!("../../../examples/cn-delay-full.toml")),
+    ];
+    for ((name, text), mutate) in
+        seeds.iter().flat_map(|s| [(s, mutate as fn(&mut Rng, &[u8]) -> Vec<u8>), (s, mutate_numbers)])
+    {
+        // The full-scale scenarios name sites as S-CN-01 to S-CN-06; the tiny company has S-CN-1 and S-CN-2.
+        let text = text.replace(", \"S-CN-03\", \"S-CN-04\", \"S-CN-05\", \"S-CN-06\"", "").replace("S-CN-0", "S-CN-");
+        let mut simulated = 0;
+        fuzz_with(name, text.as_bytes(), mutate, |p| {
+            let mut sc = crate::read_scenario(p)?;
+            sc.runs = sc.runs.min(2);
+            sc.horizon_days = sc.horizon_days.min(60);
+            let out = net.simulate(&sc, Par::Seq);
+            simulated += usize::from(out.is_ok());
+            Ok::<_, crate::Error>(out.map(|r| r.len()))
+        });
+        // The seed and some mutations get as far as a finished simulation.
+        assert!(simulated > 1, "{name}: {simulated} scenarios simulated");
+    }
+}
+
+#[test]
+fn erp_exports_never_panic() {
+    let (export, _) = tiny_export("export");
+    for (file, text) in kausa_supply::example::tiny(1) {
         fuzz(&format!("export/{file}"), text.as_bytes(), |_| {
             crate::read_export(&export).map(|e| e.purchase_orders.len())
         });
-        std::fs::write(export.join(file), text).unwrap();
+        std::fs::write(export.join(&file), text).unwrap();
     }
 }
 
@@ -502,6 +567,13 @@ fn use_model(model: &kausa_scm::Scm) {
         let one: Vec<Vec<f64>> = rows.iter().map(|c| c[..1].to_vec()).collect();
         let params = AnomalyParams { samples: 200, ..AnomalyParams::default() };
         let _ = kausa_scm::attribute_anomalies(model, p - 1, &one, &params);
+        let influence = InfluenceParams { outer: 20, inner: 5, permutations: 10, ..InfluenceParams::default() };
+        let _ = kausa_scm::arrow_strength(model, p - 1, &influence);
+        let _ = kausa_scm::intrinsic_influence(model, p - 1, &influence);
+        if let Ok(after) = kausa_scm::sample(model, 20, &[], 4, Par::Seq) {
+            let change = ChangeParams { samples: 200, bootstrap: 2, permutations: 10, ..ChangeParams::default() };
+            let _ = kausa_scm::distribution_change(model, p - 1, &rows, &after, &change);
+        }
     }
 }
 
@@ -547,12 +619,7 @@ fn model_files_never_panic_even_when_resealed() {
 #[test]
 fn supply_models_never_panic_even_when_resealed() {
     use kausa_supply::sim::Network;
-    let export_dir = dir().join("supply-export");
-    std::fs::create_dir_all(&export_dir).unwrap();
-    for (file, text) in kausa_supply::example::tiny(1) {
-        std::fs::write(export_dir.join(file), text).unwrap();
-    }
-    let export = crate::read_export(&export_dir).unwrap();
+    let (export_dir, export) = tiny_export("supply-export");
     let model = crate::SupplyModel {
         kausa_version: env!("CARGO_PKG_VERSION").into(),
         seed: 1,

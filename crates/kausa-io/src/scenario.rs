@@ -88,6 +88,18 @@ impl Ctx<'_> {
     }
 }
 
+/// The longest duration a scenario may give: a century.
+const MAX_DAYS: f64 = 36_500.0;
+
+/// `value` in `0..=max` as whole days (the fraction dropped), or the error naming `key`.
+fn days(ctx: &Ctx<'_>, key: &str, value: f64, max: f64) -> Result<i32> {
+    if (0.0..=max).contains(&value) {
+        Ok(value as i32)
+    } else {
+        Err(ctx.err(format!("{key} must lie in 0..={max} days, not {value}")))
+    }
+}
+
 fn array_of_tables<'t>(ctx: &Ctx<'_>, root: &'t Table, key: &str) -> Result<Vec<&'t Table>> {
     match root.get(key) {
         None => Ok(Vec::new()),
@@ -151,8 +163,8 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
         actions: Vec::new(),
         variants: Vec::new(),
         compare_to: String::new(),
-        quoted_days: ctx.opt_num(head, "quoted_days", 14.0)? as i32,
-        risk_days: ctx.opt_num(head, "risk_days", 14.0)? as i32,
+        quoted_days: days(&ctx, "quoted_days", ctx.opt_num(head, "quoted_days", 14.0)?, 3650.0)?,
+        risk_days: days(&ctx, "risk_days", ctx.opt_num(head, "risk_days", 14.0)?, 3650.0)?,
         service_level: ctx.opt_num(head, "service_level", 0.95)?,
         item_lines: Default::default(),
         parameter_uncertainty: match head.get("parameter_uncertainty") {
@@ -214,7 +226,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                         return Err(ctx.err("only capacity_factor = 0 (a full outage) is supported yet"));
                     }
                 }
-                Effect::Outage { countries, sites, lanes, ports, ramp_days: ramp as i32 }
+                Effect::Outage { countries, sites, lanes, ports, ramp_days: days(&ctx, "ramp_days", ramp, 3650.0)? }
             }
             "price_shock" if scope.is_some_and(|s| s.contains_key("commodity")) => {
                 let scope = scope.expect("checked");
@@ -263,7 +275,17 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                 ctx.keys(effect, &["transit_days_add"])?;
                 Effect::TransitDelay {
                     countries: ctx.strings(scope, "countries")?,
-                    days: ctx.num(effect, "transit_days_add")?.round() as i32,
+                    days: {
+                        // Negative delays are the simulator's to refuse (it names the event); a
+                        // delay past a century would overflow its day arithmetic.
+                        let add = ctx.num(effect, "transit_days_add")?;
+                        if add > MAX_DAYS {
+                            return Err(ctx.err(format!(
+                                "transit_days_add must be at most {MAX_DAYS} days (a century), not {add}"
+                            )));
+                        }
+                        add.round() as i32
+                    },
                 }
             }
             "plant_outage" => {
@@ -319,6 +341,15 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             }
             _ => (ctx.int(e, "duration_days")?, None),
         };
+        let longest = match dist {
+            Some(DurationDist::Uniform { max, .. } | DurationDist::Triangular { max, .. }) => max,
+            None => duration as f64,
+        };
+        // Negative lengths are the simulator's to refuse (it names the event); lengths past
+        // a century would overflow its day arithmetic.
+        if longest > MAX_DAYS {
+            return Err(ctx.err(format!("duration_days must be at most {MAX_DAYS} days (a century), not {longest}")));
+        }
         sc.events.push(Event {
             start: ctx.date(e, "start")?,
             duration_days: duration as i32,

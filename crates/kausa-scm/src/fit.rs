@@ -202,18 +202,9 @@ pub fn fit_with_equations(
     let mut shell = shell(names, kinds, parents);
     for (j, eq) in equations.iter().enumerate() {
         if let Some((expr, noise)) = eq {
-            if let Some(&p) = parents[j].iter().find(|&&p| !matches!(kinds[p], NodeKind::Continuous)) {
-                return Err(ScmError::Fit {
-                    node: names[j].clone(),
-                    reason: format!("an equation cannot read the categorical node {:?}", names[p]),
-                });
-            }
-            if !matches!(kinds[j], NodeKind::Continuous) {
-                return Err(ScmError::Fit {
-                    node: names[j].clone(),
-                    reason: "an equation node must be continuous".into(),
-                });
-            }
+            let reads = parents[j].iter().map(|&p| (names[p].as_str(), &kinds[p]));
+            crate::model::equation_kinds(&kinds[j], reads)
+                .map_err(|reason| ScmError::Fit { node: names[j].clone(), reason })?;
             let program = crate::equation::Program::compile(expr)
                 .map_err(|e| ScmError::Fit { node: names[j].clone(), reason: e.to_string() })?;
             shell[j].mechanism = Mechanism::Equation { expr: expr.clone(), noise: noise.clone(), program };

@@ -434,20 +434,10 @@ impl Scm {
                 *program = compiled;
             }
         }
-        // An equation reads numbers and gives one (as `fit_with_equations` insists; a
-        // categorical node's codes would enter it as its indicator columns).
         for node in nodes.iter().filter(|n| matches!(n.mechanism, Mechanism::Equation { .. })) {
-            if matches!(node.kind, NodeKind::Categorical { .. }) {
-                return Err(ScmError::Invalid(format!("{:?} has an equation, so it must be continuous", node.name)));
-            }
-            for parent in node.parents.iter().filter_map(|&p| nodes.get(p)) {
-                if matches!(parent.kind, NodeKind::Categorical { .. }) {
-                    return Err(ScmError::Invalid(format!(
-                        "the equation of {:?} reads the categorical node {:?}",
-                        node.name, parent.name
-                    )));
-                }
-            }
+            let parents = node.parents.iter().filter_map(|&p| nodes.get(p)).map(|p| (p.name.as_str(), &p.kind));
+            equation_kinds(&node.kind, parents)
+                .map_err(|reason| ScmError::Invalid(format!("node {:?}: {reason}", node.name)))?;
         }
         for (j, node) in nodes.iter().enumerate() {
             if let Some(k) = nodes[..j].iter().position(|n| n.name == node.name) {
@@ -598,18 +588,35 @@ impl Scm {
     }
 }
 
+/// An equation reads numbers and gives one: its node and its parents are continuous
+/// (a categorical node's codes would enter it as indicator columns). The reason, if not.
+pub(crate) fn equation_kinds<'a>(
+    kind: &NodeKind,
+    mut parents: impl Iterator<Item = (&'a str, &'a NodeKind)>,
+) -> std::result::Result<(), String> {
+    if let Some((name, _)) = parents.find(|(_, k)| !matches!(k, NodeKind::Continuous)) {
+        return Err(format!("an equation cannot read the categorical node {name:?}"));
+    }
+    if !matches!(kind, NodeKind::Continuous) {
+        return Err("an equation node must be continuous".into());
+    }
+    Ok(())
+}
+
+/// The feature columns a parent of this kind gives: itself, or an indicator for
+/// each level but the first (see [`design`]).
+fn feature_width(kind: &NodeKind) -> usize {
+    match kind {
+        NodeKind::Continuous => 1,
+        NodeKind::Categorical { levels } => levels.len().saturating_sub(1),
+    }
+}
+
 /// Whether node `j`'s mechanism fits its node (see [`Scm::validated`]).
 fn check_mechanism(nodes: &[Node], j: usize) -> std::result::Result<(), String> {
     use kausa_stats::gbdt::Loss;
     let node = &nodes[j];
-    let features: usize = node
-        .parents
-        .iter()
-        .map(|&p| match &nodes[p].kind {
-            NodeKind::Continuous => 1,
-            NodeKind::Categorical { levels } => levels.len().saturating_sub(1),
-        })
-        .sum();
+    let features: usize = node.parents.iter().map(|&p| feature_width(&nodes[p].kind)).sum();
     let finite = |v: &[f64]| v.iter().all(|x| x.is_finite());
     let levels = match &node.kind {
         NodeKind::Continuous => None,
@@ -659,7 +666,9 @@ fn check_mechanism(nodes: &[Node], j: usize) -> std::result::Result<(), String> 
             noise(residuals)?;
             match regressor {
                 Regressor::Linear { intercept, coef } => coefficients(*intercept, coef),
-                Regressor::Ridge { alpha, intercept, coef } if alpha.is_finite() => coefficients(*intercept, coef),
+                Regressor::Ridge { alpha, intercept, coef } if alpha.is_finite() && *alpha >= 0.0 => {
+                    coefficients(*intercept, coef)
+                }
                 Regressor::Ridge { alpha, .. } => Err(format!("a ridge penalty of {alpha}")),
                 Regressor::Boosted { model } => model.check(features, Loss::Squared),
             }
@@ -673,7 +682,11 @@ fn check_mechanism(nodes: &[Node], j: usize) -> std::result::Result<(), String> 
             match classifier {
                 Classifier::Logistic { intercepts, coefs } => {
                     if intercepts.len() != want || coefs.len() != want {
-                        return Err(format!("{} logistic models for {k} levels (want {want})", intercepts.len()));
+                        return Err(format!(
+                            "{} logistic intercepts and {} coefficient rows for {k} levels (want {want})",
+                            intercepts.len(),
+                            coefs.len()
+                        ));
                     }
                     intercepts.iter().zip(coefs).try_for_each(|(&i, c)| coefficients(i, c))
                 }

@@ -586,7 +586,7 @@ fn loaded_models_whose_parts_do_not_fit_their_nodes_are_refused() {
         intercepts.push(0.0);
         coefs.push(vec![1.0]);
     });
-    assert!(err.contains("2 logistic models for 2 levels (want 1)"), "{err}");
+    assert!(err.contains("2 logistic intercepts and 2 coefficient rows for 2 levels (want 1)"), "{err}");
     // A tree whose split points back at itself would never end a prediction.
     let looped = |m: &mut Mechanism| {
         let model = match m {
@@ -604,7 +604,14 @@ fn loaded_models_whose_parts_do_not_fit_their_nodes_are_refused() {
         let err = refused(&boosted, j, &looped);
         assert!(err.contains("tree 1 of the booster has node 1 pointing outside the nodes after it"), "{err}");
     }
-    // A booster fitted on other features than the parents give.
+    // A booster of other features than the parents give, or of the other loss.
+    let err = refused(&boosted, 2, &|m| {
+        let Mechanism::Additive { regressor: Regressor::Boosted { model }, .. } = m else { panic!() };
+        let mut json = serde_json::to_value(&*model).unwrap();
+        json["edges"].as_array_mut().unwrap().pop();
+        *model = serde_json::from_value(json).unwrap();
+    });
+    assert!(err.contains("\"b\": a booster of 2 features where the parents give 3"), "{err}");
     let err = refused(&boosted, 3, &|m| {
         let other = boosted.nodes()[2].mechanism.clone();
         let Mechanism::Additive { regressor: Regressor::Boosted { model }, .. } = other else { panic!() };
@@ -612,6 +619,16 @@ fn loaded_models_whose_parts_do_not_fit_their_nodes_are_refused() {
         models[0] = model;
     });
     assert!(err.contains("Squared loss where the Logistic loss belongs"), "{err}");
+    let err = refused(&linear, 2, &|m| {
+        let Mechanism::Additive { regressor, .. } = m else { panic!() };
+        let Regressor::Linear { intercept, coef } = regressor.clone() else { panic!() };
+        *regressor = Regressor::Ridge { alpha: -1.0, intercept, coef };
+    });
+    assert!(err.contains("a ridge penalty of -1"), "{err}");
+    let err = refused(&linear, 0, &|m| *m = Mechanism::Gaussian { mean: 0.0, sd: -1.0 });
+    assert!(err.contains("sd ≥ 0"), "{err}");
+    let err = refused(&linear, 0, &|m| m.noise_values_mut().unwrap()[0] = f64::INFINITY);
+    assert!(err.contains("\"a\": a noise value that is not a finite number"), "{err}");
     // No model at all.
     let empty: Scm = serde_json::from_str(r#"{"nodes": []}"#).unwrap();
     assert!(empty.validated().unwrap_err().to_string().contains("no nodes"));
@@ -636,7 +653,7 @@ fn loaded_equations_with_categorical_variables_are_refused() {
     };
     assert_eq!(serde_json::to_value(&scm).unwrap()["nodes"][0]["kind"], serde_json::json!({"type": "continuous"}));
     let err = categorical(0);
-    assert!(err.contains("the equation of \"d\" reads the categorical node \"a\""), "{err}");
+    assert!(err.contains("node \"d\": an equation cannot read the categorical node \"a\""), "{err}");
     let err = categorical(1);
-    assert!(err.contains("\"d\" has an equation, so it must be continuous"), "{err}");
+    assert!(err.contains("node \"d\": an equation node must be continuous"), "{err}");
 }

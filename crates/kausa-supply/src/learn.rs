@@ -237,7 +237,7 @@ impl Demand {
             return 1.0;
         }
         let month = crate::data::Date(day).ymd().1 as usize - 1;
-        self.season[month] * (self.trend_per_year * f64::from(day - self.level_day) / 365.25).exp()
+        self.season[month] * (self.trend_per_year * (f64::from(day) - f64::from(self.level_day)) / 365.25).exp()
     }
 
     /// [`Demand::factor`] for the days from `start`, given each day's month (0 = January):
@@ -247,7 +247,7 @@ impl Demand {
             return vec![1.0; months.len()];
         }
         let step = (self.trend_per_year / 365.25).exp();
-        let mut trend = (self.trend_per_year * f64::from(start - self.level_day) / 365.25).exp();
+        let mut trend = (self.trend_per_year * (f64::from(start) - f64::from(self.level_day)) / 365.25).exp();
         months
             .iter()
             .map(|&m| {

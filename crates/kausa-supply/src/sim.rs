@@ -699,13 +699,14 @@ impl SiteLead {
     fn draw(&self, day: i32, rng: &mut Rng, factor: f64) -> i32 {
         let days = (self.median * factor * (self.sigma * rng.normal()).exp()).round().max(1.0);
         let holiday = if crate::learn::near_holiday(&self.holidays, day) { self.holiday_days.round() } else { 0.0 };
-        // At most a century: past any horizon, so no answer changes, and day
-        // arithmetic cannot overflow whatever a model file or scenario factor says.
         (days + holiday).min(MAX_LEAD_DAYS) as i32
     }
 }
 
-/// The longest lead time a draw gives, in days.
+/// The longest lead time a draw gives, and the bound of every learned or planned
+/// number of days the network holds (transit, holiday effect, partial-delivery gap):
+/// a century, past any horizon, so no answer changes, and day arithmetic cannot
+/// overflow whatever an export, a model file or a scenario factor says.
 const MAX_LEAD_DAYS: f64 = 36_500.0;
 
 fn stream(seed: u64, run: usize, purpose: u64, day: i32, entity: usize) -> Rng {
@@ -786,17 +787,18 @@ impl Network {
                         transit_days: learned
                             .filter(|l| l.transit_lines > 0)
                             .map(|l| l.transit_median_days)
-                            .unwrap_or_else(|| lane.map_or(0.0, |l| l.planned_transit_days)),
+                            .unwrap_or_else(|| lane.map_or(0.0, |l| l.planned_transit_days))
+                            .clamp(0.0, MAX_LEAD_DAYS),
                         lane: lane.map(|l| l.lane_id.clone()),
                         ports: lane.map(|l| l.via_port_ids.clone()).unwrap_or_default(),
                         median: learned.map_or(s.planned_lead_time_days, |l| l.median_days),
                         sigma: learned.map_or(0.25, |l| l.sigma_log),
-                        holiday_days: learned.map_or(0.0, |l| l.holiday_days),
+                        holiday_days: learned.map_or(0.0, |l| l.holiday_days).clamp(-MAX_LEAD_DAYS, MAX_LEAD_DAYS),
                         load_effect: learned.map_or(0.0, |l| l.load_effect),
                         month_factors: learned.map_or_else(Vec::new, |l| l.month_factors.clone()),
                         partial_share: learned.map_or(0.0, |l| l.partial_share),
                         first_share: learned.map_or(1.0, |l| l.first_share),
-                        partial_gap_days: learned.map_or(0.0, |l| l.partial_gap_days),
+                        partial_gap_days: learned.map_or(0.0, |l| l.partial_gap_days).clamp(0.0, MAX_LEAD_DAYS),
                         median_sd_log: learned
                             .filter(|l| l.median_interval.0 > 0.0 && l.median_interval.1 >= l.median_interval.0)
                             .map_or(0.0, |l| (l.median_interval.1 / l.median_interval.0).ln() / 3.92),
@@ -2247,6 +2249,32 @@ mod tests {
             item_lines: Default::default(),
             parameter_uncertainty: true,
             service_level: 0.95,
+        }
+    }
+
+    /// Days learned from a damaged export or a hand-edited model file, however large,
+    /// are held to a century: the run ends with the open orders still in transit
+    /// instead of overflowing the day counter (a panic in debug builds, wrapped dates
+    /// in release ones).
+    #[test]
+    fn absurd_learned_days_are_held_to_a_century() {
+        let export = single_export(0.0, Date::parse("2025-01-03").unwrap());
+        let (lead, demand) = single_mechanisms();
+        let lead = LeadTime {
+            median_days: 1e308,
+            holiday_days: -1e308,
+            partial_share: 1.0,
+            first_share: 0.5,
+            partial_gap_days: 2_147_483_647.0,
+            transit_lines: 1,
+            transit_median_days: 1e300,
+            ..lead
+        };
+        let demand = Demand { season: vec![1.0; 12], level_day: i32::MIN, trend_per_year: 0.01, ..demand };
+        let net = Network::new(&export, &[lead], &[demand], &[]).unwrap();
+        let out = net.simulate(&strike(10), Par::Seq).unwrap();
+        for k in &out[0].1 {
+            assert_eq!(k.output_units, 0.0, "nothing arrives within the horizon");
         }
     }
 
