@@ -109,7 +109,7 @@ pub fn write_model(path: &Path, model: &ModelFile) -> Result<()> {
 }
 
 /// Writes `body` to `path` inside the versioned, checksummed envelope of `format`.
-pub(crate) fn write_envelope<T: Serialize>(
+pub(crate) fn write_envelope<T: Serialize + serde::de::DeserializeOwned>(
     path: &Path,
     format: &str,
     version: u32,
@@ -117,6 +117,14 @@ pub(crate) fn write_envelope<T: Serialize>(
     body: &T,
 ) -> Result<()> {
     let body = serde_json::to_string(body).map_err(|e| Error::invalid(path, format!("cannot encode the file: {e}")))?;
+    // JSON has no NaN or infinity: serde_json writes them as null, and the file would not
+    // read back. Say so now, not when the file is next read.
+    if let Err(e) = serde_json::from_str::<T>(&body) {
+        return Err(Error::invalid(
+            path,
+            format!("cannot write the file: it would not read back ({e}); a number in it is not finite"),
+        ));
+    }
     // The header first, so the format is visible at the top of the file.
     let text = format!(
         "{{\"format\":{},\"format_version\":{},\"kausa_version\":{},\"checksum\":{},\"body\":{}}}\n",

@@ -77,3 +77,36 @@ pub fn read_supply_model(path: &Path) -> Result<SupplyModel> {
         "relearn",
     )
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A learned number that is not finite would be written as null and not read back:
+    /// writing refuses it.
+    #[test]
+    fn a_supply_model_that_would_not_read_back_is_not_written() {
+        let path = std::env::temp_dir().join(format!("kausa-supply-model-{}.json", std::process::id()));
+        let mut model = SupplyModel {
+            kausa_version: "0".into(),
+            seed: 1,
+            export: "e".into(),
+            export_blake3: String::new(),
+            lead_times: Vec::new(),
+            demand: Vec::new(),
+            scrap: Vec::new(),
+            energy: Energy::default(),
+            productivity: vec![Productivity {
+                shift_type: "sat".into(),
+                orders: 3,
+                relative: 0.9,
+                interval: (0.8, 1.0),
+            }],
+        };
+        write_supply_model(&path, &model).unwrap();
+        assert_eq!(read_supply_model(&path).unwrap(), model);
+        model.productivity[0].relative = f64::NAN;
+        let err = write_supply_model(&path, &model).unwrap_err().to_string();
+        assert!(err.contains("cannot write the file: it would not read back"), "{err}");
+    }
+}

@@ -696,7 +696,12 @@ pub fn productivity(export: &Export, seed: u64) -> Vec<Productivity> {
         let Some(per_unit) = minutes.get(&(o.plant_id.as_str(), o.part_id.as_str(), o.work_center_id.as_str())) else {
             continue;
         };
-        by_shift.entry(o.shift_type.as_str()).or_default().push(((o.qty_good + o.qty_scrap) * per_unit, actual));
+        let standard = (o.qty_good + o.qty_scrap) * per_unit;
+        // An order worth no standard minutes (a routing of 0 minutes, nothing made) says
+        // nothing of a shift's pace, and a pool of only such orders would divide by 0.
+        if standard > 0.0 {
+            by_shift.entry(o.shift_type.as_str()).or_default().push((standard, actual));
+        }
     }
     let regular: Vec<(f64, f64)> =
         by_shift.iter().filter(|(s, _)| regular_shift(s)).flat_map(|(_, v)| v.iter().copied()).collect();
@@ -736,7 +741,43 @@ pub fn productivity(export: &Export, seed: u64) -> Vec<Productivity> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::data::{Date, Pos, PurchaseOrder, Receipt};
+    use crate::data::{Date, Pos, ProductionOrder, PurchaseOrder, Receipt};
+
+    /// Orders worth no standard minutes are left out: with only such orders in the regular
+    /// shifts nothing is learned, instead of a NaN that a supply model file writes as null
+    /// and cannot read back.
+    #[test]
+    fn productivity_ignores_orders_worth_no_standard_minutes() {
+        let order = |id: &str, shift: &str, minutes: f64| ProductionOrder {
+            prod_order_id: id.into(),
+            part_id: "F".into(),
+            plant_id: "PLANT".into(),
+            work_center_id: "WC".into(),
+            qty_good: 10.0,
+            qty_scrap: 0.0,
+            shift_type: shift.into(),
+            run_minutes: Some(minutes),
+            pos: Pos::default(),
+        };
+        let routing = |min: f64| crate::data::Routing {
+            plant_id: "PLANT".into(),
+            part_id: "F".into(),
+            work_center_id: "WC".into(),
+            run_min_per_unit: min,
+            pos: Pos::default(),
+        };
+        let mut export = Export {
+            production_orders: vec![order("1", "early", 100.0), order("2", "late", 100.0), order("3", "sat", 125.0)],
+            routings: vec![routing(0.0)],
+            ..Export::default()
+        };
+        assert_eq!(productivity(&export, 1), Vec::new());
+        export.routings = vec![routing(10.0)];
+        let learned = productivity(&export, 1);
+        let sat = learned.iter().find(|p| p.shift_type == "sat").unwrap();
+        assert!((sat.relative - 0.8).abs() < 1e-12, "{}", sat.relative);
+        assert!(learned.iter().all(|p| p.relative.is_finite() && p.interval.0.is_finite() && p.interval.1.is_finite()));
+    }
 
     /// Three sites ordering weekly for three years, lead times 10 days × log-normal noise,
     /// January orders taking 1.5 times as long: the January factor is found, the other
