@@ -23,6 +23,16 @@ pub struct Correlation {
     sd: Vec<f64>,
 }
 
+/// 1 for magnitudes within 2^±400 (their squares summed over any realistic number of
+/// rows stay finite and normal), else the power of two that brings `magnitude` near 1.
+fn power_of_two_scale(magnitude: f64) -> f64 {
+    const LIMIT: f64 = f64::from_bits((1023 + 400) << 52); // 2^400
+    if !magnitude.is_finite() || magnitude == 0.0 || (1.0 / LIMIT..=LIMIT).contains(&magnitude) {
+        return 1.0;
+    }
+    2f64.powi(-(magnitude.log2().floor() as i32).clamp(-1000, 1000))
+}
+
 impl Correlation {
     /// The correlation matrix of `columns` (each of the same length `n ≥ 2`).
     ///
@@ -44,19 +54,25 @@ impl Correlation {
         let mut x = vec![0.0f64; n * p];
         let centre = |(j, dst): (usize, &mut [f64])| -> Option<f64> {
             let col = columns[j];
-            let mean = col.iter().sum::<f64>() / n as f64;
+            let magnitude = col.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            // Values far from 1 (1e200, 1e-200) are first scaled by a power of two, which is
+            // exact, so that their squares neither overflow nor vanish; correlations do not
+            // depend on scale and the standard deviation is scaled back. Other columns are
+            // left as they are (and would give the same bits scaled).
+            let t = power_of_two_scale(magnitude);
+            let mean = col.iter().map(|v| v * t).sum::<f64>() / n as f64;
             for (d, v) in dst.iter_mut().zip(col.iter()) {
-                *d = v - mean;
+                *d = v * t - mean;
             }
             let ss: f64 = dst.iter().map(|v| v * v).sum();
             // A column whose spread is at rounding level of its magnitude is constant.
-            let scale = col.iter().fold(0.0f64, |m, v| m.max(v.abs())).max(f64::MIN_POSITIVE);
+            let scale = (magnitude * t).max(f64::MIN_POSITIVE);
             if ss.sqrt() <= 1e-12 * scale * (n as f64).sqrt() {
                 return None;
             }
             let inv = 1.0 / ss.sqrt();
             dst.iter_mut().for_each(|v| *v *= inv);
-            Some((ss / n as f64).sqrt())
+            Some((ss / n as f64).sqrt() / t)
         };
         let mut ok: Vec<Option<f64>> = vec![None; p];
         match &pool {
@@ -235,6 +251,33 @@ mod tests {
             assert!((c1.get(i, j) - r).abs() < 1e-12, "{i},{j}");
             assert_eq!(c1.get(i, j), c1.get(j, i));
         }
+    }
+
+    /// Columns of 1e200 or 1e-200 (a unit mistake, a raw sensor count) have the correlations
+    /// of the same columns near 1, and their own standard deviations; before, their squares
+    /// overflowed (the column looked independent of everything) or vanished (it looked constant).
+    #[test]
+    fn huge_and_tiny_columns_correlate_as_their_scaled_versions() {
+        let cols = columns(300, 4, 7);
+        let refs: Vec<&[f64]> = cols.iter().map(|c| c.as_slice()).collect();
+        let want = Correlation::from_columns(&refs, Par::Seq).unwrap();
+        for factor in [1e200, 1e-200, 3e300, 1e-300] {
+            let mut scaled = cols.clone();
+            scaled[1].iter_mut().for_each(|v| *v *= factor);
+            let refs: Vec<&[f64]> = scaled.iter().map(|c| c.as_slice()).collect();
+            let got = Correlation::from_columns(&refs, Par::Seq).unwrap();
+            for i in 0..4 {
+                for j in 0..4 {
+                    assert!((got.get(i, j) - want.get(i, j)).abs() < 1e-12, "{factor}: r[{i},{j}]");
+                }
+            }
+            assert!((got.sd(1) / (want.sd(1) * factor) - 1.0).abs() < 1e-12, "{factor}: sd {}", got.sd(1));
+        }
+        // Constant stays constant at any magnitude.
+        let mut flat = cols.clone();
+        flat[2] = vec![3e250; 300];
+        let refs: Vec<&[f64]> = flat.iter().map(|c| c.as_slice()).collect();
+        assert_eq!(Correlation::from_columns(&refs, Par::Seq).unwrap_err(), StatsError::Constant { column: 2 });
     }
 
     #[test]

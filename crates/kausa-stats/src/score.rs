@@ -50,13 +50,27 @@ impl GaussianBic {
         sd * sd * (1.0 - f.explained)
     }
 
-    /// The local score for a residual variance `sigma` with `k` parents.
-    fn score_of_variance(&self, sigma: f64, k: usize) -> f64 {
+    /// The local score of `j` with `k` parents explaining the share `explained` of its variance.
+    fn score_of(&self, j: usize, explained: f64, k: usize) -> f64 {
         let n = self.corr.n() as f64;
-        let sigma = if sigma <= 0.0 { f64::EPSILON } else { sigma };
-        let likelihood = (-0.5 * n) * (1.0 + sigma.ln());
+        let likelihood = (-0.5 * n) * (1.0 + ln_residual_variance(self.corr.sd(j), explained));
         let penalty = (self.lambda * (k + 1) as f64) * n.ln();
         likelihood - penalty
+    }
+}
+
+/// `ln(sd² · (1 − explained))` (`ln ε` where nothing is left unexplained), taken in logs
+/// where `sd²` overflows or underflows (a column of 1e200 or 1e-200), so that the score
+/// stays finite.
+fn ln_residual_variance(sd: f64, explained: f64) -> f64 {
+    let unexplained = 1.0 - explained;
+    let sigma = sd * sd * unexplained;
+    if unexplained <= 0.0 {
+        f64::EPSILON.ln()
+    } else if sigma.is_normal() {
+        sigma.ln()
+    } else {
+        2.0 * sd.ln() + unexplained.ln()
     }
 }
 
@@ -132,17 +146,16 @@ impl LocalScore for GaussianBic {
     }
 
     fn local(&self, j: usize, parents: &[usize]) -> f64 {
-        self.score_of_variance(self.residual_variance(j, parents), parents.len())
+        self.score_of(j, Factor::new(&self.corr, j, parents).explained, parents.len())
     }
 
     fn add_parent_gains(&self, j: usize, parents: &[usize], xs: &[usize], out: &mut [f64]) -> bool {
         let f = Factor::new(&self.corr, j, parents);
-        let var = self.corr.sd(j) * self.corr.sd(j);
-        let without = self.score_of_variance(var * (1.0 - f.explained), parents.len());
+        let without = self.score_of(j, f.explained, parents.len());
         let mut scratch = Vec::with_capacity(parents.len());
         for (o, &x) in out.iter_mut().zip(xs) {
             let explained = f.explained_with(&self.corr, j, x, &mut scratch);
-            *o = self.score_of_variance(var * (1.0 - explained), parents.len() + 1) - without;
+            *o = self.score_of(j, explained, parents.len() + 1) - without;
         }
         true
     }
@@ -292,6 +305,29 @@ mod tests {
         // The true parents beat none, and a useless parent costs its penalty.
         assert!(bic.local(2, &[0, 1]) > bic.local(2, &[]));
         assert!(bic.local(1, &[]) > bic.local(1, &[0]));
+    }
+
+    /// A column of 1e200 or 1e-200 scores as the same column near 1 up to a constant per
+    /// node, so every score difference GES compares is the same; before, its variance
+    /// overflowed (or vanished) and every score was infinite.
+    #[test]
+    fn bic_differences_do_not_depend_on_a_columns_scale() {
+        let mut rng = Rng::seed_from_u64(5);
+        let n = 400;
+        let a: Vec<f64> = (0..n).map(|_| rng.normal()).collect();
+        let b: Vec<f64> = a.iter().map(|x| 2.0 * x + rng.normal()).collect();
+        let c: Vec<f64> = b.iter().map(|x| x + rng.normal()).collect();
+        let bic = |cols: &[&[f64]]| GaussianBic::new(Correlation::from_columns(cols, Par::Seq).unwrap(), 1.0);
+        let want = bic(&[&a, &b, &c]);
+        for factor in [1e200, 1e-200] {
+            let big: Vec<f64> = a.iter().map(|x| x * factor).collect();
+            let got = bic(&[&big, &b, &c]);
+            for (j, parents) in [(0, vec![1]), (0, vec![1, 2]), (1, vec![0]), (2, vec![0, 1])] {
+                let gain = |s: &GaussianBic| s.local(j, &parents) - s.local(j, &[]);
+                assert!(got.local(j, &parents).is_finite(), "{factor}: node {j}");
+                assert!((gain(&got) - gain(&want)).abs() < 1e-9 * gain(&want).abs(), "{factor}: node {j} {parents:?}");
+            }
+        }
     }
 
     #[test]
