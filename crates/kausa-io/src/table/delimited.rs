@@ -186,7 +186,7 @@ struct ColumnScan {
     first_is_text: Option<bool>,
     /// The chunk's first text cell: line and text.
     first_text: Option<(u64, String)>,
-    /// The chunk's first infinite value: line and text.
+    /// The chunk's first value out of range (infinite, or beyond 1e±100): line and message.
     first_infinite: Option<(u64, String)>,
 }
 
@@ -263,13 +263,13 @@ fn scan_chunk(text: &str, layout: &Layout<'_>, values: &mut Values<'_>) -> Chunk
         for (k, (c, &j)) in columns.iter_mut().zip(layout.kept).enumerate() {
             let cell = fields[j];
             let (value, missing) = match parse_number(cell, layout.decimal_comma, &mut buf) {
-                Some(v) if v.is_finite() => {
+                Some(v) if super::out_of_range(v, cell).is_none() => {
                     c.first_is_text.get_or_insert(false);
                     (v, false)
                 }
-                Some(v) if v.is_infinite() => {
+                Some(v) if !v.is_nan() => {
                     c.first_is_text.get_or_insert(false);
-                    c.first_infinite.get_or_insert_with(|| (line, cell.to_string()));
+                    c.first_infinite.get_or_insert_with(|| (line, super::out_of_range(v, cell).unwrap_or_default()));
                     (f64::NAN, false)
                 }
                 Some(_) => (f64::NAN, true),
@@ -512,15 +512,11 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(R
                 ),
             );
         }
-        if let Some((k, (l, cell))) =
+        if let Some((k, (l, problem))) =
             scans.iter().enumerate().find_map(|(k, s)| s.columns[c].first_infinite.as_ref().map(|t| (k, t)))
         {
             let l = line0[k] + l;
-            consider(
-                l,
-                j + 1,
-                cell_error(path, At::Line(l), column_label(name, j), format!("infinite value {cell:?}")),
-            );
+            consider(l, j + 1, cell_error(path, At::Line(l), column_label(name, j), problem.clone()));
         }
     }
     if let Some((_, _, e)) = worst {

@@ -244,6 +244,23 @@ fn looks_discrete(values: &[f64], max_levels: usize) -> bool {
     true
 }
 
+/// The largest magnitude kausa computes with: squares and products of values up to 1e100
+/// stay finite in every statistic (a column of 1e200 made least squares overflow).
+const LARGEST: f64 = 1e100;
+
+/// The message for a value beyond [`LARGEST`] (or infinite), if it is.
+pub(crate) fn out_of_range(v: f64, cell: &str) -> Option<String> {
+    if v.abs() <= LARGEST {
+        None
+    } else if v.is_infinite() {
+        Some(format!("infinite value {cell:?}"))
+    } else {
+        Some(format!(
+            "value {cell:?} is beyond the magnitudes kausa computes with (up to 1e100): change the column's unit"
+        ))
+    }
+}
+
 /// Applies the missing-value policy, settles column kinds and refuses constant columns.
 fn finish(path: &Path, raw: RawTable, opts: &ReadOptions) -> Result<Dataset> {
     if raw.rows == 0 {
@@ -301,6 +318,18 @@ fn finish(path: &Path, raw: RawTable, opts: &ReadOptions) -> Result<Dataset> {
                 }
             }
         };
+        // A column of only tiny values (1e-200) would look constant once squared.
+        if let Column::Continuous { values, .. } = &column {
+            let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+            if largest > 0.0 && largest < 1.0 / LARGEST {
+                return Err(Error::invalid(
+                    path,
+                    format!(
+                        "column {label} has only values below 1e-100 in magnitude (the largest is {largest:e}): change its unit"
+                    ),
+                ));
+            }
+        }
         if column.is_constant() && !opts.allow_constant {
             let first = match &column {
                 Column::Continuous { values, .. } => format!("{}", values[0]),

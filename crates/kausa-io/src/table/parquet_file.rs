@@ -128,13 +128,8 @@ fn read_checked(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<RawTa
                         let v = values.value(i);
                         if v.is_nan() {
                             note_missing(i, "NaN", &mut missing);
-                        } else if v.is_infinite() {
-                            return Err(cell_error(
-                                path,
-                                At::Row(rows + i + 1),
-                                column_label(&names[j], j),
-                                format!("infinite value {v}"),
-                            ));
+                        } else if let Some(problem) = super::out_of_range(v, &v.to_string()) {
+                            return Err(cell_error(path, At::Row(rows + i + 1), column_label(&names[j], j), problem));
                         }
                         out.push(v);
                     }

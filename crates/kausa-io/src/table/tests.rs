@@ -389,3 +389,23 @@ fn a_parquet_file_that_makes_the_decoder_panic_is_a_damaged_file() {
     // "cannot read Parquet", whether the decoder panics (caught) or, in a later arrow, returns an error.
     assert!(m.contains("damaged_arrow_schema.parquet: cannot read Parquet"), "{m}");
 }
+
+/// Values of magnitude beyond 1e100 are refused at their cell, in plain and quoted files,
+/// and a column of only values below 1e-100 as a whole: their squares overflow or vanish
+/// in the statistics (a column of 1e200 made least squares fail, one of 1e-200 looked constant).
+#[test]
+fn values_beyond_the_magnitudes_kausa_computes_with_are_refused() {
+    let o = ReadOptions::default();
+    let m = err("huge.csv", "x,y\n1,2\n2,3.5e200\n3,1\n", &o);
+    assert!(m.contains("huge.csv:3: column \"y\" (column 2): value \"3.5e200\" is beyond the magnitudes"), "{m}");
+    let m = err("huge2.csv", "x,y\n1,2\n2,\"-1e101\"\n3,1\n", &o);
+    assert!(m.contains("huge2.csv:3: column \"y\" (column 2): value \"-1e101\" is beyond"), "{m}");
+    let m = err("tiny.csv", "x,y\n1,2e-200\n2,-1e-200\n3,0\n", &o);
+    assert!(
+        m.contains("column \"y\" (column 2) has only values below 1e-100 in magnitude (the largest is 2e-200)"),
+        "{m}"
+    );
+    // The edge of the range, 0, and a tiny value among others are fine.
+    let t = read_table(&write("edge.csv", "x,y\n1e100,0\n-1e-300,-0\n2,1\n"), &o).unwrap();
+    assert_eq!(t.data.n_rows(), 3);
+}
