@@ -57,6 +57,8 @@ fn text_in_a_continuous_column() {
 fn nan_and_infinity() {
     check("nan.csv", "a,b\n1.5,2.5\nNaN,2.5\n", &[], &["nan.csv:3", "column \"a\"", "missing value (\"NaN\")"]);
     check("inf.csv", "a,b\n1.5,2.5\n2.5,-inf\n", &[], &["inf.csv:3", "column \"b\"", "infinite value"]);
+    check("huge.csv", "a,b\n1.5,2.5\n2.5,3e200\n", &[], &["huge.csv:3", "column \"b\"", "change the column's unit"]);
+    check("tiny.csv", "a,b\n1e-200,2.5\n-3e-201,1\n", &[], &["tiny.csv", "column \"a\"", "below 1e-100"]);
 }
 
 #[test]
