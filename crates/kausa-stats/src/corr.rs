@@ -70,9 +70,14 @@ impl Correlation {
             if ss.sqrt() <= 1e-12 * scale * (n as f64).sqrt() {
                 return None;
             }
+            // Subnormal in-memory data can leave a standard deviation that rounds to 0.
+            let sd = (ss / n as f64).sqrt() / t;
+            if sd == 0.0 {
+                return None;
+            }
             let inv = 1.0 / ss.sqrt();
             dst.iter_mut().for_each(|v| *v *= inv);
-            Some((ss / n as f64).sqrt() / t)
+            Some(sd)
         };
         let mut ok: Vec<Option<f64>> = vec![None; p];
         match &pool {
@@ -273,6 +278,11 @@ mod tests {
             }
             assert!((got.sd(1) / (want.sd(1) * factor) - 1.0).abs() < 1e-12, "{factor}: sd {}", got.sd(1));
         }
+        // A subnormal column whose standard deviation rounds to 0 is constant.
+        let mut sub = cols.clone();
+        sub[3] = (0..300).map(|i| if i == 0 { 5e-324 } else { 0.0 }).collect();
+        let refs: Vec<&[f64]> = sub.iter().map(|c| c.as_slice()).collect();
+        assert_eq!(Correlation::from_columns(&refs, Par::Seq).unwrap_err(), StatsError::Constant { column: 3 });
         // Constant stays constant at any magnitude.
         let mut flat = cols.clone();
         flat[2] = vec![3e250; 300];

@@ -318,8 +318,11 @@ fn finish(path: &Path, raw: RawTable, opts: &ReadOptions) -> Result<Dataset> {
                 }
             }
         };
-        // A column of only tiny values (1e-200) would look constant once squared.
-        if let Column::Continuous { values, .. } = &column {
+        // A column of only tiny values (1e-200) would look constant once squared. Rows to be
+        // scored or explained (`allow_constant`) feed no statistic and are left alone.
+        if let Column::Continuous { values, .. } = &column
+            && !opts.allow_constant
+        {
             let largest = values.iter().fold(0.0f64, |m, v| m.max(v.abs()));
             if largest > 0.0 && largest < 1.0 / LARGEST {
                 return Err(Error::invalid(

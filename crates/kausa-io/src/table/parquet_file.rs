@@ -128,7 +128,7 @@ fn read_checked(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<RawTa
                         let v = values.value(i);
                         if v.is_nan() {
                             note_missing(i, "NaN", &mut missing);
-                        } else if let Some(problem) = super::out_of_range(v, &v.to_string()) {
+                        } else if let Some(problem) = super::out_of_range(v, &format!("{v:e}")) {
                             return Err(cell_error(path, At::Row(rows + i + 1), column_label(&names[j], j), problem));
                         }
                         out.push(v);
