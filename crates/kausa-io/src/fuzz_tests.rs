@@ -155,8 +155,8 @@ fn dir() -> PathBuf {
     dir
 }
 
-/// Runs `read` on `CASES` mutations of `seed` written to `name`; panics with every
-/// input that made it panic.
+/// Runs `read` on `seed` and [`cases`] mutations of it written to `name`; panics with
+/// every input that made it panic (each kept as a file beside it).
 fn fuzz<T>(name: &str, seed: &[u8], read: impl FnMut(&Path) -> T) {
     fuzz_with(name, seed, mutate, read)
 }

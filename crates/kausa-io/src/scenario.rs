@@ -91,6 +91,15 @@ impl Ctx<'_> {
 /// The longest duration a scenario may give: a century.
 const MAX_DAYS: f64 = 36_500.0;
 
+/// `value` at most [`MAX_DAYS`], or the error naming `key`: longer would overflow the
+/// simulator's day arithmetic (a negative value is the simulator's to refuse, naming the event).
+fn at_most_a_century(ctx: &Ctx<'_>, key: &str, value: f64) -> Result<f64> {
+    if value > MAX_DAYS {
+        return Err(ctx.err(format!("{key} must be at most {MAX_DAYS} days (a century), not {value}")));
+    }
+    Ok(value)
+}
+
 /// `value` in `0..=max` as whole days (the fraction dropped), or the error naming `key`.
 fn days(ctx: &Ctx<'_>, key: &str, value: f64, max: f64) -> Result<i32> {
     if (0.0..=max).contains(&value) {
@@ -275,17 +284,8 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
                 ctx.keys(effect, &["transit_days_add"])?;
                 Effect::TransitDelay {
                     countries: ctx.strings(scope, "countries")?,
-                    days: {
-                        // Negative delays are the simulator's to refuse (it names the event); a
-                        // delay past a century would overflow its day arithmetic.
-                        let add = ctx.num(effect, "transit_days_add")?;
-                        if add > MAX_DAYS {
-                            return Err(ctx.err(format!(
-                                "transit_days_add must be at most {MAX_DAYS} days (a century), not {add}"
-                            )));
-                        }
-                        add.round() as i32
-                    },
+                    days: at_most_a_century(&ctx, "transit_days_add", ctx.num(effect, "transit_days_add")?)?.round()
+                        as i32,
                 }
             }
             "plant_outage" => {
@@ -345,11 +345,7 @@ pub fn read_scenario(path: &Path) -> Result<Scenario> {
             Some(DurationDist::Uniform { max, .. } | DurationDist::Triangular { max, .. }) => max,
             None => duration as f64,
         };
-        // Negative lengths are the simulator's to refuse (it names the event); lengths past
-        // a century would overflow its day arithmetic.
-        if longest > MAX_DAYS {
-            return Err(ctx.err(format!("duration_days must be at most {MAX_DAYS} days (a century), not {longest}")));
-        }
+        at_most_a_century(&ctx, "duration_days", longest)?;
         sc.events.push(Event {
             start: ctx.date(e, "start")?,
             duration_days: duration as i32,

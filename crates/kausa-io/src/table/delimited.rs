@@ -187,7 +187,7 @@ struct ColumnScan {
     /// The chunk's first text cell: line and text.
     first_text: Option<(u64, String)>,
     /// The chunk's first value out of range (infinite, or beyond 1e±100): line and message.
-    first_infinite: Option<(u64, String)>,
+    first_out_of_range: Option<(u64, String)>,
 }
 
 /// The first pass over one chunk.
@@ -263,14 +263,15 @@ fn scan_chunk(text: &str, layout: &Layout<'_>, values: &mut Values<'_>) -> Chunk
         for (k, (c, &j)) in columns.iter_mut().zip(layout.kept).enumerate() {
             let cell = fields[j];
             let (value, missing) = match parse_number(cell, layout.decimal_comma, &mut buf) {
-                Some(v) if super::out_of_range(v, cell).is_none() => {
-                    c.first_is_text.get_or_insert(false);
-                    (v, false)
-                }
                 Some(v) if !v.is_nan() => {
                     c.first_is_text.get_or_insert(false);
-                    c.first_infinite.get_or_insert_with(|| (line, super::out_of_range(v, cell).unwrap_or_default()));
-                    (f64::NAN, false)
+                    match super::out_of_range(v, cell) {
+                        None => (v, false),
+                        Some(problem) => {
+                            c.first_out_of_range.get_or_insert((line, problem));
+                            (f64::NAN, false)
+                        }
+                    }
                 }
                 Some(_) => (f64::NAN, true),
                 None if is_missing(cell) => (f64::NAN, true),
@@ -513,7 +514,7 @@ pub(super) fn read(path: &Path, bytes: Vec<u8>, opts: &ReadOptions) -> Result<(R
             );
         }
         if let Some((k, (l, problem))) =
-            scans.iter().enumerate().find_map(|(k, s)| s.columns[c].first_infinite.as_ref().map(|t| (k, t)))
+            scans.iter().enumerate().find_map(|(k, s)| s.columns[c].first_out_of_range.as_ref().map(|t| (k, t)))
         {
             let l = line0[k] + l;
             consider(l, j + 1, cell_error(path, At::Line(l), column_label(name, j), problem.clone()));
