@@ -103,13 +103,7 @@ fn main() {
     time(
         "floor: sort one column",
         median(reps, || {
-            let mut keys: Vec<u64> = w1[3]
-                .iter()
-                .map(|x| {
-                    let b = x.to_bits();
-                    if b >> 63 == 1 { !b } else { b | 1 << 63 }
-                })
-                .collect();
+            let mut keys: Vec<u64> = w1[3].iter().map(|&x| ordered_bits(x)).collect();
             keys.sort_unstable();
             std::hint::black_box(&keys);
         }),

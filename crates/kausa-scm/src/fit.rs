@@ -365,8 +365,9 @@ fn compress(m: &mut Mechanism, max: usize) {
     *values = (0..max).map(|k| from_ordered_bits(keys[(((2 * k + 1) * n) / (2 * max)).min(n - 1)])).collect();
 }
 
-/// The bits of `v` as an integer in the order of [`f64::total_cmp`].
-fn ordered_bits(v: f64) -> u64 {
+/// The bits of `v` as an integer in the order of [`f64::total_cmp`] (public for the
+/// timing example, which times the sort `fit` makes of them).
+pub fn ordered_bits(v: f64) -> u64 {
     let b = v.to_bits();
     if b >> 63 == 1 { !b } else { b | 1 << 63 }
 }

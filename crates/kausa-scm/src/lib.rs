@@ -34,6 +34,8 @@ mod validate;
 pub use anomaly::{AnomalyAttribution, AnomalyParams, anomaly_scores, attribute_anomalies};
 pub use change::{ChangeAttribution, ChangeParams, MechanismTest, benjamini_hochberg, distribution_change};
 pub use equation::{EquationNoise, ExprError, Program};
+#[doc(hidden)]
+pub use fit::ordered_bits;
 pub use fit::{
     Candidate, Family, FitParams, NodeFit, RegressorChoice, equation_parents, fit, fit_with_equations, node_columns,
     refit,

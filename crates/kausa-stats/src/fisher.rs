@@ -1,4 +1,4 @@
-use crate::special::two_sided_normal_p;
+use crate::special::{normal_cdf, two_sided_normal_p};
 use crate::{CiTest, Correlation, Result, Scratch, Semantics, StatsError};
 
 /// pcalg's cap on `|r|` before the z-transform (`gaussCItest`).
@@ -57,7 +57,7 @@ impl FisherZ {
         match self.semantics {
             Semantics::Pcalg => two_sided_normal_p(z),
             // causal-learn evaluates 2 * (1 - Φ(z)); keep its rounding.
-            Semantics::CausalLearn => 2.0 * (1.0 - 0.5 * libm::erfc(-z / std::f64::consts::SQRT_2)),
+            Semantics::CausalLearn => 2.0 * (1.0 - normal_cdf(z)),
         }
     }
 
